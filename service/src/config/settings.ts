@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './load.js';
+
+/** Process settings from the environment: read once here, validated, passed down. */
+const settingsSchema = z.object({
+  SERVICE_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  SERVICE_HOST: z.string().default('127.0.0.1'),
+  AGENT_PORT: z.coerce.number().int().min(1).max(65_535).default(8000),
+  AGENT_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  CONFIG: z.string().min(1).default('config/demo.yaml'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MODELWATCH_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
+});
+
+export interface Settings {
+  port: number;
+  host: string;
+  agentUrl: string;
+  dataDir: string;
+  configFile: string;
+  logLevel: z.infer<typeof settingsSchema>['LOG_LEVEL'];
+  apiToken: string | undefined;
+  shutdownGraceMs: number;
+}
+
+export function readSettings(env: Record<string, string | undefined>): Settings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = settingsSchema.safeParse(cleaned);
+  if (!result.success) throw new ConfigError('environment', describeIssues(result.error.issues));
+  const s = result.data;
+  return {
+    port: s.SERVICE_PORT,
+    host: s.SERVICE_HOST,
+    agentUrl: (s.AGENT_URL ?? `http://127.0.0.1:${s.AGENT_PORT}`).replace(/\/+$/, ''),
+    dataDir: s.DATA_DIR,
+    configFile: s.CONFIG,
+    logLevel: s.LOG_LEVEL,
+    apiToken: s.MODELWATCH_API_TOKEN,
+    shutdownGraceMs: s.SHUTDOWN_GRACE_SECONDS * 1000,
+  };
+}

@@ -1,0 +1,59 @@
+import type { HealthThresholds } from './health/index.js';
+
+/** Where and how the agent reaches a provider. Carries the key's variable name, never a key. */
+export interface Endpoint {
+  name: string;
+  kind: 'openai' | 'anthropic' | 'openai_compatible';
+  baseUrl: string;
+  apiKeyEnv: string;
+  headers: Record<string, string>;
+}
+
+export interface ProbePlan {
+  intervalMs: number;
+  unhealthyIntervalMs: number;
+  timeoutMs: number;
+  jitterMs: number;
+  maxTokens: number;
+}
+
+export interface RegisteredModel {
+  id: string;
+  provider: string;
+  model: string;
+  endpoint: Endpoint;
+  tier: string | null;
+  capabilities: string[];
+  pricing: { inputPerMillion: number; outputPerMillion: number } | null;
+  probe: ProbePlan;
+  health: Partial<HealthThresholds>;
+}
+
+/** The registered models, in config order (the order `auto` falls back to before ranking). */
+export class ModelRegistry {
+  private readonly byId: Map<string, RegisteredModel>;
+
+  constructor(private readonly models: RegisteredModel[]) {
+    this.byId = new Map(models.map((m) => [m.id, m]));
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  get(id: string): RegisteredModel | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): readonly RegisteredModel[] {
+    return this.models;
+  }
+
+  ids(): string[] {
+    return this.models.map((m) => m.id);
+  }
+
+  providers(): string[] {
+    return [...new Set(this.models.map((m) => m.provider))];
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { FallbackEvent, InterviewRecord } from './records.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const freshDir = () => mkdtempSync(join(tmpdir(), 'modelwatch-store-'));
+
+function interview(n: number, overrides: Partial<InterviewRecord> = {}): InterviewRecord {
+  return {
+    interviewId: `iv_${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), simulationId: 'sim-a', requestedModel: 'openai:gpt-4o',
+    model: 'anthropic:claude-sonnet-4', usedFallback: true, fallback: { reason: 'primary_unhealthy', source: 'auto', eventId: `fb_${n}` },
+    primaryTriedAnyway: false, attempts: [], openingLine: 'Hello', usage: null, latencyMs: 10, traceId: null, ...overrides,
+  };
+}
+function event(n: number, overrides: Partial<FallbackEvent> = {}): FallbackEvent {
+  return {
+    id: `fb_${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), simulationId: 'sim-a', interviewId: `iv_${n}`, primary: 'openai:gpt-4o',
+    chosen: 'anthropic:claude-sonnet-4', reason: 'primary_unhealthy', source: 'auto',
+    primaryHealth: { state: 'unhealthy', reason: '3 consecutive failures', p95Ms: null, errorRate: 1, samples: 3, consecutiveFailures: 3 }, attempts: [], traceId: null, ...overrides,
+  };
+}
+
+describe('SqliteStore', () => {
+  it('when the store is reopened, then interviews, events, simulations and transitions are still there', () => {
+    const dir = freshDir();
+    const first = SqliteStore.openInDir(dir);
+    first.recordInterview(interview(1), event(1), 'key-1');
+    first.putSimulation({ id: 'sim-a', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'], interview: { role: 'SRE' } }, '2026-01-01T00:00:00.000Z');
+    first.recordTransition({ modelId: 'openai:gpt-4o', at: '2026-01-01T00:00:00.000Z', from: 'unknown', to: 'healthy', reason: 'ok' });
+    first.close();
+    const second = SqliteStore.openInDir(dir);
+    expect(second.getInterview('iv_1')?.model).toBe('anthropic:claude-sonnet-4');
+    expect(second.getFallbackEvent('fb_1')?.primaryHealth.state).toBe('unhealthy');
+    expect(second.getSimulation('sim-a')?.interview).toEqual({ role: 'SRE' });
+    expect(second.listTransitions('openai:gpt-4o', 10).items).toHaveLength(1);
+    second.close();
+  });
+
+  it('when an idempotency key is reused, then neither the interview nor its event is written twice', () => {
+    const store = SqliteStore.openInDir(freshDir());
+    expect(store.recordInterview(interview(1), event(1), 'same')).toBe(true);
+    expect(store.recordInterview(interview(2), event(2), 'same')).toBe(false);
+    expect(store.getInterview('iv_2')).toBeNull();
+    expect(store.getFallbackEvent('fb_2')).toBeNull();
+    expect(store.getInterviewByIdempotencyKey('same')?.interviewId).toBe('iv_1');
+  });
+
+  it('when events are listed, then newest first with a cursor that pages through all of them once', () => {
+    const store = SqliteStore.openInDir(freshDir());
+    for (let n = 1; n <= 7; n++) store.recordInterview(interview(n), event(n), null);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = store.listFallbackEvents({ limit: 3, cursor });
+      seen.push(...page.items.map((e) => e.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(['fb_7', 'fb_6', 'fb_5', 'fb_4', 'fb_3', 'fb_2', 'fb_1']);
+  });
+
+  it.each([
+    ['model matches the primary', { model: 'openai:gpt-4o' }, ['fb_3', 'fb_2', 'fb_1']],
+    ['model matches the chosen model', { model: 'openai:gpt-4o-mini' }, ['fb_2']],
+    ['simulationId', { simulationId: 'sim-b' }, ['fb_3']],
+    ['reason', { reason: 'primary_failed' as const }, ['fb_1']],
+    ['since (inclusive)', { since: new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString() }, ['fb_3', 'fb_2']],
+    ['until (exclusive)', { until: new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString() }, ['fb_1']],
+  ])('when filtered by %s, then only matching events', (_name, filter, expected) => {
+    const store = SqliteStore.openInDir(freshDir());
+    store.recordInterview(interview(1), event(1, { reason: 'primary_failed' }), null);
+    store.recordInterview(interview(2), event(2, { chosen: 'openai:gpt-4o-mini' }), null);
+    store.recordInterview(interview(3, { simulationId: 'sim-b' }), event(3, { simulationId: 'sim-b' }), null);
+    expect(store.listFallbackEvents({ limit: 50, ...filter }).items.map((e) => e.id)).toEqual(expected);
+  });
+
+  it('when a simulation is put twice, then the second replaces it and keeps createdAt', () => {
+    const store = SqliteStore.openInDir(freshDir());
+    expect(store.putSimulation({ id: 's', primary: 'a:b', fallbacks: [], interview: {} }, '2026-01-01T00:00:00.000Z').created).toBe(true);
+    const second = store.putSimulation({ id: 's', primary: 'a:c', fallbacks: [], interview: {} }, '2026-01-02T00:00:00.000Z');
+    expect(second.created).toBe(false);
+    expect(second.record).toMatchObject({ primary: 'a:c', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z' });
+    expect(store.deleteSimulation('s')).toBe(true);
+    expect(store.deleteSimulation('s')).toBe(false);
+  });
+});
