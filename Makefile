@@ -1,0 +1,60 @@
+# Modelwatch: `make run` starts the demo, `make test` runs every test. Both install what is missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM := npm --prefix service
+
+# better-sqlite3 builds from source with node-gyp; point it at the headers of the node we run
+# (its own prefix first, e.g. nvm or /usr/local, then Debian's /usr) so it never downloads them.
+NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', '..')" 2>/dev/null)
+NODEDIR := $(firstword $(foreach d,$(npm_config_nodedir) $(NODE_PREFIX) /usr /usr/local,$(if $(wildcard $(d)/include/node/node_api.h),$(d))))
+export npm_config_nodedir := $(NODEDIR)
+
+.PHONY: help install build run test test-service test-python test-observability bench lock-python clean
+
+help:
+	@echo "make run    start simulator, agent and service on config/demo.yaml (Ctrl-C stops all)"
+	@echo "make test   install what is missing and run every test"
+	@echo "make bench  run the benchmarks; results in bench/results/"
+
+install: service/node_modules/.installed $(VENV)/.installed
+
+service/node_modules/.installed: service/package.json service/package-lock.json
+	@echo "installing service dependencies (better-sqlite3 builds from source against $(if $(NODEDIR),$(NODEDIR)/include/node,downloaded headers))"
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+build: service/dist/.built
+
+service/dist/.built: service/node_modules/.installed $(shell find service/src -name '*.ts' ! -name '*.test.ts' 2>/dev/null) service/tsconfig.json
+	$(NPM) run --silent build
+	@touch $@
+
+run: install build
+	@bash scripts/run.sh
+
+test: install build test-service test-python
+	@echo "all tests passed"
+
+test-service: install build
+	cd service && npx vitest run
+
+test-python: install build
+	$(PY) -m pytest -q simulator/tests agent/tests tests
+
+bench: install build
+	$(PY) bench/run_all.py
+
+lock-python:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^pkg_resources' > requirements.lock
+
+clean:
+	rm -rf service/dist service/node_modules $(VENV)

@@ -1,0 +1,147 @@
+import { context, propagation } from '@opentelemetry/api';
+import { OUTCOMES, type Outcome } from '../domain/health/index.js';
+import type { Endpoint } from '../domain/registry.js';
+
+/** What the agent measured for one LLM call (docs/contracts.md). */
+export interface AgentCallResult {
+  outcome: Outcome;
+  latencyMs: number;
+  ttftMs: number | null;
+  httpStatus: number | null;
+  usage: { inputTokens: number; outputTokens: number } | null;
+  requestId: string | null;
+  responseModel: string | null;
+  errorMessage: string | null;
+  text?: string;
+}
+
+export interface AgentCallTarget {
+  modelId: string;
+  endpoint: Endpoint;
+  model: string;
+  timeoutMs: number;
+  maxTokens: number;
+}
+
+/** The agent itself did not answer: says nothing about the provider, so it is not a health sample. */
+export class AgentUnavailableError extends Error {
+  constructor(readonly detail: string) {
+    super(`agent unavailable: ${detail}`);
+    this.name = 'AgentUnavailableError';
+  }
+}
+
+// The agent enforces each call's own timeout; this margin covers the hop to it and back.
+const TRANSPORT_MARGIN_MS = 2_000;
+
+function parseResult(body: unknown): AgentCallResult {
+  const b = body as Partial<AgentCallResult> | null;
+  if (!b || typeof b !== 'object' || !OUTCOMES.includes(b.outcome as Outcome) || typeof b.latencyMs !== 'number') {
+    throw new AgentUnavailableError('answered with a body that is not a call result');
+  }
+  return {
+    outcome: b.outcome as Outcome,
+    latencyMs: b.latencyMs,
+    ttftMs: typeof b.ttftMs === 'number' ? b.ttftMs : null,
+    httpStatus: typeof b.httpStatus === 'number' ? b.httpStatus : null,
+    usage: b.usage ?? null,
+    requestId: b.requestId ?? null,
+    responseModel: b.responseModel ?? null,
+    errorMessage: b.errorMessage ?? null,
+    ...(typeof b.text === 'string' ? { text: b.text } : {}),
+  };
+}
+
+export class AgentClient {
+  private reachable: boolean | null = null;
+  private lastProblem: string | null = null;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly onReachability: (up: boolean) => void = () => {},
+  ) {}
+
+  /** Whether the last exchange with the agent got an answer, and if not, why. */
+  status(): { reachable: boolean | null; problem: string | null } {
+    return { reachable: this.reachable, problem: this.lastProblem };
+  }
+
+  probe(target: AgentCallTarget): Promise<AgentCallResult> {
+    return this.call('/v1/probe', target.timeoutMs, {
+      modelId: target.modelId,
+      endpoint: target.endpoint,
+      model: target.model,
+      timeoutMs: target.timeoutMs,
+      maxTokens: target.maxTokens,
+    });
+  }
+
+  initiateInterview(target: AgentCallTarget, interviewId: string, interview: Record<string, unknown>): Promise<AgentCallResult> {
+    return this.call('/v1/interviews', target.timeoutMs, {
+      interviewId,
+      modelId: target.modelId,
+      endpoint: target.endpoint,
+      model: target.model,
+      timeoutMs: target.timeoutMs,
+      maxTokens: target.maxTokens,
+      interview,
+    });
+  }
+
+  /** Readiness: does the agent answer its health endpoint right now. */
+  async checkReady(timeoutMs = 2_000): Promise<{ ready: boolean; reason: string }> {
+    try {
+      const res = await fetch(`${this.baseUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+      await res.arrayBuffer();
+      this.mark(res.ok, res.ok ? null : `healthz answered HTTP ${res.status}`);
+      return res.ok ? { ready: true, reason: 'agent answers' } : { ready: false, reason: `agent /healthz answered HTTP ${res.status}` };
+    } catch (err) {
+      const detail = describeFetchError(err, this.baseUrl);
+      this.mark(false, detail);
+      return { ready: false, reason: `agent unavailable: ${detail}` };
+    }
+  }
+
+  private async call(path: string, timeoutMs: number, payload: unknown): Promise<AgentCallResult> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    propagation.inject(context.active(), headers);
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(timeoutMs + TRANSPORT_MARGIN_MS),
+      });
+    } catch (err) {
+      const detail = describeFetchError(err, this.baseUrl);
+      this.mark(false, detail);
+      throw new AgentUnavailableError(detail);
+    }
+    const text = await res.text().catch(() => '');
+    if (!res.ok) {
+      this.mark(true, null);
+      throw new AgentUnavailableError(`${path} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
+    }
+    this.mark(true, null);
+    try {
+      return parseResult(JSON.parse(text));
+    } catch (err) {
+      if (err instanceof AgentUnavailableError) throw err;
+      throw new AgentUnavailableError(`${path} answered a body that is not JSON`);
+    }
+  }
+
+  private mark(up: boolean, problem: string | null): void {
+    this.lastProblem = problem;
+    if (this.reachable !== up) this.onReachability(up);
+    this.reachable = up;
+  }
+}
+
+function describeFetchError(err: unknown, baseUrl: string): string {
+  const e = err as { name?: string; cause?: { code?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer from ${baseUrl} in time`;
+  const code = e.cause?.code;
+  return code ? `${code} connecting to ${baseUrl}` : `cannot reach ${baseUrl}`;
+}

@@ -1,0 +1,38 @@
+import type { HealthEngine, Sample, Transition } from '../domain/health/index.js';
+import type { Store } from '../store/records.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ServiceMetrics } from '../telemetry/metrics.js';
+
+/**
+ * The one path by which samples reach the health engine: every verdict change is stored,
+ * counted and logged here, whether a probe, an interview start or the staleness timer caused it.
+ */
+export class HealthRecorder {
+  constructor(
+    private readonly engine: HealthEngine,
+    private readonly store: Store,
+    private readonly metrics: ServiceMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  record(modelId: string, sample: Sample): Transition | null {
+    const transition = this.engine.record(modelId, sample);
+    this.metrics.setHealth(this.engine.snapshot(modelId));
+    if (transition) this.onTransition(transition);
+    return transition;
+  }
+
+  /** Re-evaluates staleness and window expiry; called by a timer. */
+  tick(): Transition[] {
+    const transitions = this.engine.tick();
+    for (const s of this.engine.snapshots()) this.metrics.setHealth(s);
+    for (const t of transitions) this.onTransition(t);
+    return transitions;
+  }
+
+  private onTransition(t: Transition): void {
+    this.store.recordTransition({ modelId: t.modelId, at: new Date(t.at).toISOString(), from: t.from, to: t.to, reason: t.reason });
+    this.metrics.recordTransition(t);
+    this.logger.info({ event: 'health_transition', model: t.modelId, from: t.from, to: t.to, reason: t.reason }, `${t.modelId}: ${t.from} -> ${t.to}`);
+  }
+}

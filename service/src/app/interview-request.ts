@@ -1,0 +1,48 @@
+import type { ModelRegistry } from '../domain/registry.js';
+import type { Store } from '../store/records.js';
+import { AppError } from './app-error.js';
+
+export interface InterviewRequest {
+  simulationId?: string | undefined;
+  primary?: string | undefined;
+  fallbacks?: string[] | undefined;
+  config?: Record<string, unknown> | undefined;
+}
+
+/** A request merged with its stored simulation: what the start works from. */
+export interface ResolvedInterview {
+  simulationId: string | null;
+  primary: string;
+  callerFallbacks: string[];
+  simulationFallbacks: string[];
+  interview: Record<string, unknown>;
+}
+
+function unregistered(field: string, id: string, registry: ModelRegistry): AppError {
+  return new AppError(422, 'unknown_model', `${field}: model "${id}" is not registered`, { field, registered: registry.ids() });
+}
+
+/**
+ * Request fields override the stored simulation: `primary` replaces its primary, `fallbacks` are
+ * the caller's and are tried before the simulation's, `config` is merged over its interview.
+ */
+export function resolveInterview(req: InterviewRequest, store: Store, registry: ModelRegistry): ResolvedInterview {
+  const sim = req.simulationId ? store.getSimulation(req.simulationId) : null;
+  if (req.simulationId && !sim && !req.primary) {
+    throw new AppError(404, 'unknown_simulation', `simulationId: simulation "${req.simulationId}" is not stored and the request names no primary`, { field: 'simulationId' });
+  }
+  const primary = req.primary ?? sim?.primary;
+  if (!primary) throw new AppError(400, 'invalid_request', 'primary: required when no stored simulation is named', { field: 'primary' });
+  if (!registry.has(primary)) throw unregistered('primary', primary, registry);
+  (req.fallbacks ?? []).forEach((id, i) => {
+    if (!registry.has(id)) throw unregistered(`fallbacks[${i}]`, id, registry);
+  });
+  return {
+    simulationId: req.simulationId ?? null,
+    primary,
+    callerFallbacks: req.fallbacks ?? [],
+    // A stored simulation may name a model that was unregistered since; skip it rather than fail.
+    simulationFallbacks: (sim?.fallbacks ?? []).filter((id) => registry.has(id)),
+    interview: { ...(sim?.interview ?? {}), ...(req.config ?? {}) },
+  };
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { AgentUnavailableError, type AgentCallResult, type AgentClient } from '../agent/agent-client.js';
+import type { HealthEngine } from '../domain/health/index.js';
+import type { ModelRegistry } from '../domain/registry.js';
+import { planSelection, type Candidate, type FallbackReason, type SelectionPlan } from '../domain/selection.js';
+import type { AttemptRecord, FallbackEvent, HealthEvidence, InterviewRecord, Store } from '../store/records.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ServiceMetrics } from '../telemetry/metrics.js';
+import { currentTraceId } from '../telemetry/tracing.js';
+import { AppError } from './app-error.js';
+import type { HealthRecorder } from './health-recorder.js';
+import { resolveInterview, type InterviewRequest, type ResolvedInterview } from './interview-request.js';
+
+// Bounds the work one start can cause, whatever the number of registered models.
+export const MAX_ATTEMPTS = 5;
+
+export interface InterviewStarterDeps {
+  registry: ModelRegistry;
+  engine: HealthEngine;
+  agent: AgentClient;
+  health: HealthRecorder;
+  store: Store;
+  metrics: ServiceMetrics;
+  tracer: Tracer;
+  logger: Logger;
+  clock: () => number;
+  settings: { deadlineMs: number; attemptTimeoutMs: number; maxTokens: number };
+}
+
+export interface StartResult {
+  record: InterviewRecord;
+  event: FallbackEvent | null;
+  replayed: boolean;
+}
+
+interface AttemptsOutcome {
+  chosen: Candidate | null;
+  attempts: AttemptRecord[];
+  result: AgentCallResult | null;
+}
+
+/** Starts interviews on the best model available and keeps the audit record of why. */
+export class InterviewStarter {
+  private readonly pending = new Map<string, Promise<StartResult>>();
+
+  constructor(private readonly deps: InterviewStarterDeps) {}
+
+  /** A retry with the same idempotency key gets the first start's interview; nothing is recorded twice. */
+  start(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
+    if (!idempotencyKey) return this.startNew(req, null);
+    const stored = this.deps.store.getInterviewByIdempotencyKey(idempotencyKey);
+    if (stored) return Promise.resolve({ record: stored, event: this.eventOf(stored), replayed: true });
+    const pending = this.pending.get(idempotencyKey);
+    if (pending) return pending.then((r) => ({ ...r, replayed: true }));
+    const started = this.startNew(req, idempotencyKey).finally(() => this.pending.delete(idempotencyKey));
+    this.pending.set(idempotencyKey, started);
+    return started;
+  }
+
+  private eventOf(record: InterviewRecord): FallbackEvent | null {
+    return record.fallback ? this.deps.store.getFallbackEvent(record.fallback.eventId) : null;
+  }
+
+  private async startNew(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
+    const { store, registry, clock } = this.deps;
+    const startedAt = clock();
+    const resolved = resolveInterview(req, store, registry);
+    const interviewId = `iv_${randomUUID()}`;
+    const plan = this.plan(resolved);
+    const evidence = this.evidence(resolved.primary);
+    const outcome = await this.attemptInOrder(plan, interviewId, resolved.interview, startedAt);
+    const durationMs = clock() - startedAt;
+    if (!outcome.chosen || !outcome.result) {
+      this.deps.metrics.recordStart(resolved.primary, null, 'unavailable', durationMs, currentTraceId());
+      throw new AppError(503, 'no_model_available', `no model could start the interview within ${this.deps.settings.deadlineMs / 1000} s`, {
+        candidates: plan.considered.map((c) => ({ model: c.modelId, source: c.source, state: c.state, reason: c.reason })),
+        attempts: outcome.attempts,
+      });
+    }
+    const { record, event } = this.records(resolved, plan, outcome, evidence, interviewId, startedAt, durationMs);
+    const fresh = store.recordInterview(record, event, idempotencyKey);
+    if (!fresh && idempotencyKey) {
+      // Lost a race with another process on the same key: answer with the interview that won.
+      const winner = store.getInterviewByIdempotencyKey(idempotencyKey);
+      if (winner) return { record: winner, event: this.eventOf(winner), replayed: true };
+    }
+    this.report(record, event, durationMs);
+    return { record, event, replayed: false };
+  }
+
+  private plan(resolved: ResolvedInterview): SelectionPlan {
+    const { engine, registry, tracer } = this.deps;
+    return tracer.startActiveSpan('select model', { kind: SpanKind.INTERNAL }, (span) => {
+      const plan = planSelection({
+        primary: resolved.primary,
+        callerFallbacks: resolved.callerFallbacks,
+        simulationFallbacks: resolved.simulationFallbacks,
+        registered: registry.all(),
+        health: (id) => {
+          const s = engine.snapshot(id);
+          return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms };
+        },
+      });
+      span.setAttributes({
+        'modelwatch.primary': plan.primary.modelId,
+        'modelwatch.primary.state': plan.primary.state,
+        'modelwatch.primary.reason': plan.primary.reason,
+        'modelwatch.primary.p95_ms': plan.primary.p95Ms ?? -1,
+        'modelwatch.selection.reason': plan.reason ?? 'primary_usable',
+        'modelwatch.selection.order': plan.order.map((c) => `${c.modelId}:${c.state}`),
+      });
+      span.end();
+      return plan;
+    });
+  }
+
+  private evidence(modelId: string): HealthEvidence {
+    const s = this.deps.engine.snapshot(modelId);
+    return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms, errorRate: s.errorRate, samples: s.samples.total, consecutiveFailures: s.consecutiveFailures };
+  }
+
+  private async attemptInOrder(plan: SelectionPlan, interviewId: string, interview: Record<string, unknown>, startedAt: number): Promise<AttemptsOutcome> {
+    const { clock, settings } = this.deps;
+    const attempts: AttemptRecord[] = [];
+    for (const candidate of plan.order.slice(0, MAX_ATTEMPTS)) {
+      const remaining = startedAt + settings.deadlineMs - clock();
+      if (remaining <= 0) break;
+      const result = await this.attempt(candidate, interviewId, interview, Math.min(settings.attemptTimeoutMs, remaining));
+      attempts.push({
+        modelId: candidate.modelId,
+        source: candidate.source,
+        outcome: result.outcome,
+        latencyMs: result.latencyMs,
+        ttftMs: result.ttftMs,
+        httpStatus: result.httpStatus,
+        errorMessage: result.errorMessage,
+      });
+      if (result.outcome === 'success') return { chosen: candidate, attempts, result };
+    }
+    return { chosen: null, attempts, result: null };
+  }
+
+  /** One initiation call; its outcome feeds the health engine at once, failure or not. */
+  private attempt(candidate: Candidate, interviewId: string, interview: Record<string, unknown>, timeoutMs: number): Promise<AgentCallResult> {
+    const { registry, agent, health, tracer, clock, settings } = this.deps;
+    const model = registry.get(candidate.modelId)!;
+    return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
+      span.setAttributes({ 'modelwatch.model': candidate.modelId, 'modelwatch.source': candidate.source, 'modelwatch.state': candidate.state });
+      try {
+        const result = await agent.initiateInterview({ modelId: model.id, endpoint: model.endpoint, model: model.model, timeoutMs, maxTokens: settings.maxTokens }, interviewId, interview);
+        health.record(model.id, { at: clock(), source: 'interview', outcome: result.outcome, latencyMs: result.latencyMs, ttftMs: result.ttftMs, httpStatus: result.httpStatus, errorMessage: result.errorMessage });
+        span.setAttribute('modelwatch.outcome', result.outcome);
+        if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
+        return result;
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+        if (err instanceof AgentUnavailableError) {
+          throw new AppError(503, 'agent_unavailable', `the agent that makes LLM calls is unavailable: ${err.detail}`, { retryable: true });
+        }
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private fallbackReason(plan: SelectionPlan, chosen: Candidate): FallbackReason | null {
+    if (chosen.modelId !== plan.primary.modelId) return plan.reason ?? 'primary_failed';
+    // The primary served although it was unhealthy: nothing else was usable or everything else failed.
+    return plan.reason === 'no_healthy_model' || plan.reason === 'primary_unhealthy' ? 'no_healthy_model' : null;
+  }
+
+  private records(resolved: ResolvedInterview, plan: SelectionPlan, outcome: AttemptsOutcome, evidence: HealthEvidence, interviewId: string, startedAt: number, durationMs: number): { record: InterviewRecord; event: FallbackEvent | null } {
+    const chosen = outcome.chosen!;
+    const result = outcome.result!;
+    const at = new Date(startedAt).toISOString();
+    const traceId = currentTraceId();
+    const reason = this.fallbackReason(plan, chosen);
+    const source = chosen.source === 'primary' ? 'primary' : chosen.source;
+    const event: FallbackEvent | null = reason
+      ? { id: `fb_${randomUUID()}`, at, simulationId: resolved.simulationId, interviewId, primary: resolved.primary, chosen: chosen.modelId, reason, source, primaryHealth: evidence, attempts: outcome.attempts, traceId }
+      : null;
+    const record: InterviewRecord = {
+      interviewId,
+      at,
+      simulationId: resolved.simulationId,
+      requestedModel: resolved.primary,
+      model: chosen.modelId,
+      usedFallback: chosen.modelId !== resolved.primary,
+      fallback: event ? { reason: event.reason, source: event.source, eventId: event.id } : null,
+      primaryTriedAnyway: reason === 'no_healthy_model',
+      attempts: outcome.attempts,
+      openingLine: result.text ?? '',
+      usage: result.usage,
+      latencyMs: durationMs,
+      traceId,
+    };
+    return { record, event };
+  }
+
+  private report(record: InterviewRecord, event: FallbackEvent | null, durationMs: number): void {
+    const { metrics, logger } = this.deps;
+    metrics.recordStart(record.requestedModel, record.model, 'started', durationMs, record.traceId);
+    if (!event) return;
+    metrics.recordFallback(event.primary, event.chosen, event.reason, event.source);
+    trace.getActiveSpan()?.addEvent('modelwatch.fallback', {
+      'modelwatch.fallback.id': event.id,
+      'modelwatch.fallback.reason': event.reason,
+      'modelwatch.fallback.source': event.source,
+      'modelwatch.primary': event.primary,
+      'modelwatch.chosen': event.chosen,
+      'modelwatch.primary.state': event.primaryHealth.state,
+    });
+    logger.info({ event: 'fallback', fallbackId: event.id, interviewId: record.interviewId, primary: event.primary, chosen: event.chosen, reason: event.reason, source: event.source }, `fallback ${event.primary} -> ${event.chosen}`);
+  }
+}

@@ -1,0 +1,92 @@
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { AgentUnavailableError, type AgentCallResult, type AgentClient } from '../agent/agent-client.js';
+import type { ModelRegistry } from '../domain/registry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ServiceMetrics } from '../telemetry/metrics.js';
+import { currentTraceId } from '../telemetry/tracing.js';
+import type { HealthRecorder } from './health-recorder.js';
+
+export type ProbeReport =
+  | { modelId: string; probed: true; result: AgentCallResult; at: number }
+  | { modelId: string; probed: false; skipped: string };
+
+/** Sends one probe per model through the agent; never two at once for the same model. */
+export class ProbeRunner {
+  private readonly inFlight = new Map<string, Promise<ProbeReport>>();
+  private readonly lastUsage = new Map<string, { inputTokens: number; outputTokens: number }>();
+
+  constructor(
+    private readonly deps: {
+      registry: ModelRegistry;
+      agent: AgentClient;
+      health: HealthRecorder;
+      metrics: ServiceMetrics;
+      tracer: Tracer;
+      logger: Logger;
+      clock: () => number;
+    },
+  ) {}
+
+  /** Tokens the model's last probe spent: the basis of the probe-cost estimate. */
+  usageOf(modelId: string): { inputTokens: number; outputTokens: number } | null {
+    return this.lastUsage.get(modelId) ?? null;
+  }
+
+  isProbing(modelId: string): boolean {
+    return this.inFlight.has(modelId);
+  }
+
+  /** Probes the model now, or joins the probe already under way. */
+  probe(modelId: string): Promise<ProbeReport> {
+    const running = this.inFlight.get(modelId);
+    if (running) return running;
+    const started = this.run(modelId).finally(() => this.inFlight.delete(modelId));
+    this.inFlight.set(modelId, started);
+    return started;
+  }
+
+  probeMany(modelIds: readonly string[]): Promise<ProbeReport[]> {
+    return Promise.all(modelIds.map((id) => this.probe(id)));
+  }
+
+  private run(modelId: string): Promise<ProbeReport> {
+    const { registry, tracer } = this.deps;
+    const model = registry.get(modelId);
+    if (!model) return Promise.resolve({ modelId, probed: false, skipped: 'not registered' });
+    // Each probe is its own trace: root span, never a child of whatever triggered it.
+    return tracer.startActiveSpan(`probe ${modelId}`, { root: true, kind: SpanKind.INTERNAL, attributes: { 'modelwatch.model': modelId } }, async (span) => {
+      const at = this.deps.clock();
+      try {
+        const result = await this.deps.agent.probe({ modelId, endpoint: model.endpoint, model: model.model, timeoutMs: model.probe.timeoutMs, maxTokens: model.probe.maxTokens });
+        this.apply(modelId, result, at);
+        span.setAttributes({ 'modelwatch.outcome': result.outcome, 'modelwatch.latency_ms': result.latencyMs });
+        if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
+        return { modelId, probed: true as const, result, at };
+      } catch (err) {
+        if (!(err instanceof AgentUnavailableError)) throw err;
+        // The agent being down says nothing about the provider: no sample, the verdict stands.
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        this.deps.logger.warn({ event: 'probe_skipped', model: modelId, reason: err.message }, 'probe not sent');
+        return { modelId, probed: false as const, skipped: err.message };
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private apply(modelId: string, result: AgentCallResult, at: number): void {
+    const { health, metrics, logger } = this.deps;
+    metrics.recordProbe(modelId, result, this.deps.clock(), currentTraceId());
+    if (result.usage) this.lastUsage.set(modelId, result.usage);
+    health.record(modelId, {
+      at: this.deps.clock(),
+      source: 'probe',
+      outcome: result.outcome,
+      latencyMs: result.latencyMs,
+      ttftMs: result.ttftMs,
+      httpStatus: result.httpStatus,
+      errorMessage: result.errorMessage,
+    });
+    logger.debug({ event: 'probe', model: modelId, outcome: result.outcome, latencyMs: result.latencyMs, ttftMs: result.ttftMs, startedAt: at }, 'probe done');
+  }
+}

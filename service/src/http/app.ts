@@ -1,0 +1,41 @@
+import express, { type Express } from 'express';
+import { AppError } from '../app/app-error.js';
+import type { ApiContext } from './context.js';
+import { errorHandler, requestSpan, requireJson, requireToken } from './middleware.js';
+import { buildOpenApi } from './openapi.js';
+import { fallbackRoutes } from './routes/fallbacks.js';
+import { healthRoutes } from './routes/health.js';
+import { interviewRoutes } from './routes/interviews.js';
+import { opsRoutes } from './routes/ops.js';
+import { probeRoutes } from './routes/probes.js';
+import { simulationRoutes } from './routes/simulations.js';
+
+/**
+ * The Express app. State-changing and money-spending routes need the bearer token when one is
+ * configured; reads of health and fallbacks need it only with api.protectReads; /metrics,
+ * /healthz and /readyz never do.
+ */
+export function createApp(ctx: ApiContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const openapi = buildOpenApi();
+  const writeGuard = requireToken(ctx.api.token);
+  const readGuard = ctx.api.protectReads ? writeGuard : requireToken(undefined);
+
+  app.use(requestSpan(ctx.tracer));
+  app.use(requireJson);
+  app.use(express.json({ limit: ctx.api.bodyLimitBytes, strict: true }));
+  app.use(opsRoutes(ctx, () => openapi));
+  app.use('/v1/probes', writeGuard);
+  app.post('/v1/interviews', writeGuard);
+  app.use(['/v1/health', '/v1/fallbacks', '/v1/interviews', '/v1/simulations'], readGuard);
+  app.use(healthRoutes(ctx));
+  app.use(probeRoutes(ctx));
+  app.use(interviewRoutes(ctx));
+  app.use(fallbackRoutes(ctx));
+  app.use(simulationRoutes(ctx, writeGuard));
+  app.use((req, _res, next) => next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path })));
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

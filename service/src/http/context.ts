@@ -1,0 +1,26 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
+import type { AgentClient } from '../agent/agent-client.js';
+import type { HealthEngine } from '../domain/health/index.js';
+import type { ModelRegistry } from '../domain/registry.js';
+import type { InterviewStarter } from '../app/interview-starter.js';
+import type { ProbeRunner } from '../app/probe-runner.js';
+import type { Store } from '../store/records.js';
+import type { Logger } from '../telemetry/logger.js';
+
+/** What the routes need, handed in by the composition root. */
+export interface ApiContext {
+  registry: ModelRegistry;
+  engine: HealthEngine;
+  probes: ProbeRunner;
+  nextProbeAt: (modelId: string) => number | null;
+  starter: InterviewStarter;
+  store: Store;
+  agent: AgentClient;
+  metricsRegistry: Registry;
+  tracer: Tracer;
+  logger: Logger;
+  clock: () => number;
+  isDraining: () => boolean;
+  api: { token: string | undefined; protectReads: boolean; bodyLimitBytes: number };
+}

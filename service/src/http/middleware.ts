@@ -1,0 +1,66 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { AppError } from '../app/app-error.js';
+import type { Logger } from '../telemetry/logger.js';
+
+export function sendError(res: Response, err: AppError): void {
+  res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+}
+
+/**
+ * A SERVER span per request, continuing the caller's W3C trace context. Written here rather than
+ * by auto-instrumentation so it works the same under ESM and tests, and names spans by route.
+ */
+export function requestSpan(tracer: Tracer): RequestHandler {
+  return (req, res, next) => {
+    if (req.path === '/metrics' || req.path === '/healthz') return next();
+    const parent = propagation.extract(context.active(), req.headers);
+    const span = tracer.startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      if (route) span.updateName(`${req.method} ${req.baseUrl}${route}`), span.setAttribute('http.route', `${req.baseUrl}${route}`);
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    context.with(trace.setSpan(parent, span), next);
+  };
+}
+
+/** Only JSON bodies: anything else with a body is a 415 rather than a confusing validation error. */
+export const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && !req.is('application/json')) {
+    return next(new AppError(415, 'unsupported_media_type', `content-type must be application/json (got ${req.headers['content-type'] ?? 'none'})`, { field: 'content-type' }));
+  }
+  next();
+};
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Bearer-token check in constant time (hashing first makes the lengths equal). */
+export function requireToken(token: string | undefined): RequestHandler {
+  const expected = token ? digest(token) : null;
+  return (req, _res, next) => {
+    if (!expected) return next();
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (given && timingSafeEqual(digest(given), expected)) return next();
+    next(new AppError(401, 'unauthorized', 'this endpoint needs Authorization: Bearer <MODELWATCH_API_TOKEN>', { field: 'authorization' }));
+  };
+}
+
+/** Maps every error to the JSON error shape: body-parser's to 4xx, anything unexpected to a bare 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof AppError) return sendError(res, err);
+    const e = err as { type?: string; status?: number; limit?: number; message?: string };
+    if (e.type === 'entity.too.large') return sendError(res, new AppError(413, 'payload_too_large', `request body is over the limit of ${e.limit} bytes`, { field: 'body', limit: e.limit }));
+    if (e.type === 'entity.parse.failed') return sendError(res, new AppError(400, 'malformed_json', 'request body is not valid JSON', { field: 'body' }));
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, new AppError(415, 'unsupported_media_type', e.message ?? 'unsupported encoding', { field: 'content-type' }));
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, new AppError(e.status, 'bad_request', e.message ?? 'bad request', {}));
+    logger.error({ err, path: req.path }, 'unhandled error');
+    sendError(res, new AppError(500, 'internal', 'internal error; the log has the details', {}));
+  };
+}

@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import { Registry } from 'prom-client';
+import type { ApiContext } from '../context.js';
+
+/** Renders one scrape at a time: the registry's content type is switched per request. */
+function metricsRenderer(registry: Registry) {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (openMetrics: boolean): Promise<{ body: string; contentType: string }> => {
+    const run = queue.then(async () => {
+      registry.setContentType((openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE) as never);
+      return { body: await registry.metrics(), contentType: registry.contentType };
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+}
+
+export function opsRoutes(ctx: ApiContext, openapi: () => unknown): Router {
+  const router = Router();
+  const render = metricsRenderer(ctx.metricsRegistry);
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    if (ctx.isDraining()) return void res.status(503).json({ ready: false, reason: 'shutting down' });
+    const agent = await ctx.agent.checkReady();
+    res.status(agent.ready ? 200 : 503).json({ ready: agent.ready, reason: agent.reason, checks: { agent } });
+  });
+  router.get('/metrics', async (req, res) => {
+    const { body, contentType } = await render((req.get('accept') ?? '').includes('application/openmetrics-text'));
+    res.type(contentType).send(body);
+  });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi());
+  });
+  return router;
+}

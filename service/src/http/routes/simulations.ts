@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import { AppError, notFound } from '../../app/app-error.js';
+import type { ApiContext } from '../context.js';
+import { resourceId, simulationBody } from '../schemas.js';
+import { parseInput } from '../validate.js';
+
+export function simulationRoutes(ctx: ApiContext, guard: import('express').RequestHandler): Router {
+  const router = Router();
+  const pathId = (raw: string): string => parseInput(resourceId, raw, 'path');
+
+  router.put('/v1/simulations/:id', guard, (req, res) => {
+    const id = pathId(String(req.params.id));
+    const body = parseInput(simulationBody, req.body, 'body');
+    if (body.id !== undefined && body.id !== id) throw new AppError(400, 'invalid_request', `id: "${body.id}" differs from the path id "${id}"`, { field: 'id' });
+    const models: Array<[string, string]> = [['primary', body.primary], ...body.fallbacks.map((m, i): [string, string] => [`fallbacks[${i}]`, m])];
+    for (const [field, model] of models) {
+      if (!ctx.registry.has(model)) throw new AppError(422, 'unknown_model', `${field}: model "${model}" is not registered`, { field, registered: ctx.registry.ids() });
+    }
+    const { record, created } = ctx.store.putSimulation({ id, primary: body.primary, fallbacks: body.fallbacks, interview: body.interview }, new Date(ctx.clock()).toISOString());
+    res.status(created ? 201 : 200).json(record);
+  });
+  router.get('/v1/simulations', (_req, res) => {
+    res.json({ simulations: ctx.store.listSimulations() });
+  });
+  router.get('/v1/simulations/:id', (req, res) => {
+    const sim = ctx.store.getSimulation(pathId(String(req.params.id)));
+    if (!sim) throw notFound('simulation', String(req.params.id), 'id');
+    res.json(sim);
+  });
+  router.delete('/v1/simulations/:id', guard, (req, res) => {
+    if (!ctx.store.deleteSimulation(pathId(String(req.params.id)))) throw notFound('simulation', String(req.params.id), 'id');
+    res.status(204).end();
+  });
+  return router;
+}

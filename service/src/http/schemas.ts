@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { HEALTH_STATES, OUTCOMES } from '../domain/health/index.js';
+import { FALLBACK_REASONS } from '../domain/selection.js';
+
+/** Request and response schemas: they validate at the route and generate /openapi.json. */
+
+const MAX_JSON_DEPTH = 16;
+function depth(value: unknown, level = 0): number {
+  if (level > MAX_JSON_DEPTH || value === null || typeof value !== 'object') return level;
+  let max = level;
+  for (const v of Object.values(value)) max = Math.max(max, depth(v, level + 1));
+  return max;
+}
+
+export const modelId = z.string().min(1).max(200).describe('A registered model id, "provider:model"');
+export const resourceId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, ".", "_" and "-", at most 128 characters');
+const freeForm = z
+  .record(z.string(), z.unknown())
+  .refine((v) => depth(v) <= MAX_JSON_DEPTH, `nested deeper than ${MAX_JSON_DEPTH} levels`)
+  .describe('Free-form interview configuration handed to the agent (role, candidate, language, systemPrompt...)');
+
+export const startInterviewBody = z.strictObject({
+  simulationId: resourceId.optional().describe('A stored simulation; request fields override it'),
+  primary: modelId.optional().describe('Required unless simulationId names a stored simulation'),
+  fallbacks: z.array(modelId).max(20).optional().describe("The caller's fallbacks, tried in this order before the simulation's and auto"),
+  config: freeForm.optional(),
+});
+
+export const simulationBody = z.strictObject({
+  id: resourceId.optional().describe('Must equal the path id when given'),
+  primary: modelId,
+  fallbacks: z.array(modelId).max(20).default([]),
+  interview: freeForm.default({}),
+});
+
+export const probeBody = z.strictObject({ models: z.array(modelId).min(1).max(200).optional() }).default({});
+
+const isoTime = z.iso.datetime({ offset: true });
+const limit = z.coerce.number().int().min(1).max(500).default(50);
+const cursor = z.string().max(64).optional();
+
+export const fallbackQuery = z.strictObject({
+  model: modelId.optional(),
+  simulationId: resourceId.optional(),
+  reason: z.enum(FALLBACK_REASONS).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  limit,
+  cursor,
+});
+
+export const historyQuery = z.strictObject({ limit, cursor });
+
+// ---- responses (documentation; the code builds them from typed records) ----
+
+export const errorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+});
+
+const latency = z.object({ p50Ms: z.number().nullable(), p95Ms: z.number().nullable(), p99Ms: z.number().nullable() });
+const outcome = z.enum(OUTCOMES);
+const state = z.enum(HEALTH_STATES);
+
+export const healthModel = z.object({
+  id: z.string(),
+  provider: z.string(),
+  state,
+  reason: z.string(),
+  since: z.string().nullable(),
+  latency,
+  ttft: latency,
+  errorRate: z.number().nullable(),
+  slowCallRate: z.number().nullable(),
+  samples: z.object({
+    total: z.number(),
+    bySource: z.record(z.string(), z.number()),
+    byOutcome: z.record(z.string(), z.number()),
+  }),
+  consecutiveFailures: z.number(),
+  consecutiveSuccesses: z.number(),
+  requiredSuccesses: z.number(),
+  lastProbeAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastError: z.object({ at: z.string(), outcome, httpStatus: z.number().nullable(), message: z.string().nullable() }).nullable(),
+  nextProbeAt: z.string().nullable(),
+  probing: z.boolean(),
+  thresholds: z.record(z.string(), z.number()),
+  probeCost: z.object({ tokensPerProbe: z.number().nullable(), estimatedUsdPerDay: z.number().nullable() }),
+});
+
+export const attempt = z.object({
+  modelId: z.string(),
+  source: z.string(),
+  outcome,
+  latencyMs: z.number(),
+  ttftMs: z.number().nullable(),
+  httpStatus: z.number().nullable(),
+  errorMessage: z.string().nullable(),
+});
+
+export const fallbackEvent = z.object({
+  id: z.string(),
+  at: z.string(),
+  simulationId: z.string().nullable(),
+  interviewId: z.string(),
+  primary: z.string(),
+  chosen: z.string(),
+  reason: z.enum(FALLBACK_REASONS),
+  source: z.enum(['caller', 'simulation', 'auto', 'primary']),
+  primaryHealth: z.object({
+    state,
+    reason: z.string(),
+    p95Ms: z.number().nullable(),
+    errorRate: z.number().nullable(),
+    samples: z.number(),
+    consecutiveFailures: z.number(),
+  }),
+  attempts: z.array(attempt),
+  traceId: z.string().nullable(),
+});
+
+export const interview = z.object({
+  interviewId: z.string(),
+  at: z.string(),
+  simulationId: z.string().nullable(),
+  requestedModel: z.string(),
+  model: z.string(),
+  usedFallback: z.boolean(),
+  fallback: z.object({ reason: z.enum(FALLBACK_REASONS), source: z.string(), eventId: z.string() }).nullable(),
+  primaryTriedAnyway: z.boolean(),
+  attempts: z.array(attempt),
+  openingLine: z.string(),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).nullable(),
+  latencyMs: z.number(),
+  traceId: z.string().nullable(),
+});
+
+export const simulation = z.object({
+  id: z.string(),
+  primary: z.string(),
+  fallbacks: z.array(z.string()),
+  interview: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const transition = z.object({ modelId: z.string(), at: z.string(), from: state, to: state, reason: z.string() });
+
+export const probeResult = z.object({
+  modelId: z.string(),
+  probed: z.boolean(),
+  skipped: z.string().optional(),
+  outcome: outcome.optional(),
+  latencyMs: z.number().optional(),
+  ttftMs: z.number().nullable().optional(),
+  httpStatus: z.number().nullable().optional(),
+  errorMessage: z.string().nullable().optional(),
+  state: state.optional(),
+});

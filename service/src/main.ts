@@ -1,0 +1,48 @@
+import { ConfigError, loadConfigFile } from './config/load.js';
+import { readSettings } from './config/settings.js';
+import { createLogger } from './telemetry/logger.js';
+import { startTracing } from './telemetry/tracing.js';
+
+/** Entry point: settings and config first (a bad one stops start-up with every problem named). */
+async function main(): Promise<void> {
+  let settings, config;
+  try {
+    settings = readSettings(process.env);
+    config = loadConfigFile(settings.configFile, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`modelwatch: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(settings.logLevel);
+  const otlp = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracing = startTracing({
+    serviceName: process.env.OTEL_SERVICE_NAME || 'modelwatch-service',
+    exportEnabled: Boolean(otlp) && process.env.OTEL_TRACES_EXPORTER !== 'none',
+  });
+  // Loaded after tracing starts so every module sees the registered tracer provider.
+  const { startService } = await import('./start.js');
+  const service = await startService(
+    { config, agentUrl: settings.agentUrl, dataDir: settings.dataDir, logger, apiToken: settings.apiToken, tracer: tracing.tracer },
+    { port: settings.port, host: settings.host },
+  );
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'shutdown', signal }, 'stopping: finishing in-flight work');
+    void service
+      .stop(settings.shutdownGraceMs)
+      .then(() => tracing.shutdown())
+      .then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`modelwatch: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { HealthEngine } from '../domain/health/index.js';
+import type { ModelRegistry } from '../domain/registry.js';
+import type { ProbeRunner } from '../app/probe-runner.js';
+import type { HealthRecorder } from '../app/health-recorder.js';
+import type { Logger } from '../telemetry/logger.js';
+
+export interface SchedulerDeps {
+  registry: ModelRegistry;
+  engine: HealthEngine;
+  probes: ProbeRunner;
+  health: HealthRecorder;
+  logger: Logger;
+  clock: () => number;
+  random: () => number;
+}
+
+/**
+ * When each model is probed next: after its current interval (shorter while it is unhealthy, so
+ * recovery is proven sooner) plus jitter, so probes of many models do not fire in lockstep.
+ */
+export function nextProbeDue(finishedAt: number, intervalMs: number, jitterMs: number, random: () => number): number {
+  return finishedAt + intervalMs + Math.floor(random() * jitterMs);
+}
+
+/**
+ * One node-cron task per model ticks every second and fires the probe when it is due; the due
+ * time is ours, not a cron expression, because the interval changes with the model's state.
+ * The runner joins an in-flight probe, so probes of one model never overlap.
+ */
+export class ProbeScheduler {
+  private readonly due = new Map<string, number>();
+  private readonly tasks: ScheduledTask[] = [];
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  nextProbeAt(modelId: string): number | null {
+    return this.due.get(modelId) ?? null;
+  }
+
+  start(): void {
+    const { registry, clock, random } = this.deps;
+    for (const model of registry.all()) {
+      // Spread the first probes over the first jitter window instead of all at once.
+      this.due.set(model.id, clock() + Math.floor(random() * model.probe.jitterMs));
+      this.tasks.push(cron.schedule('* * * * * *', () => this.tickModel(model.id), { name: `probe ${model.id}`, noOverlap: true }));
+    }
+    this.tasks.push(cron.schedule('* * * * * *', () => void this.deps.health.tick(), { name: 'health staleness', noOverlap: true }));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.tasks.map((t) => t.destroy()));
+    this.tasks.length = 0;
+  }
+
+  /** Fires a due probe and sets the next due time from the verdict the probe left. */
+  tickModel(modelId: string): void {
+    const { probes, engine, registry, clock, random, logger } = this.deps;
+    const dueAt = this.due.get(modelId);
+    const model = registry.get(modelId);
+    if (dueAt === undefined || !model || clock() < dueAt || probes.isProbing(modelId)) return;
+    this.due.set(modelId, Number.POSITIVE_INFINITY);
+    probes
+      .probe(modelId)
+      .catch((err: unknown) => logger.error({ event: 'probe_error', model: modelId, err }, 'probe failed unexpectedly'))
+      .finally(() => this.due.set(modelId, nextProbeDue(clock(), engine.probeIntervalMs(modelId), model.probe.jitterMs, random)));
+  }
+}

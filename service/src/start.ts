@@ -1,0 +1,88 @@
+import type { Server } from 'node:http';
+import { trace, type Tracer } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
+import { AgentClient } from './agent/agent-client.js';
+import { HealthRecorder } from './app/health-recorder.js';
+import { InterviewStarter } from './app/interview-starter.js';
+import { ProbeRunner } from './app/probe-runner.js';
+import { buildRegistry } from './config/registry.js';
+import type { ConfigFile } from './config/schema.js';
+import { HealthEngine } from './domain/health/index.js';
+import { createApp } from './http/app.js';
+import { ProbeScheduler } from './scheduler/probe-scheduler.js';
+import type { Store } from './store/records.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Logger } from './telemetry/logger.js';
+import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
+
+export interface ServiceOptions {
+  config: ConfigFile;
+  agentUrl: string;
+  dataDir: string;
+  logger: Logger;
+  apiToken?: string | undefined;
+  tracer?: Tracer;
+  metricsRegistry?: Registry;
+  store?: Store;
+  clock?: () => number;
+  random?: () => number;
+}
+
+export interface RunningService {
+  server: Server;
+  port: number;
+  scheduler: ProbeScheduler;
+  store: Store;
+  metricsRegistry: Registry;
+  /** Stops taking work, lets in-flight requests finish (up to graceMs), then closes the store. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The composition root: builds every part, wires them, and listens. */
+export async function startService(opts: ServiceOptions, listen: { port: number; host: string }, scheduleProbes = true): Promise<RunningService> {
+  const clock = opts.clock ?? Date.now;
+  const registry = buildRegistry(opts.config);
+  const engine = new HealthEngine(clock);
+  for (const m of registry.all()) engine.register(m.id, m.health);
+  const metricsRegistry = opts.metricsRegistry ?? createRegistry();
+  const metrics = new ServiceMetrics(metricsRegistry, registry.all());
+  const store = opts.store ?? SqliteStore.openInDir(opts.dataDir);
+  const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
+  const logger = opts.logger;
+  const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
+  const health = new HealthRecorder(engine, store, metrics, logger);
+  const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
+  const scheduler = new ProbeScheduler({ registry, engine, probes, health, logger, clock, random: opts.random ?? Math.random });
+  const { interviews, api } = opts.config;
+  const starter = new InterviewStarter({
+    registry, engine, agent, health, store, metrics, tracer, logger, clock,
+    settings: { deadlineMs: interviews.deadlineSeconds * 1000, attemptTimeoutMs: interviews.attemptTimeoutSeconds * 1000, maxTokens: interviews.maxTokens },
+  });
+  let draining = false;
+  const app = createApp({
+    registry, engine, probes, starter, store, agent, metricsRegistry, tracer, logger, clock,
+    nextProbeAt: (id) => scheduler.nextProbeAt(id),
+    isDraining: () => draining,
+    api: { token: opts.apiToken, protectReads: api.protectReads, bodyLimitBytes: api.bodyLimitBytes },
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(listen.port, listen.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : listen.port;
+  if (scheduleProbes) scheduler.start();
+  void agent.checkReady().then((r) => logger.info({ event: 'agent_check', ready: r.ready, reason: r.reason }, 'agent checked'));
+
+  const stop = async (graceMs = 10_000): Promise<void> => {
+    draining = true;
+    await scheduler.stop();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const forced = new Promise<void>((resolve) => setTimeout(() => { server.closeAllConnections(); resolve(); }, graceMs).unref());
+    await Promise.race([closed, forced]);
+    store.close();
+  };
+  logger.info({ event: 'started', port, models: registry.ids(), agentUrl: opts.agentUrl }, `modelwatch service listening on ${listen.host}:${port}`);
+  return { server, port, scheduler, store, metricsRegistry, stop };
+}
