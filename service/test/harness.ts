@@ -62,10 +62,12 @@ export async function startChild(command: string, args: string[], env: Record<st
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${command} ${args.join(' ')} on ${url}${healthPath}`, async () => {
-    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${output.slice(-2000)}`);
-    return (await fetch(`${url}${healthPath}`)).ok;
+  const ready = waitFor(`${command} ${args.join(' ')} on ${url}${healthPath}`, async () => child.exitCode === null && (await fetch(`${url}${healthPath}`)).ok);
+  const died = exited.then((code) => {
+    throw new Error(`exited ${code}: ${output.slice(-2000)}`);
   });
+  await Promise.race([ready, died]);
+  died.catch(() => undefined);
   return {
     port, url, process: child, output: () => output,
     async stop(signal = 'SIGTERM') {
@@ -126,7 +128,7 @@ export async function startInProcess(opts: { agentUrl: string; configText: strin
       dataDir,
       logger: createLogger('info', logs.stream),
       apiToken: opts.apiToken,
-      metricsRegistry: createRegistry(false),
+      metricsRegistry: createRegistry(),
     },
     { port: 0, host: '127.0.0.1' },
     false,
