@@ -1,0 +1,93 @@
+// A fake-clock harness to drive the engine through scenarios in tests: steps of samples and waits.
+// Pure and dependency-free (no vitest import) so it can live beside the code it exercises.
+import { HealthEngine } from './engine.js';
+import type { HealthSnapshot, HealthThresholds, Outcome, Sample, SampleSource, Transition } from './types.js';
+
+export const T0 = 1_700_000_000_000;
+export const MODEL = 'openai:gpt-4o';
+
+/** HTTP status an agent would report for each outcome class (docs/contracts.md). */
+const STATUS_OF: Record<Outcome, number | null> = {
+  success: 200,
+  timeout: null,
+  connection: null,
+  rate_limited: 429,
+  overloaded: 503,
+  server_error: 500,
+  auth: 401,
+  not_found: 404,
+  bad_request: 400,
+  invalid_response: 200,
+};
+
+export interface SampleOptions {
+  latencyMs?: number;
+  ttftMs?: number | null;
+  httpStatus?: number | null;
+  errorMessage?: string | null;
+  /** Clock advance before the sample is recorded (default 1 s). */
+  gapMs?: number;
+}
+
+export type Step =
+  | { kind: 'sample'; gapMs: number; sample: Omit<Sample, 'at'> }
+  | { kind: 'wait'; ms: number };
+
+function sampleStep(source: SampleSource, outcome: Outcome, options: SampleOptions): Step {
+  return {
+    kind: 'sample',
+    gapMs: options.gapMs ?? 1000,
+    sample: {
+      source,
+      outcome,
+      latencyMs: options.latencyMs ?? 200,
+      ttftMs: options.ttftMs === undefined ? (outcome === 'success' ? 80 : null) : options.ttftMs,
+      httpStatus: options.httpStatus === undefined ? STATUS_OF[outcome] : options.httpStatus,
+      errorMessage: options.errorMessage ?? (outcome === 'success' ? null : `${outcome} from provider`),
+    },
+  };
+}
+
+export const probe = (outcome: Outcome = 'success', options: SampleOptions = {}): Step =>
+  sampleStep('probe', outcome, options);
+export const interview = (outcome: Outcome = 'success', options: SampleOptions = {}): Step =>
+  sampleStep('interview', outcome, options);
+/** Advance the clock by ms, then tick(). */
+export const wait = (ms: number): Step => ({ kind: 'wait', ms });
+export const times = (count: number, step: Step): Step[] => Array.from({ length: count }, () => step);
+
+/** An engine with one model, a fake clock, and every transition collected. */
+export class Scenario {
+  now = T0;
+  readonly engine = new HealthEngine(() => this.now);
+  readonly transitions: Transition[] = [];
+
+  constructor(overrides?: Partial<HealthThresholds>, readonly modelId = MODEL) {
+    this.engine.register(modelId, overrides);
+  }
+
+  run(steps: ReadonlyArray<Step | Step[]>): this {
+    for (const step of steps.flat()) this.apply(step);
+    return this;
+  }
+
+  snapshot(): HealthSnapshot {
+    return this.engine.snapshot(this.modelId);
+  }
+
+  /** Transitions as "from→to" strings, compact to assert on. */
+  path(): string[] {
+    return this.transitions.map((transition) => `${transition.from}→${transition.to}`);
+  }
+
+  private apply(step: Step): void {
+    if (step.kind === 'wait') {
+      this.now += step.ms;
+      this.transitions.push(...this.engine.tick());
+      return;
+    }
+    this.now += step.gapMs;
+    const transition = this.engine.record(this.modelId, { ...step.sample, at: this.now });
+    if (transition !== null) this.transitions.push(transition);
+  }
+}

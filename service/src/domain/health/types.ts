@@ -1,0 +1,144 @@
+// Types of the health engine. Pure data: no I/O, no clock reads.
+
+/** Outcome classes, the closed set shared by agent, service and metrics (docs/contracts.md). */
+export const OUTCOMES = [
+  'success',
+  'timeout',
+  'connection',
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'auth',
+  'not_found',
+  'bad_request',
+  'invalid_response',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const HEALTH_STATES = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
+
+/** `probe`: our own scheduled check. `interview`: a real (passive) call; it counts in the verdict but not as recovery proof. */
+export type SampleSource = 'probe' | 'interview';
+export const SAMPLE_SOURCES = ['probe', 'interview'] as const satisfies readonly SampleSource[];
+
+/** One observed call. `at` is epoch ms. */
+export interface Sample {
+  at: number;
+  source: SampleSource;
+  outcome: Outcome;
+  latencyMs: number;
+  ttftMs: number | null;
+  httpStatus?: number | null;
+  errorMessage?: string | null;
+}
+
+/**
+ * A hard failure is any outcome but `success` and `rate_limited`. A 429 says the provider is up
+ * but throttling us: it degrades the model (rateLimitedRecentMs) but never trips it to unhealthy.
+ */
+export function isHardFailure(outcome: Outcome): boolean {
+  return outcome !== 'success' && outcome !== 'rate_limited';
+}
+
+export interface HealthThresholds {
+  /** Sliding time window of samples, ms. */
+  windowMs: number;
+  /** Ring buffer cap per model: bounds memory whatever the traffic. */
+  maxSamples: number;
+  /** Rates and p95 only count with at least this many samples in the window. */
+  minSamples: number;
+  /** This many hard failures in a row trip the model to unhealthy. */
+  unhealthyConsecutiveFailures: number;
+  /** Error rate (hard failures / samples) at or above which the model is unhealthy. Above 1 disables the rule. */
+  unhealthyErrorRate: number;
+  /** Error rate at or above which the model is degraded. Above 1 disables the rule. */
+  degradedErrorRate: number;
+  /** p95 latency of successful calls above this => degraded. */
+  latencySloMs: number;
+  /** Share of successful calls slower than the SLO, above which the reason mentions it (reported, not a rule). */
+  slowCallRate: number;
+  /** A 429 this recent => degraded. */
+  rateLimitedRecentMs: number;
+  /** Consecutive successful probes needed to leave unhealthy (first trip). */
+  recoverySuccesses: number;
+  /** Each re-trip within tripMemoryMs multiplies the needed streak by this. */
+  recoveryBackoffFactor: number;
+  /** Cap of the needed streak. */
+  recoveryMaxSuccesses: number;
+  /** A trip this soon after a recovery counts as a re-trip. */
+  tripMemoryMs: number;
+  probeIntervalMs: number;
+  unhealthyProbeIntervalMs: number;
+  /** No sample for this long => stale. Default max(3 × probeIntervalMs, 30_000). */
+  staleAfterMs?: number;
+}
+
+/** Thresholds after resolveThresholds: staleAfterMs is always filled. */
+export type ResolvedThresholds = Readonly<Required<HealthThresholds>>;
+
+/**
+ * Latency percentiles, nearest-rank over the window. `latency` is over SUCCESSFUL samples only
+ * (a fast 500 must not make p95 look good); `ttft` over every sample that has a ttftMs.
+ * Null when there is no such sample. Reported even below minSamples; the rules ignore them there.
+ */
+export interface LatencyFigures {
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface LastError {
+  at: number;
+  outcome: Outcome;
+  httpStatus: number | null;
+  message: string | null;
+}
+
+export interface HealthSnapshot {
+  modelId: string;
+  state: HealthState;
+  /** Why, in words and numbers. */
+  reason: string;
+  /** When the model entered `state` (engine clock, epoch ms). */
+  since: number;
+  latency: LatencyFigures;
+  ttft: LatencyFigures;
+  /** Hard failures / samples in the window (429s count as samples, not as errors); null on an empty window. */
+  errorRate: number | null;
+  /** Successful calls slower than latencySloMs / successful calls; null without successes. */
+  slowCallRate: number | null;
+  /** Counts over the current window. */
+  samples: { total: number; bySource: Record<SampleSource, number>; byOutcome: Record<Outcome, number> };
+  /** Hard failures in a row, any source (429s neither count nor break the run). */
+  consecutiveFailures: number;
+  /**
+   * Successful PROBES in a row: the recovery streak. Interview successes neither count nor break it;
+   * a hard failure of any source or a probe that did not succeed (429 included) resets it.
+   */
+  consecutiveSuccesses: number;
+  /**
+   * While unhealthy: the probe streak needed to recover now. Otherwise: the streak a trip right now
+   * would need (so the backoff is visible before it bites).
+   */
+  requiredSuccesses: number;
+  /**
+   * Trips in the current run: a trip within tripMemoryMs of the previous recovery extends the run,
+   * otherwise the run restarts at 1; back to 0 once the model stays out of unhealthy for tripMemoryMs.
+   */
+  trips: number;
+  lastSampleAt: number | null;
+  lastProbeAt: number | null;
+  lastSuccessAt: number | null;
+  /** Last sample that was not a success (rate_limited included). */
+  lastError: LastError | null;
+  thresholds: HealthThresholds;
+}
+
+export interface Transition {
+  modelId: string;
+  at: number;
+  from: HealthState;
+  to: HealthState;
+  reason: string;
+}
