@@ -1,0 +1,1 @@
+"""Modelwatch's provider simulator: fake OpenAI and Anthropic endpoints with switchable faults."""
