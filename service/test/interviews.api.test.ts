@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { json, setSimModel, startAgent, startInProcess, startSimulator, testConfigText, type ChildHandle, type InProcess } from './harness.js';
+import { json, spans, setSimModel, startAgent, startInProcess, startSimulator, testConfigText, type ChildHandle, type InProcess } from './harness.js';
 
 // The service in-process on port 0; the agent and the simulator as the real processes.
 let sim: ChildHandle;
@@ -72,6 +72,9 @@ describe('interview starts with the embedded simulator', () => {
     });
     expect(events[0].primaryHealth.reason).toMatch(/3 consecutive failures.*server_error/);
     expect(events[0].traceId).toMatch(/^[0-9a-f]{32}$/);
+    const trace = spans.getFinishedSpans().filter((sp) => sp.spanContext().traceId === events[0].traceId);
+    const root = trace.find((sp) => sp.name === 'POST /v1/interviews');
+    expect(root?.events.map((e) => e.name)).toContain('modelwatch.fallback');
   });
 
   it('when no fallbacks are given, then auto picks a healthy model of the same tier', async () => {

@@ -81,3 +81,11 @@ describe('when the demo config loads, then', () => {
     expect(m.health).toMatchObject({ probeIntervalMs: 10_000, unhealthyProbeIntervalMs: 5_000 });
   });
 });
+
+describe('when the real-provider example loads, then', () => {
+  it('it is valid and names key variables, not keys', () => {
+    const registry = buildRegistry(loadConfigFile(join(import.meta.dirname, '../../../config/real-providers.example.yaml'), {}));
+    expect(registry.get('groq:llama-3.3-70b')?.endpoint).toMatchObject({ kind: 'openai_compatible', apiKeyEnv: 'GROQ_API_KEY' });
+    expect(registry.get('anthropic:claude-sonnet-4')?.model).toBe('claude-sonnet-4-20250514');
+  });
+});

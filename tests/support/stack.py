@@ -1,0 +1,87 @@
+"""The three real processes for cross-process tests: simulator and agent through the agent's test
+helpers (port 0, logged port), the service as `node service/dist/main.js` on a free port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from agent.tests.processes import REPO_ROOT, RunningProcess, base_env, start_module
+
+SERVICE_MAIN = REPO_ROOT / "service" / "dist" / "main.js"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def service_config(simulator_url: str, extra: str = "") -> str:
+    return f"""
+providers:
+  openai: {{ kind: openai, baseUrl: "{simulator_url}/v1", apiKeyEnv: SIMULATOR_API_KEY }}
+  anthropic: {{ kind: anthropic, baseUrl: "{simulator_url}", apiKeyEnv: SIMULATOR_API_KEY }}
+models:
+  - {{ id: "openai:gpt-4o", tier: flagship, pricing: {{ inputPerMillion: 2.5, outputPerMillion: 10 }} }}
+  - {{ id: "openai:gpt-4o-mini", tier: small }}
+  - {{ id: "anthropic:claude-sonnet-4", tier: flagship }}
+{extra}
+"""
+
+
+def start_simulator(tmp: Path, **env: str) -> RunningProcess:
+    return start_module("simulator", base_env(SIMULATOR_PORT="0", SCENARIO="none", **env), tmp / "simulator.log")
+
+
+def start_agent(tmp: Path, **env: str) -> RunningProcess:
+    return start_module("agent", base_env(AGENT_PORT="0", SIMULATOR_API_KEY="sim-key", **env), tmp / "agent.log")
+
+
+def start_service(tmp: Path, agent_url: str, config_text: str, **env: str) -> RunningProcess:
+    config = tmp / "service-config.yaml"
+    config.write_text(config_text)
+    port = free_port()
+    log_path = tmp / "service.log"
+    full_env = base_env(SERVICE_PORT=str(port), AGENT_URL=agent_url, CONFIG=str(config), DATA_DIR=str(tmp / "data"), **env)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(["node", str(SERVICE_MAIN)], cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    running = RunningProcess("service", process, f"http://127.0.0.1:{port}", log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"service exited with {process.returncode}:\n{running.logs()}")
+        try:
+            if httpx.get(running.base_url + "/healthz", timeout=1).status_code == 200:
+                return running
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    running.stop()
+    raise TimeoutError(f"service did not answer within 30 s:\n{running.logs()}")
+
+
+@dataclass
+class Stack:
+    simulator: RunningProcess
+    agent: RunningProcess
+    service: RunningProcess
+
+    def stop(self) -> None:
+        for p in (self.service, self.agent, self.simulator):
+            p.stop()
+
+
+def wait_until(what: str, check, timeout: float = 20.0, every: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
