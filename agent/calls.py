@@ -1,0 +1,114 @@
+"""The one use case: make an LLM call for a probe or an interview, and account for it.
+
+Every call, whatever its outcome, gets the same treatment: a `chat {model}` span, metrics, and one log
+line. The key is read here, at call time, and used for nothing but the client and scrubbing messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from opentelemetry.trace import Tracer
+
+from agent.clients import ClientCache
+from agent.metrics import AgentMetrics
+from agent.prompts import OPENING_REQUEST, PROBE_PROMPT, build_interviewer_system_prompt
+from agent.providers import ADAPTERS, CallResult, StreamChat
+from agent.schemas import Endpoint, InterviewRequest, ProbeRequest
+from agent.settings import read_api_key
+from agent.taxonomy import Outcome, classify_exception, scrub
+from agent.tracing import annotate_chat_span, chat_span, sampled_trace_id
+
+log = logging.getLogger("agent.calls")
+Purpose = Literal["probe", "interview"]
+
+
+@dataclass(frozen=True)
+class CallDeps:
+    clients: ClientCache
+    metrics: AgentMetrics
+    tracer: Tracer
+    adapters: Mapping[str, StreamChat] = field(default_factory=lambda: dict(ADAPTERS))
+    read_key: Callable[[str], str | None] = read_api_key
+
+
+@dataclass(frozen=True)
+class ChatCall:
+    purpose: Purpose
+    model_id: str | None
+    endpoint: Endpoint
+    model: str
+    system: str | None
+    user: str
+    max_tokens: int
+    timeout_s: float
+
+
+def probe_call(request: ProbeRequest) -> ChatCall:
+    return ChatCall(
+        "probe", request.model_id, request.endpoint, request.model, None, PROBE_PROMPT,
+        request.max_tokens, request.timeout_ms / 1000.0,
+    )  # fmt: skip
+
+
+def interview_call(request: InterviewRequest) -> ChatCall:
+    system = build_interviewer_system_prompt(request.interview)
+    return ChatCall(
+        "interview", request.model_id, request.endpoint, request.model, system, OPENING_REQUEST,
+        request.max_tokens, request.timeout_ms / 1000.0,
+    )  # fmt: skip
+
+
+async def perform_call(deps: CallDeps, call: ChatCall) -> CallResult:
+    endpoint = call.endpoint
+    with chat_span(
+        deps.tracer, purpose=call.purpose, provider=endpoint.name, model=call.model,
+        max_tokens=call.max_tokens, base_url=endpoint.base_url,
+    ) as span:  # fmt: skip
+        result = await _attempt(deps, call)
+        annotate_chat_span(span, result)
+        deps.metrics.record(call.purpose, endpoint.name, call.model, result, sampled_trace_id(span))
+        _log_call(call, result)
+    return result
+
+
+async def _attempt(deps: CallDeps, call: ChatCall) -> CallResult:
+    variable = call.endpoint.api_key_env
+    key = deps.read_key(variable)
+    if key is None:
+        message = f"environment variable {variable} is not set"
+        return CallResult(Outcome.AUTH, 0.0, error_message=message, attempted=False)
+    try:
+        client = deps.clients.get(call.endpoint, key)
+        adapter = deps.adapters[call.endpoint.kind]
+        result = await adapter(client, call.model, call.system, call.user, call.max_tokens, call.timeout_s)
+    except Exception as exc:  # adapters already classify; this guards client construction
+        failure = classify_exception(exc)
+        result = CallResult(failure.outcome, 0.0, error_message=failure.message, attempted=False)
+    if call.purpose == "interview" and result.outcome == Outcome.SUCCESS and not result.text.strip():
+        # An interview needs an opening line; usage alone (a reasoning model's budget spent) is not one.
+        result = replace(result, outcome=Outcome.INVALID_RESPONSE, error_message="the answer had no text")
+    if result.error_message is not None:
+        result = result.with_error_message(scrub(result.error_message, [key]))
+    return result
+
+
+def _log_call(call: ChatCall, result: CallResult) -> None:
+    log.info(
+        "llm call",
+        extra={
+            "purpose": call.purpose,
+            "provider": call.endpoint.name,
+            "model": call.model,
+            "model_id": call.model_id,
+            "outcome": result.outcome.value,
+            "latency_ms": result.latency_ms,
+            "ttft_ms": result.ttft_ms,
+            "http_status": result.http_status,
+            "request_id": result.request_id,
+            "error": result.error_message,
+        },
+    )

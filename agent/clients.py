@@ -1,0 +1,107 @@
+"""One long-lived SDK client per distinct endpoint, reused across calls.
+
+Creating a client per call would pay TLS and TCP set-up on every probe and distort its latency; the cache
+keeps connections alive. Every client has `max_retries=0`: one probe is one attempt, and the service, not
+the SDK, decides what a failure means.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import OrderedDict
+from typing import Any
+
+import anthropic
+import httpx2
+import openai
+
+from agent.schemas import MAX_TIMEOUT_MS, Endpoint
+
+# Endpoints come from the service's registry, so a handful is normal; the bound only stops a leak.
+MAX_CLIENTS = 128
+# Longer than the longest call the API accepts, so no in-flight call loses its client.
+RETIRE_DELAY_S = MAX_TIMEOUT_MS / 1000 + 60
+_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=60.0)
+EndpointKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
+
+
+def endpoint_key(endpoint: Endpoint) -> EndpointKey:
+    return (endpoint.kind, endpoint.base_url, endpoint.api_key_env, tuple(sorted(endpoint.headers.items())))
+
+
+class ClientCache:
+    def __init__(self, max_clients: int = MAX_CLIENTS, retire_delay_s: float = RETIRE_DELAY_S) -> None:
+        self._clients: OrderedDict[EndpointKey, Any] = OrderedDict()
+        self._max_clients = max_clients
+        self._retire_delay_s = retire_delay_s
+        self._retiring: dict[Any, asyncio.Task[None]] = {}
+        # Loading the CA bundle costs ~40 ms of blocked event loop per client; one context serves all.
+        self._ssl_context = httpx2.create_ssl_context()
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    def get(self, endpoint: Endpoint, api_key: str) -> Any:
+        """The client for `endpoint`; rebuilt if the key in the environment changed since it was made."""
+        key = endpoint_key(endpoint)
+        client = self._clients.get(key)
+        if client is not None and client.api_key == api_key:
+            self._clients.move_to_end(key)
+            return client
+        if client is not None:
+            self._retire(self._clients.pop(key))
+        client = _build_client(endpoint, api_key, self._ssl_context)
+        _load_resources(client)
+        self._clients[key] = client
+        while len(self._clients) > self._max_clients:
+            self._retire(self._clients.popitem(last=False)[1])
+        return client
+
+    async def close_all(self) -> None:
+        for task in self._retiring.values():
+            task.cancel()
+        clients = [*self._clients.values(), *self._retiring]
+        self._clients.clear()
+        self._retiring.clear()
+        await asyncio.gather(*(client.close() for client in clients), return_exceptions=True)
+
+    def _retire(self, client: Any) -> None:
+        """Closes a replaced client later: it may still be serving an in-flight call."""
+
+        async def close_when_idle() -> None:
+            await asyncio.sleep(self._retire_delay_s)
+            self._retiring.pop(client, None)
+            await client.close()
+
+        self._retiring[client] = asyncio.get_running_loop().create_task(close_when_idle())
+
+
+def _build_client(endpoint: Endpoint, api_key: str, ssl_context: ssl.SSLContext) -> Any:
+    if endpoint.kind == "anthropic":
+        return anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=endpoint.base_url,
+            max_retries=0,
+            default_headers=endpoint.headers or None,
+            http_client=anthropic.DefaultAsyncHttpxClient(limits=_LIMITS, verify=ssl_context),
+            # The agent makes its own GenAI CLIENT span for both providers; the SDK's would be a second one,
+            # and it would send our trace context to the provider, which the OpenAI SDK does not do.
+            open_telemetry={"traces": False, "propagation": False},
+        )
+    return openai.AsyncOpenAI(
+        api_key=api_key,
+        base_url=endpoint.base_url,
+        max_retries=0,
+        default_headers=endpoint.headers or None,
+        http_client=openai.DefaultAsyncHttpxClient(limits=_LIMITS, verify=ssl_context),
+    )
+
+
+def _load_resources(client: Any) -> None:
+    """Touches the chat resource so the SDK's lazy imports (~100 ms for openai) happen now, outside
+    the first call's measured latency, instead of being charged to the provider."""
+    if isinstance(client, anthropic.AsyncAnthropic):
+        _ = client.messages
+    else:
+        _ = client.chat.completions

@@ -1,0 +1,92 @@
+"""The agent's configuration: the one place that reads the environment.
+
+Everything is read once at start-up by `load_settings`, validated with precise messages, and passed down.
+The single exception is API keys: `read_api_key` reads a key by variable name at call time, so a key is
+never copied into a settings object, a log line or a repr.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+API_KEY_ENV_PATTERN = r"^[A-Z][A-Z0-9_]*$"
+_API_KEY_ENV_RE = re.compile(API_KEY_ENV_PATTERN)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_SERVICE_NAME = "modelwatch-agent"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# OTEL_TRACES_EXPORTER values we honour; "console" would write spans into our JSON-lines stdout.
+_TRACES_EXPORTERS = ("otlp", "none")
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the agent cannot run with; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    log_level: str
+    service_name: str
+    # True only when an OTLP endpoint is configured, the exporter is not "none" and the SDK is not disabled.
+    export_traces: bool
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Reads and validates the agent's variables; raises SettingsError naming the first bad one."""
+    env = os.environ if environ is None else environ
+    return Settings(
+        host=_host(env),
+        port=_port(env),
+        log_level=_log_level(env),
+        service_name=env.get("OTEL_SERVICE_NAME", "").strip() or DEFAULT_SERVICE_NAME,
+        export_traces=_export_traces(env),
+    )
+
+
+def read_api_key(variable: str) -> str | None:
+    """The API key held by `variable`, or None when it is unset or empty. Read at call time on purpose."""
+    if not _API_KEY_ENV_RE.match(variable):
+        raise ValueError("API key variable names must match " + API_KEY_ENV_PATTERN)
+    return os.environ.get(variable) or None
+
+
+def _host(env: Mapping[str, str]) -> str:
+    host = env.get("AGENT_HOST", DEFAULT_HOST).strip()
+    if not host:
+        raise SettingsError("AGENT_HOST must not be empty")
+    return host
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("AGENT_PORT", str(DEFAULT_PORT)).strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        raise SettingsError(f"AGENT_PORT must be an integer from 0 (any free port) to 65535, got {raw!r}")
+    return int(raw)
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    raw = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if raw == "WARN":
+        raw = "WARNING"
+    if raw not in _LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {raw!r}")
+    return raw
+
+
+def _export_traces(env: Mapping[str, str]) -> bool:
+    exporter = env.get("OTEL_TRACES_EXPORTER", "otlp").strip().lower() or "otlp"
+    if exporter not in _TRACES_EXPORTERS:
+        raise SettingsError(f"OTEL_TRACES_EXPORTER must be one of {', '.join(_TRACES_EXPORTERS)}, got {exporter!r}")
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true" or exporter == "none":
+        return False
+    return any(env.get(name, "").strip() for name in _OTLP_ENDPOINT_VARIABLES)
+
+
+# The exporter itself reads these (and the other OTEL_EXPORTER_OTLP_* variables); we only check presence.
+_OTLP_ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
