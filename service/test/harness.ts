@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { parseConfigText } from '../src/config/load.js';
 import { startService, type RunningService } from '../src/start.js';
 import { createLogger } from '../src/telemetry/logger.js';
@@ -153,4 +154,20 @@ export async function json(url: string, init: RequestInit & { body?: unknown } =
 export async function setSimModel(sim: ChildHandle, model: string, settings: Record<string, unknown>): Promise<void> {
   const res = await json(`${sim.url}/admin/models/${model}`, { method: 'PUT', body: settings });
   if (res.status !== 200) throw new Error(`simulator admin answered ${res.status}: ${JSON.stringify(res.body)}`);
+}
+
+/** A real simulator and agent for the whole test file, reset after each test. */
+export function useSimulatorAndAgent(): { sim: () => ChildHandle; agent: () => ChildHandle } {
+  let sim: ChildHandle | undefined;
+  let agent: ChildHandle | undefined;
+  beforeAll(async () => {
+    [sim, agent] = await Promise.all([startSimulator(), startAgent()]);
+  });
+  afterAll(async () => {
+    await Promise.all([sim?.stop(), agent?.stop()]);
+  });
+  afterEach(async () => {
+    if (sim) await json(`${sim.url}/admin/reset`, { method: 'POST' });
+  });
+  return { sim: () => sim!, agent: () => agent! };
 }

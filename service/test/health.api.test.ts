@@ -1,21 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { json, setSimModel, startAgent, startInProcess, startSimulator, testConfigText, type ChildHandle, type InProcess } from './harness.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { json, setSimModel, startInProcess, testConfigText, useSimulatorAndAgent, type ChildHandle, type InProcess } from './harness.js';
 
 // The health verdicts through the API, driven by real probes through the real agent to the simulator.
+const procs = useSimulatorAndAgent();
 let sim: ChildHandle;
 let agent: ChildHandle;
 let svc: InProcess;
 const ID = 'openai:gpt-4o';
-
-beforeAll(async () => {
-  [sim, agent] = await Promise.all([startSimulator(), startAgent()]);
-});
-afterAll(async () => {
-  await Promise.all([sim?.stop(), agent?.stop()]);
+beforeAll(() => {
+  sim = procs.sim();
+  agent = procs.agent();
 });
 afterEach(async () => {
   await svc?.service.stop(1000);
-  await json(`${sim.url}/admin/reset`, { method: 'POST' });
 });
 
 const probeOnce = async () => (await json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: [ID] } })).body.results[0];

@@ -1,21 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { json, spans, setSimModel, startAgent, startInProcess, startSimulator, testConfigText, type ChildHandle, type InProcess } from './harness.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { json, spans, setSimModel, startInProcess, testConfigText, useSimulatorAndAgent, type ChildHandle, type InProcess } from './harness.js';
 
 // The service in-process on port 0; the agent and the simulator as the real processes.
+const procs = useSimulatorAndAgent();
 let sim: ChildHandle;
 let agent: ChildHandle;
 let svc: InProcess | null = null;
-
-beforeAll(async () => {
-  [sim, agent] = await Promise.all([startSimulator(), startAgent()]);
-});
-afterAll(async () => {
-  await Promise.all([sim?.stop(), agent?.stop()]);
+beforeAll(() => {
+  sim = procs.sim();
+  agent = procs.agent();
 });
 afterEach(async () => {
   await svc?.service.stop(1000);
   svc = null;
-  await json(`${sim.url}/admin/reset`, { method: 'POST' });
 });
 
 const HEALTH = `
