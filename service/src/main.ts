@@ -17,11 +17,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(settings.logLevel);
-  const otlp = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const tracing = startTracing({
-    serviceName: process.env.OTEL_SERVICE_NAME || 'modelwatch-service',
-    exportEnabled: Boolean(otlp) && process.env.OTEL_TRACES_EXPORTER !== 'none',
-  });
+  const tracing = startTracing(settings.tracing);
   // Loaded after tracing starts so every module sees the registered tracer provider.
   const { startService } = await import('./start.js');
   const service = await startService(

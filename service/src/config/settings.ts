@@ -12,6 +12,10 @@ const settingsSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MODELWATCH_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
+  OTEL_SERVICE_NAME: z.string().default('modelwatch-service'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
+  OTEL_TRACES_EXPORTER: z.string().optional(),
 });
 
 export interface Settings {
@@ -23,6 +27,8 @@ export interface Settings {
   logLevel: z.infer<typeof settingsSchema>['LOG_LEVEL'];
   apiToken: string | undefined;
   shutdownGraceMs: number;
+  /** The OTLP exporter reads its OTEL_* variables itself; here only: is export on at all. */
+  tracing: { serviceName: string; exportEnabled: boolean };
 }
 
 export function readSettings(env: Record<string, string | undefined>): Settings {
@@ -39,5 +45,9 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     logLevel: s.LOG_LEVEL,
     apiToken: s.MODELWATCH_API_TOKEN,
     shutdownGraceMs: s.SHUTDOWN_GRACE_SECONDS * 1000,
+    tracing: {
+      serviceName: s.OTEL_SERVICE_NAME,
+      exportEnabled: Boolean(s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? s.OTEL_EXPORTER_OTLP_ENDPOINT) && s.OTEL_TRACES_EXPORTER !== 'none',
+    },
   };
 }
