@@ -1,21 +1,36 @@
 import { ConfigError, loadConfigFile } from './config/load.js';
-import { readSettings } from './config/settings.js';
+import type { ConfigFile } from './config/schema.js';
+import { DEFAULT_CONFIG_FILE, readSettings, type Settings } from './config/settings.js';
 import { createLogger } from './telemetry/logger.js';
 import { startTracing } from './telemetry/tracing.js';
 
 /** Entry point: settings and config first (a bad one stops start-up with every problem named). */
-async function main(): Promise<void> {
-  let settings, config;
+/** Every start-up problem at once: the environment's and the config file's, then exit 2. */
+function loadOrExit(): { settings: Settings; config: ConfigFile } {
+  const errors: ConfigError[] = [];
+  let settings: Settings | undefined;
+  let config: ConfigFile | undefined;
   try {
     settings = readSettings(process.env);
-    config = loadConfigFile(settings.configFile, process.env);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`modelwatch: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    errors.push(err);
   }
+  try {
+    config = loadConfigFile(settings?.configFile ?? process.env.CONFIG ?? DEFAULT_CONFIG_FILE, process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    errors.push(err);
+  }
+  if (!settings || !config) {
+    for (const e of errors) process.stderr.write(`modelwatch: ${e.message}\n`);
+    process.exit(2);
+  }
+  return { settings, config };
+}
+
+async function main(): Promise<void> {
+  const { settings, config } = loadOrExit();
   const logger = createLogger(settings.logLevel);
   const tracing = startTracing(settings.tracing);
   // Loaded after tracing starts so every module sees the registered tracer provider.

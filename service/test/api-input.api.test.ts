@@ -92,6 +92,8 @@ describe('when the agent is down', () => {
     const res = await post('/v1/interviews', { primary: 'openai:gpt-4o' });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('agent_unavailable');
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(/modelwatch_interview_starts_total\{requested_model="openai:gpt-4o",model="none",outcome="unavailable"\} [1-9]/);
   });
 });
 
@@ -141,5 +143,9 @@ describe('documents', () => {
     const om = await fetch(`${svc.url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
     expect(om.headers.get('content-type')).toContain('application/openmetrics-text');
     expect((await om.text()).trimEnd().endsWith('# EOF')).toBe(true);
+    // An OpenMetrics scrape must not change what the next plain-text scrape says.
+    const again = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(again).toContain('modelwatch_probes_total{model="anthropic:claude-sonnet-4",provider="anthropic",outcome="timeout"} 0');
+    expect(again).toContain('# TYPE process_cpu_seconds_total counter');
   });
 });

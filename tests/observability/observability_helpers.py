@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -137,13 +138,56 @@ def metric_names_in_expr(expr: str) -> set[str]:
 _GRAFANA_DURATIONS = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h", "__range_s": "3600"}
 
 
-def substitute_grafana_variables(expr: str) -> str:
-    """Replace $var / ${var} / ${var:fmt}: built-in intervals by durations, dashboard variables by
-    `.*` (they are only valid inside =~ matchers, so a misplaced variable fails to parse)."""
+def substitute_grafana_variables(expr: str, variables: dict[str, str] | None = None,
+                                 durations: dict[str, str] | None = None) -> str:
+    """Replace $var / ${var} / ${var:fmt}: built-in intervals by durations (`durations` overrides
+    the defaults), dashboard variables by their value in `variables`, else by `.*` (they are only
+    valid inside =~ matchers, so a misplaced variable fails to parse)."""
+    builtins = {**_GRAFANA_DURATIONS, **(durations or {})}
     def repl(m: re.Match) -> str:
         name = m.group(1) or m.group(2)
-        return _GRAFANA_DURATIONS.get(name, ".*")
+        if name in builtins:
+            return builtins[name]
+        return (variables or {}).get(name, ".*")
     return re.sub(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)", repl, expr)
+
+
+# --------------------------------------------------------------------------------------------
+# Dashboards: panels, targets and query variables, as the stack and static tests read them.
+def dashboards() -> list[tuple[Path, dict]]:
+    return [(p, json.loads(p.read_text())) for p in sorted(DASHBOARDS_DIR.glob("*.json"))]
+
+
+def dashboard_panels(dashboard: dict) -> list[dict]:
+    """Every panel, including those inside collapsed rows."""
+    out = []
+    for panel in dashboard.get("panels", []):
+        out.append(panel)
+        out.extend(panel.get("panels", []))
+    return out
+
+
+def dashboard_targets(dashboard: dict) -> list[tuple[dict, dict]]:
+    """(panel, target) for every PromQL target of the dashboard."""
+    return [(panel, target) for panel in dashboard_panels(dashboard)
+            for target in panel.get("targets", []) if "expr" in target]
+
+
+_LABEL_VALUES = re.compile(r"^\s*label_values\(\s*(?P<selector>.+?)\s*,\s*(?P<label>\w+)\s*\)\s*$", re.S)
+
+
+def query_variables(dashboard: dict) -> list[tuple[str, str, str]]:
+    """(name, selector, label) of each `label_values(selector, label)` query variable, in order."""
+    out = []
+    for var in dashboard.get("templating", {}).get("list", []):
+        if var.get("type") != "query":
+            continue
+        query = var["query"]["query"] if isinstance(var["query"], dict) else var["query"]
+        m = _LABEL_VALUES.match(query)
+        if not m:
+            raise ValueError(f"variable {var['name']}: expected label_values(selector, label), got {query!r}")
+        out.append((var["name"], m.group("selector"), m.group("label")))
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ export class AgentClient {
   }
 
   probe(target: AgentCallTarget): Promise<AgentCallResult> {
-    return this.call('/v1/probe', target.timeoutMs, {
+    return this.call('/v1/probe', target.timeoutMs + TRANSPORT_MARGIN_MS, {
       modelId: target.modelId,
       endpoint: target.endpoint,
       model: target.model,
@@ -76,8 +76,9 @@ export class AgentClient {
     });
   }
 
-  initiateInterview(target: AgentCallTarget, interviewId: string, interview: Record<string, unknown>): Promise<AgentCallResult> {
-    return this.call('/v1/interviews', target.timeoutMs, {
+  /** `transportMs` bounds the whole exchange, so a frozen agent cannot hold a start past its deadline. */
+  initiateInterview(target: AgentCallTarget, interviewId: string, interview: Record<string, unknown>, transportMs?: number): Promise<AgentCallResult> {
+    return this.call('/v1/interviews', transportMs ?? target.timeoutMs + TRANSPORT_MARGIN_MS, {
       interviewId,
       modelId: target.modelId,
       endpoint: target.endpoint,
@@ -102,7 +103,7 @@ export class AgentClient {
     }
   }
 
-  private async call(path: string, timeoutMs: number, payload: unknown): Promise<AgentCallResult> {
+  private async call(path: string, transportMs: number, payload: unknown): Promise<AgentCallResult> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     propagation.inject(context.active(), headers);
     let res: Response;
@@ -111,7 +112,7 @@ export class AgentClient {
         method: 'POST',
         headers,
         body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(timeoutMs + TRANSPORT_MARGIN_MS),
+        signal: AbortSignal.timeout(transportMs),
       });
     } catch (err) {
       const detail = describeFetchError(err, this.baseUrl);

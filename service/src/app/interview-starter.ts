@@ -14,6 +14,7 @@ import { resolveInterview, type InterviewRequest, type ResolvedInterview } from 
 
 // Bounds the work one start can cause, whatever the number of registered models.
 export const MAX_ATTEMPTS = 5;
+const AGENT_ANSWER_MARGIN_MS = 250;
 
 export interface InterviewStarterDeps {
   registry: ModelRegistry;
@@ -69,7 +70,11 @@ export class InterviewStarter {
     const interviewId = `iv_${randomUUID()}`;
     const plan = this.plan(resolved);
     const evidence = this.evidence(resolved.primary);
-    const outcome = await this.attemptInOrder(plan, interviewId, resolved.interview, startedAt);
+    const outcome = await this.attemptInOrder(plan, interviewId, resolved.interview, startedAt).catch((err: unknown) => {
+      // An agent outage is an interview that could not start: it counts against the SLO like any other.
+      if (err instanceof AppError) this.deps.metrics.recordStart(resolved.primary, null, 'unavailable', clock() - startedAt, currentTraceId());
+      throw err;
+    });
     const durationMs = clock() - startedAt;
     if (!outcome.chosen || !outcome.result) {
       this.deps.metrics.recordStart(resolved.primary, null, 'unavailable', durationMs, currentTraceId());
@@ -126,7 +131,9 @@ export class InterviewStarter {
     for (const candidate of plan.order.slice(0, MAX_ATTEMPTS)) {
       const remaining = startedAt + settings.deadlineMs - clock();
       if (remaining <= 0) break;
-      const result = await this.attempt(candidate, interviewId, interview, Math.min(settings.attemptTimeoutMs, remaining));
+      // The agent gets a little less than what is left, so its own timeout answers before ours cuts the line.
+      const agentTimeoutMs = Math.max(1, Math.min(settings.attemptTimeoutMs, remaining - AGENT_ANSWER_MARGIN_MS));
+      const result = await this.attempt(candidate, interviewId, interview, agentTimeoutMs, remaining);
       attempts.push({
         modelId: candidate.modelId,
         source: candidate.source,
@@ -142,13 +149,14 @@ export class InterviewStarter {
   }
 
   /** One initiation call; its outcome feeds the health engine at once, failure or not. */
-  private attempt(candidate: Candidate, interviewId: string, interview: Record<string, unknown>, timeoutMs: number): Promise<AgentCallResult> {
+  private attempt(candidate: Candidate, interviewId: string, interview: Record<string, unknown>, timeoutMs: number, transportMs: number): Promise<AgentCallResult> {
     const { registry, agent, health, tracer, clock, settings } = this.deps;
     const model = registry.get(candidate.modelId)!;
     return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
       span.setAttributes({ 'modelwatch.model': candidate.modelId, 'modelwatch.source': candidate.source, 'modelwatch.state': candidate.state });
       try {
-        const result = await agent.initiateInterview({ modelId: model.id, endpoint: model.endpoint, model: model.model, timeoutMs, maxTokens: settings.maxTokens }, interviewId, interview);
+        const target = { modelId: model.id, endpoint: model.endpoint, model: model.model, timeoutMs, maxTokens: settings.maxTokens };
+        const result = await agent.initiateInterview(target, interviewId, interview, transportMs);
         health.record(model.id, { at: clock(), source: 'interview', outcome: result.outcome, latencyMs: result.latencyMs, ttftMs: result.ttftMs, httpStatus: result.httpStatus, errorMessage: result.errorMessage });
         span.setAttribute('modelwatch.outcome', result.outcome);
         if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, describeIssues } from './load.js';
 
+export const DEFAULT_CONFIG_FILE = 'config/demo.yaml';
+
 /** Process settings from the environment: read once here, validated, passed down. */
 const settingsSchema = z.object({
   SERVICE_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -8,7 +10,7 @@ const settingsSchema = z.object({
   AGENT_PORT: z.coerce.number().int().min(1).max(65_535).default(8000),
   AGENT_URL: z.url().optional(),
   DATA_DIR: z.string().min(1).default('data'),
-  CONFIG: z.string().min(1).default('config/demo.yaml'),
+  CONFIG: z.string().min(1).default(DEFAULT_CONFIG_FILE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MODELWATCH_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { AppError } from '../app/app-error.js';
 import type { ApiContext } from './context.js';
-import { errorHandler, requestSpan, requireJson, requireToken } from './middleware.js';
+import { errorHandler, methodNotAllowed, rejectInvalidUtf8, requestSpan, requireJson, requireToken } from './middleware.js';
 import { buildOpenApi } from './openapi.js';
 import { fallbackRoutes } from './routes/fallbacks.js';
 import { healthRoutes } from './routes/health.js';
@@ -19,13 +19,13 @@ export function createApp(ctx: ApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const openapi = buildOpenApi();
+  const openapi = buildOpenApi(ctx.registry.ids());
   const writeGuard = requireToken(ctx.api.token);
   const readGuard = ctx.api.protectReads ? writeGuard : requireToken(undefined);
 
   app.use(requestSpan(ctx.tracer));
   app.use(requireJson);
-  app.use(express.json({ limit: ctx.api.bodyLimitBytes, strict: true }));
+  app.use(express.json({ limit: ctx.api.bodyLimitBytes, strict: true, verify: rejectInvalidUtf8 }));
   app.use(opsRoutes(ctx, () => openapi));
   app.use('/v1/probes', writeGuard);
   app.post('/v1/interviews', writeGuard);
@@ -35,6 +35,7 @@ export function createApp(ctx: ApiContext): Express {
   app.use(interviewRoutes(ctx));
   app.use(fallbackRoutes(ctx));
   app.use(simulationRoutes(ctx, writeGuard));
+  app.use(methodNotAllowed(openapi.paths as Record<string, Record<string, unknown>>));
   app.use((req, _res, next) => next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path })));
   app.use(errorHandler(ctx.logger));
   return app;

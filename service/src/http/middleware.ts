@@ -5,6 +5,7 @@ import { AppError } from '../app/app-error.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export function sendError(res: Response, err: AppError): void {
+  if (err.status === 401) res.set('WWW-Authenticate', 'Bearer realm="modelwatch"');
   res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
 }
 
@@ -44,8 +45,8 @@ export function requireToken(token: string | undefined): RequestHandler {
   const expected = token ? digest(token) : null;
   return (req, _res, next) => {
     if (!expected) return next();
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    const given = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (given && timingSafeEqual(digest(given), expected)) return next();
     next(new AppError(401, 'unauthorized', 'this endpoint needs Authorization: Bearer <MODELWATCH_API_TOKEN>', { field: 'authorization' }));
   };
@@ -57,10 +58,36 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof AppError) return sendError(res, err);
     const e = err as { type?: string; status?: number; limit?: number; message?: string };
     if (e.type === 'entity.too.large') return sendError(res, new AppError(413, 'payload_too_large', `request body is over the limit of ${e.limit} bytes`, { field: 'body', limit: e.limit }));
+    if (e.type === 'encoding.invalid') return sendError(res, new AppError(400, 'malformed_json', 'request body is not valid UTF-8', { field: 'body' }));
     if (e.type === 'entity.parse.failed') return sendError(res, new AppError(400, 'malformed_json', 'request body is not valid JSON', { field: 'body' }));
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, new AppError(415, 'unsupported_media_type', e.message ?? 'unsupported encoding', { field: 'content-type' }));
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, new AppError(e.status, 'bad_request', e.message ?? 'bad request', {}));
     logger.error({ err, path: req.path }, 'unhandled error');
     sendError(res, new AppError(500, 'internal', 'internal error; the log has the details', {}));
+  };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** body-parser would replace invalid UTF-8 with U+FFFD and store it; refuse it instead. */
+export function rejectInvalidUtf8(_req: Request, _res: Response, buf: Buffer): void {
+  try {
+    strictUtf8.decode(buf);
+  } catch {
+    throw Object.assign(new Error('request body is not valid UTF-8'), { type: 'encoding.invalid', status: 400 });
+  }
+}
+
+/** A known path with an undeclared method gets 405 and an Allow header, not 404. */
+export function methodNotAllowed(paths: Record<string, Record<string, unknown>>): RequestHandler {
+  const routes = Object.entries(paths).map(([path, item]) => {
+    const methods = Object.keys(item).map((m) => m.toUpperCase());
+    return { pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`), path, allow: methods.includes('GET') ? [...methods, 'HEAD'] : methods };
+  });
+  return (req, res, next) => {
+    const route = routes.find((r) => r.pattern.test(req.path));
+    if (!route) return next();
+    res.set('Allow', route.allow.join(', '));
+    next(new AppError(405, 'method_not_allowed', `${req.method} is not allowed on ${route.path} (allowed: ${route.allow.join(', ')})`, { allow: route.allow }));
   };
 }

@@ -33,9 +33,22 @@ function queryParams(t: z.ZodObject): Json[] {
 const pathParam = (name: string, description: string): Json => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
 const bearer = [{ bearer: [] }];
 
-function paths(): Json {
-  const model = pathParam('modelId', 'A registered model id, e.g. openai:gpt-4o');
-  const simId = pathParam('id', 'Simulation id');
+/**
+ * Model ids are documented as the registered ones (an enum), so a client or fuzzer reading the
+ * document knows that any other id is refused with 422.
+ */
+function withModelIds(body: Json, modelIds: string[]): Json {
+  const props = { ...((body.properties ?? {}) as Record<string, Json>) };
+  const ids = { type: 'string', enum: modelIds };
+  if (props.primary) props.primary = { ...props.primary, ...ids };
+  for (const list of ['fallbacks', 'models']) if (props[list]) props[list] = { ...props[list], items: ids };
+  return { ...body, properties: props };
+}
+
+function paths(modelIds: string[]): Json {
+  const model = { ...pathParam('modelId', 'A registered model id, e.g. openai:gpt-4o'), schema: { type: 'string', enum: modelIds } };
+  const simId = { ...pathParam('id', 'Simulation id'), schema: schema(s.resourceId, 'input') };
+  const startBody = { ...withModelIds(schema(s.startInterviewBody, 'input'), modelIds), anyOf: [{ required: ['primary'] }, { required: ['simulationId'] }] };
   return {
     '/healthz': { get: { summary: 'Liveness', responses: { 200: ok('Alive', { type: 'object' }) } } },
     '/readyz': { get: { summary: 'Readiness: the agent answers', responses: { 200: ok('Ready', { type: 'object' }), 503: ok('Not ready, with the reason', { type: 'object' }) } } },
@@ -47,14 +60,14 @@ function paths(): Json {
       get: { summary: 'Recorded health transitions, newest first', parameters: [model, ...queryParams(s.historyQuery)], responses: { 200: ok('Transitions', { type: 'object', properties: { transitions: { type: 'array', items: schema(s.transition) }, nextCursor: { type: ['string', 'null'] } } }), ...errors(400, 404) } },
     },
     '/v1/probes': {
-      post: { summary: 'Probe now; answers when the probes are done', security: bearer, requestBody: { required: false, content: json(schema(s.probeBody, 'input')) }, responses: { 200: ok('Results', { type: 'object', properties: { results: { type: 'array', items: schema(s.probeResult) } } }), ...errors(400, 401, 413, 415, 422) } },
+      post: { summary: 'Probe now; answers when the probes are done', security: bearer, requestBody: { required: false, content: json(withModelIds(schema(s.probeBody, 'input'), modelIds)) }, responses: { 200: ok('Results', { type: 'object', properties: { results: { type: 'array', items: schema(s.probeResult) } } }), ...errors(400, 401, 413, 415, 422) } },
     },
     '/v1/interviews': {
       post: {
         summary: 'Start an interview on the best model available',
         security: bearer,
         parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } }],
-        requestBody: { required: true, content: json(schema(s.startInterviewBody, 'input')) },
+        requestBody: { required: true, content: json(startBody) },
         responses: { 201: ok('Started (a replay of the same Idempotency-Key answers the first interview)', { $ref: '#/components/schemas/Interview' }), ...errors(400, 401, 404, 413, 415, 422, 503) },
       },
     },
@@ -64,18 +77,18 @@ function paths(): Json {
     '/v1/simulations': { get: { summary: 'Stored simulation configurations', responses: { 200: ok('Simulations', { type: 'object', properties: { simulations: { type: 'array', items: { $ref: '#/components/schemas/Simulation' } } } }) } } },
     '/v1/simulations/{id}': {
       get: { summary: 'One simulation', parameters: [simId], responses: { 200: ok('Simulation', { $ref: '#/components/schemas/Simulation' }), ...errors(400, 404) } },
-      put: { summary: 'Create or replace a simulation', security: bearer, parameters: [simId], requestBody: { required: true, content: json(schema(s.simulationBody, 'input')) }, responses: { 200: ok('Replaced', { $ref: '#/components/schemas/Simulation' }), 201: ok('Created', { $ref: '#/components/schemas/Simulation' }), ...errors(400, 401, 413, 415, 422) } },
+      put: { summary: 'Create or replace a simulation', security: bearer, parameters: [simId], requestBody: { required: true, content: json(withModelIds(schema(s.simulationBody, 'input'), modelIds)) }, responses: { 200: ok('Replaced', { $ref: '#/components/schemas/Simulation' }), 201: ok('Created', { $ref: '#/components/schemas/Simulation' }), ...errors(400, 401, 413, 415, 422) } },
       delete: { summary: 'Delete a simulation', security: bearer, parameters: [simId], responses: { 204: ok('Deleted'), ...errors(400, 401, 404) } },
     },
   };
 }
 
-export function buildOpenApi(): Json {
+export function buildOpenApi(modelIds: string[]): Json {
   const interview = schema(s.interview);
   return {
     openapi: '3.1.0',
     info: { title: 'Modelwatch', version: '0.1.0', description: 'LLM model health, probes, and interview starts with audited fallback.' },
-    paths: paths(),
+    paths: paths(modelIds),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Needed only when MODELWATCH_API_TOKEN is set' } },
       schemas: {

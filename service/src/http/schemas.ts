@@ -28,8 +28,8 @@ export const startInterviewBody = z.strictObject({
   config: freeForm.optional(),
 });
 
+// The path names the simulation; the body is what it holds.
 export const simulationBody = z.strictObject({
-  id: resourceId.optional().describe('Must equal the path id when given'),
   primary: modelId,
   fallbacks: z.array(modelId).max(20).default([]),
   interview: freeForm.default({}),

@@ -11,7 +11,6 @@ export function simulationRoutes(ctx: ApiContext, guard: import('express').Reque
   router.put('/v1/simulations/:id', guard, (req, res) => {
     const id = pathId(String(req.params.id));
     const body = parseInput(simulationBody, req.body, 'body');
-    if (body.id !== undefined && body.id !== id) throw new AppError(400, 'invalid_request', `id: "${body.id}" differs from the path id "${id}"`, { field: 'id' });
     const models: Array<[string, string]> = [['primary', body.primary], ...body.fallbacks.map((m, i): [string, string] => [`fallbacks[${i}]`, m])];
     for (const [field, model] of models) {
       if (!ctx.registry.has(model)) throw new AppError(422, 'unknown_model', `${field}: model "${model}" is not registered`, { field, registered: ctx.registry.ids() });
