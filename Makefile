@@ -45,6 +45,7 @@ test: install build test-service test-python
 	@echo "all tests passed"
 
 test-service: install build
+	$(NPM) run --silent typecheck
 	cd service && npx vitest run
 
 test-python: install build

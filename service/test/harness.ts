@@ -137,7 +137,7 @@ export async function startInProcess(opts: { agentUrl: string; configText: strin
   return { service, url: `http://127.0.0.1:${service.port}`, logs: logs.text, dataDir };
 }
 
-export async function json(url: string, init: RequestInit & { body?: unknown } = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function json(url: string, init: Omit<RequestInit, 'body'> & { body?: unknown } = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const body = init.body === undefined || typeof init.body === 'string' ? (init.body as string | undefined) : JSON.stringify(init.body);
   const headers = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> | undefined) };
   const res = await fetch(url, { ...init, body, headers });
