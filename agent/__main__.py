@@ -38,7 +38,7 @@ def main() -> int:
     app = create_app(CollectorRegistry(), tracer_provider, on_shutdown=flush_and_stop)
     # uvicorn handles SIGTERM/SIGINT: stops accepting, finishes in-flight requests, runs the lifespan
     # shutdown (where flush_and_stop runs), then re-raises the signal to end the process.
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", access_log=False))
     server.run(sockets=[listener])
     return 0
 

@@ -12,7 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-API_KEY_ENV_PATTERN = r"^[A-Z][A-Z0-9_]*$"
+# Only variables named as API keys: the agent must not be talked into sending HOME or a database
+# password to whatever base URL a request names.
+API_KEY_ENV_PATTERN = r"^[A-Z][A-Z0-9_]*_API_KEY$"
 _API_KEY_ENV_RE = re.compile(API_KEY_ENV_PATTERN)
 
 DEFAULT_HOST = "127.0.0.1"

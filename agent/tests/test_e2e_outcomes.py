@@ -93,10 +93,10 @@ def test_when_the_connection_drops_mid_answer_then_the_outcome_is_connection(cli
 
 @pytest.mark.parametrize(("kind", "model"), SDK_PATHS, ids=SDK_IDS)
 def test_when_the_key_variable_is_missing_then_the_outcome_is_auth_naming_it(client: AgentClient, kind, model):
-    endpoint = client.endpoint(kind, apiKeyEnv="MODELWATCH_TEST_UNSET_KEY")
+    endpoint = client.endpoint(kind, apiKeyEnv="MODELWATCH_TEST_UNSET_API_KEY")
     result = client.probe(kind, model, endpoint=endpoint)
     assert result["outcome"] == "auth"
-    assert result["errorMessage"] == "environment variable MODELWATCH_TEST_UNSET_KEY is not set"
+    assert result["errorMessage"] == "environment variable MODELWATCH_TEST_UNSET_API_KEY is not set"
     assert result["httpStatus"] is None and result["latencyMs"] == 0
 
 

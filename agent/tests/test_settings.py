@@ -66,12 +66,12 @@ def test_when_a_variable_is_invalid_then_the_message_names_it(env, message):
 
 
 def test_api_keys_are_read_at_call_time(monkeypatch):
-    monkeypatch.delenv("AGENT_TEST_KEY", raising=False)
-    assert read_api_key("AGENT_TEST_KEY") is None
-    monkeypatch.setenv("AGENT_TEST_KEY", "value-1")
-    assert read_api_key("AGENT_TEST_KEY") == "value-1"
-    monkeypatch.setenv("AGENT_TEST_KEY", "")
-    assert read_api_key("AGENT_TEST_KEY") is None
+    monkeypatch.delenv("AGENT_TEST_API_KEY", raising=False)
+    assert read_api_key("AGENT_TEST_API_KEY") is None
+    monkeypatch.setenv("AGENT_TEST_API_KEY", "value-1")
+    assert read_api_key("AGENT_TEST_API_KEY") == "value-1"
+    monkeypatch.setenv("AGENT_TEST_API_KEY", "")
+    assert read_api_key("AGENT_TEST_API_KEY") is None
 
 
 def test_api_key_variable_names_must_look_like_variables():

@@ -47,7 +47,7 @@ export async function startService(opts: ServiceOptions, listen: { port: number;
   for (const m of registry.all()) engine.register(m.id, m.health);
   const metricsRegistry = opts.metricsRegistry ?? createRegistry();
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
-  const store = opts.store ?? SqliteStore.openInDir(opts.dataDir);
+  const store = opts.store ?? SqliteStore.openInDir(opts.dataDir, { synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL' });
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
@@ -90,6 +90,8 @@ export async function startService(opts: ServiceOptions, listen: { port: number;
     await Promise.race([closed, forced]);
     clearInterval(sweep);
     clearTimeout(forceTimer);
+    // A start whose client went away still finishes and is recorded before the store closes.
+    await Promise.all([starter.drain(graceMs), probes.drain(graceMs)]);
     store.close();
   };
   logger.info({ event: 'started', port, models: registry.ids(), agentUrl: opts.agentUrl }, `modelwatch service listening on ${listen.host}:${port}`);

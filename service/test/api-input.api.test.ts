@@ -58,6 +58,14 @@ describe('when input is bad, then a 4xx JSON error names the field', () => {
     }
   });
 
+  it('a cursor this API did not give out is refused, not taken as page 1', async () => {
+    for (const cursor of ['garbage!!', 'MA', 'xxxxxxxxxx']) {
+      const res = await json(`${svc.url}/v1/fallbacks?cursor=${cursor}`);
+      expect([cursor, res.status]).toEqual([cursor, 400]);
+      expect(res.body.error.details.fields[0].field).toBe('cursor');
+    }
+  });
+
   it('bad query parameters name the parameter', async () => {
     const res = await json(`${svc.url}/v1/fallbacks?since=yesterday&reason=bored`);
     expect(res.status).toBe(400);

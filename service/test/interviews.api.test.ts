@@ -110,6 +110,22 @@ describe('interview starts with the embedded simulator', () => {
     expect(health.samples.bySource.interview).toBe(1);
   });
 
+  it('when the deadline runs short, then no model is tried on a budget too small to judge it, and none is charged for it', async () => {
+    const s = await start('interviews: { deadlineSeconds: 3, attemptTimeoutSeconds: 1.2 }');
+    await probe(s);
+    await setSimModel(sim, 'gpt-4o', { hang: true });
+    await setSimModel(sim, 'gpt-4o-mini', { hang: true });
+    const res = await startInterview(s, { simulationId: 'x', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4'] });
+    expect(res.status).toBe(503);
+    expect(res.body.error.details.attempts.map((a: { modelId: string; outcome: string }) => `${a.modelId}:${a.outcome}`)).toEqual([
+      'openai:gpt-4o:timeout',
+      'openai:gpt-4o-mini:timeout',
+    ]);
+    const sonnet = (await json(`${s.url}/v1/health/anthropic:claude-sonnet-4`)).body;
+    expect(sonnet).toMatchObject({ state: 'healthy', consecutiveFailures: 0 });
+    expect(sonnet.samples.bySource.interview).toBe(0);
+  });
+
   it('when nothing is usable, then the primary is tried anyway, and when that fails too, 503 lists every candidate', async () => {
     const s = await start();
     for (const [m, id] of [['gpt-4o', 'openai:gpt-4o'], ['gpt-4o-mini', 'openai:gpt-4o-mini'], ['claude-sonnet-4', 'anthropic:claude-sonnet-4']]) await breakModel(s, m!, id!);

@@ -30,8 +30,8 @@ PYTHON = REPO / ".venv" / "bin" / "python"
 # MODELWATCH_SERVICE_MAIN runs the same tests against another build (e.g. one with a fix to try).
 SERVICE_MAIN = Path(os.environ.get("MODELWATCH_SERVICE_MAIN") or REPO / "service" / "dist" / "main.js")
 START_DEADLINE_S = 30.0
-KEY_VARIABLE = "MW_HARDENING_KEY"  # the agent's key variable for the simulator providers
-UNSET_KEY_VARIABLE = "MW_HARDENING_UNSET_KEY"  # named by one provider, set nowhere: `auth` failures
+KEY_VARIABLE = "MW_HARDENING_API_KEY"  # the agent's key variable for the simulator providers
+UNSET_KEY_VARIABLE = "MW_HARDENING_UNSET_API_KEY"  # named by one provider, set nowhere: `auth` failures
 
 MODELS = ("openai:gpt-4o", "openai:gpt-4o-mini", "anthropic:claude-sonnet-4", "nokey:gpt-4o")
 

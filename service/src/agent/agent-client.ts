@@ -34,20 +34,37 @@ export class AgentUnavailableError extends Error {
 // The agent enforces each call's own timeout; this margin covers the hop to it and back.
 const TRANSPORT_MARGIN_MS = 2_000;
 
+/** The agent answered, but refused this request (HTTP 4xx): a configuration problem of this model, not an outage. */
+export class AgentRejectedError extends Error {
+  constructor(readonly detail: string) {
+    super(`agent refused the request: ${detail}`);
+    this.name = 'AgentRejectedError';
+  }
+}
+
+const nonNegative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const tokens = (v: unknown): number => (nonNegative(v) ? Math.round(v) : 0);
+
+function parseUsage(u: unknown): AgentCallResult['usage'] {
+  if (!u || typeof u !== 'object') return null;
+  const usage = u as { inputTokens?: unknown; outputTokens?: unknown };
+  return { inputTokens: tokens(usage.inputTokens), outputTokens: tokens(usage.outputTokens) };
+}
+
+/** Checks what the agent measured before it reaches the health engine: a bad figure is an agent fault. */
 function parseResult(body: unknown): AgentCallResult {
   const b = body as Partial<AgentCallResult> | null;
-  if (!b || typeof b !== 'object' || !OUTCOMES.includes(b.outcome as Outcome) || typeof b.latencyMs !== 'number') {
-    throw new AgentUnavailableError('answered with a body that is not a call result');
-  }
+  const valid = b && typeof b === 'object' && OUTCOMES.includes(b.outcome as Outcome) && nonNegative(b.latencyMs) && (b.ttftMs == null || nonNegative(b.ttftMs));
+  if (!valid) throw new AgentUnavailableError('answered with a body that is not a valid call result');
   return {
     outcome: b.outcome as Outcome,
-    latencyMs: b.latencyMs,
-    ttftMs: typeof b.ttftMs === 'number' ? b.ttftMs : null,
+    latencyMs: b.latencyMs as number,
+    ttftMs: nonNegative(b.ttftMs) ? b.ttftMs : null,
     httpStatus: typeof b.httpStatus === 'number' ? b.httpStatus : null,
-    usage: b.usage ?? null,
-    requestId: b.requestId ?? null,
-    responseModel: b.responseModel ?? null,
-    errorMessage: b.errorMessage ?? null,
+    usage: parseUsage(b.usage),
+    requestId: typeof b.requestId === 'string' ? b.requestId : null,
+    responseModel: typeof b.responseModel === 'string' ? b.responseModel : null,
+    errorMessage: typeof b.errorMessage === 'string' ? b.errorMessage : null,
     ...(typeof b.text === 'string' ? { text: b.text } : {}),
   };
 }
@@ -122,7 +139,8 @@ export class AgentClient {
     const text = await res.text().catch(() => '');
     if (!res.ok) {
       this.mark(true, null);
-      throw new AgentUnavailableError(`${path} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
+      const detail = `${path} answered HTTP ${res.status}: ${text.slice(0, 300)}`;
+      throw res.status < 500 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
     }
     this.mark(true, null);
     try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import { AgentUnavailableError, type AgentCallResult, type AgentClient } from '../agent/agent-client.js';
+import { AgentRejectedError, AgentUnavailableError, type AgentCallResult, type AgentClient } from '../agent/agent-client.js';
 import type { HealthEngine } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/registry.js';
 import { planSelection, type Candidate, type FallbackReason, type SelectionPlan } from '../domain/selection.js';
@@ -15,6 +15,7 @@ import { resolveInterview, type InterviewRequest, type ResolvedInterview } from 
 // Bounds the work one start can cause, whatever the number of registered models.
 export const MAX_ATTEMPTS = 5;
 const AGENT_ANSWER_MARGIN_MS = 250;
+const MIN_ATTEMPT_MS = 1_000;
 
 export interface InterviewStarterDeps {
   registry: ModelRegistry;
@@ -44,6 +45,7 @@ interface AttemptsOutcome {
 /** Starts interviews on the best model available and keeps the audit record of why. */
 export class InterviewStarter {
   private readonly pending = new Map<string, Promise<StartResult>>();
+  private readonly inFlight = new Set<Promise<StartResult>>();
 
   constructor(private readonly deps: InterviewStarterDeps) {}
 
@@ -63,21 +65,33 @@ export class InterviewStarter {
     return record.fallback ? this.deps.store.getFallbackEvent(record.fallback.eventId) : null;
   }
 
-  private async startNew(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
-    const { store, registry, clock } = this.deps;
-    const startedAt = clock();
-    const resolved = resolveInterview(req, store, registry);
+  /** Resolves when every start under way has answered, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+  }
+
+  private startNew(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
+    const resolved = resolveInterview(req, this.deps.store, this.deps.registry);
+    const startedAt = this.deps.clock();
+    const running = this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
+      // Whatever went wrong after the request was accepted, the interview did not start: count it for the SLO.
+      this.deps.metrics.recordStart(resolved.primary, null, 'unavailable', this.deps.clock() - startedAt, currentTraceId());
+      throw err;
+    });
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running)).catch(() => undefined);
+    return running;
+  }
+
+  private async run(resolved: ResolvedInterview, idempotencyKey: string | null, startedAt: number): Promise<StartResult> {
+    const { store, clock } = this.deps;
     const interviewId = `iv_${randomUUID()}`;
     const plan = this.plan(resolved);
     const evidence = this.evidence(resolved.primary);
-    const outcome = await this.attemptInOrder(plan, interviewId, resolved.interview, startedAt).catch((err: unknown) => {
-      // An agent outage is an interview that could not start: it counts against the SLO like any other.
-      if (err instanceof AppError) this.deps.metrics.recordStart(resolved.primary, null, 'unavailable', clock() - startedAt, currentTraceId());
-      throw err;
-    });
+    const outcome = await this.attemptInOrder(plan, interviewId, resolved.interview, startedAt);
     const durationMs = clock() - startedAt;
     if (!outcome.chosen || !outcome.result) {
-      this.deps.metrics.recordStart(resolved.primary, null, 'unavailable', durationMs, currentTraceId());
       throw new AppError(503, 'no_model_available', `no model could start the interview within ${this.deps.settings.deadlineMs / 1000} s`, {
         candidates: plan.considered.map((c) => ({ model: c.modelId, source: c.source, state: c.state, reason: c.reason })),
         attempts: outcome.attempts,
@@ -128,11 +142,13 @@ export class InterviewStarter {
   private async attemptInOrder(plan: SelectionPlan, interviewId: string, interview: Record<string, unknown>, startedAt: number): Promise<AttemptsOutcome> {
     const { clock, settings } = this.deps;
     const attempts: AttemptRecord[] = [];
+    // Below this, an attempt cannot fairly judge a model: stop rather than charge it a timeout.
+    const minAttemptMs = Math.min(settings.attemptTimeoutMs, MIN_ATTEMPT_MS);
     for (const candidate of plan.order.slice(0, MAX_ATTEMPTS)) {
       const remaining = startedAt + settings.deadlineMs - clock();
-      if (remaining <= 0) break;
       // The agent gets a little less than what is left, so its own timeout answers before ours cuts the line.
-      const agentTimeoutMs = Math.max(1, Math.min(settings.attemptTimeoutMs, remaining - AGENT_ANSWER_MARGIN_MS));
+      const agentTimeoutMs = Math.min(settings.attemptTimeoutMs, remaining - AGENT_ANSWER_MARGIN_MS);
+      if (agentTimeoutMs < minAttemptMs) break;
       const result = await this.attempt(candidate, interviewId, interview, agentTimeoutMs, remaining);
       attempts.push({
         modelId: candidate.modelId,
@@ -157,14 +173,22 @@ export class InterviewStarter {
       try {
         const target = { modelId: model.id, endpoint: model.endpoint, model: model.model, timeoutMs, maxTokens: settings.maxTokens };
         const result = await agent.initiateInterview(target, interviewId, interview, transportMs);
-        health.record(model.id, { at: clock(), source: 'interview', outcome: result.outcome, latencyMs: result.latencyMs, ttftMs: result.ttftMs, httpStatus: result.httpStatus, errorMessage: result.errorMessage });
+        // A timeout on a budget the deadline cut short says nothing about the model.
+        const truncated = result.outcome === 'timeout' && timeoutMs < settings.attemptTimeoutMs;
+        if (!truncated) health.record(model.id, { at: clock(), source: 'interview', outcome: result.outcome, latencyMs: result.latencyMs, ttftMs: result.ttftMs, httpStatus: result.httpStatus, errorMessage: result.errorMessage });
         span.setAttribute('modelwatch.outcome', result.outcome);
         if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
         return result;
       } catch (err) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+        if (err instanceof AgentRejectedError) {
+          // This model's configuration is refused by the agent: no health sample, try the next candidate.
+          this.deps.logger.error({ event: 'agent_rejected', model: model.id, detail: err.detail }, 'the agent refused a call: check this model\'s configuration');
+          return { outcome: 'bad_request' as const, latencyMs: 0, ttftMs: null, httpStatus: null, usage: null, requestId: null, responseModel: null, errorMessage: 'the agent refused the request for this model; see the service log' };
+        }
         if (err instanceof AgentUnavailableError) {
-          throw new AppError(503, 'agent_unavailable', `the agent that makes LLM calls is unavailable: ${err.detail}`, { retryable: true });
+          this.deps.logger.error({ event: 'agent_unavailable', detail: err.detail }, 'the agent did not answer');
+          throw new AppError(503, 'agent_unavailable', 'the agent that makes LLM calls is unavailable; retry shortly', { retryable: true });
         }
         throw err;
       } finally {
@@ -173,8 +197,9 @@ export class InterviewStarter {
     });
   }
 
-  private fallbackReason(plan: SelectionPlan, chosen: Candidate): FallbackReason | null {
-    if (chosen.modelId !== plan.primary.modelId) return plan.reason ?? 'primary_failed';
+  private fallbackReason(plan: SelectionPlan, chosen: Candidate, attempts: AttemptRecord[]): FallbackReason | null {
+    const primaryTried = attempts.some((a) => a.source === 'primary');
+    if (chosen.modelId !== plan.primary.modelId) return primaryTried ? 'primary_failed' : (plan.reason ?? 'primary_failed');
     // The primary served although it was unhealthy: nothing else was usable or everything else failed.
     return plan.reason === 'no_healthy_model' || plan.reason === 'primary_unhealthy' ? 'no_healthy_model' : null;
   }
@@ -184,10 +209,9 @@ export class InterviewStarter {
     const result = outcome.result!;
     const at = new Date(startedAt).toISOString();
     const traceId = currentTraceId();
-    const reason = this.fallbackReason(plan, chosen);
-    const source = chosen.source === 'primary' ? 'primary' : chosen.source;
+    const reason = this.fallbackReason(plan, chosen, outcome.attempts);
     const event: FallbackEvent | null = reason
-      ? { id: `fb_${randomUUID()}`, at, simulationId: resolved.simulationId, interviewId, primary: resolved.primary, chosen: chosen.modelId, reason, source, primaryHealth: evidence, attempts: outcome.attempts, traceId }
+      ? { id: `fb_${randomUUID()}`, at, simulationId: resolved.simulationId, interviewId, primary: resolved.primary, chosen: chosen.modelId, reason, source: chosen.source, primaryHealth: evidence, attempts: outcome.attempts, traceId }
       : null;
     const record: InterviewRecord = {
       interviewId,

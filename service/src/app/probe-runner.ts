@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { AgentUnavailableError, type AgentCallResult, type AgentClient } from '../agent/agent-client.js';
+import { AgentRejectedError, AgentUnavailableError, type AgentCallResult, type AgentClient } from '../agent/agent-client.js';
 import type { ModelRegistry } from '../domain/registry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
@@ -45,6 +45,12 @@ export class ProbeRunner {
     return started;
   }
 
+  /** Resolves when the probes under way have finished, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([Promise.allSettled([...this.inFlight.values()]), deadline]);
+  }
+
   probeMany(modelIds: readonly string[]): Promise<ProbeReport[]> {
     return Promise.all(modelIds.map((id) => this.probe(id)));
   }
@@ -63,11 +69,11 @@ export class ProbeRunner {
         if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
         return { modelId, probed: true as const, result, at };
       } catch (err) {
-        if (!(err instanceof AgentUnavailableError)) throw err;
-        // The agent being down says nothing about the provider: no sample, the verdict stands.
-        span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-        this.deps.logger.warn({ event: 'probe_skipped', model: modelId, reason: err.message }, 'probe not sent');
-        return { modelId, probed: false as const, skipped: err.message };
+        // The agent being down, or refusing this model's configuration, says nothing about the provider: no sample.
+        const reason = err instanceof AgentUnavailableError || err instanceof AgentRejectedError ? err.message : `internal error: ${String(err)}`;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+        this.deps.logger.warn({ event: 'probe_skipped', model: modelId, reason }, 'probe not sent');
+        return { modelId, probed: false as const, skipped: reason };
       } finally {
         span.end();
       }

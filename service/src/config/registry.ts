@@ -1,4 +1,4 @@
-import type { HealthThresholds } from '../domain/health/index.js';
+import { resolveThresholds, type HealthThresholds } from '../domain/health/index.js';
 import { ModelRegistry, type RegisteredModel } from '../domain/registry.js';
 import type { ConfigFile, HealthOverridesConfig } from './schema.js';
 
@@ -55,4 +55,18 @@ export function buildRegistry(config: ConfigFile): ModelRegistry {
     };
   });
   return new ModelRegistry(models);
+}
+
+/** Rules between fields (e.g. the recovery streak and its cap), checked per model as the engine will see them. */
+export function thresholdProblems(config: ConfigFile): string[] {
+  const problems: string[] = [];
+  buildRegistry(config).all().forEach((model, i) => {
+    try {
+      resolveThresholds(model.health);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      problems.push(`models[${i}].health (with the top-level health settings): ${err.message}`);
+    }
+  });
+  return problems;
 }

@@ -5,17 +5,26 @@ import { z } from 'zod';
 
 const positiveSeconds = z.number().positive();
 const ratio = z.number().min(0).max(1);
+// The agent only reads variables named as API keys (see docs/design.md); refuse others at start-up.
 const envVarName = z
   .string()
-  .regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name such as OPENAI_API_KEY');
+  .regex(/^[A-Z][A-Z0-9_]*_API_KEY$/, 'must be the name of an environment variable ending in _API_KEY, such as OPENAI_API_KEY');
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'openai_compatible'] as const;
 
+// The agent's own request limits (agent/schemas.py), so a config it would refuse fails here, at start-up.
+const MAX_CALL_SECONDS = 600;
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a valid HTTP header name');
+const headerValue = z.string().regex(/^[^\r\n]*$/, 'must not contain a line break');
+
 export const providerSchema = z.strictObject({
   kind: z.enum(PROVIDER_KINDS),
-  baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
   apiKeyEnv: envVarName,
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z
+    .record(headerName, headerValue)
+    .refine((h) => Object.keys(h).length <= 32, 'at most 32 headers')
+    .default({}),
 });
 
 export const healthOverridesSchema = z.strictObject({
@@ -37,7 +46,7 @@ export const healthOverridesSchema = z.strictObject({
 export const probeSettingsSchema = z.strictObject({
   intervalSeconds: z.number().min(1).default(10),
   unhealthyIntervalSeconds: z.number().min(1).default(5),
-  timeoutSeconds: positiveSeconds.default(10),
+  timeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).default(10),
   jitterSeconds: z.number().min(0).default(1),
   maxTokens: z.int().min(1).max(64).default(1),
 });
@@ -45,13 +54,14 @@ export const probeSettingsSchema = z.strictObject({
 const probeOverridesSchema = z.strictObject({
   intervalSeconds: z.number().min(1).optional(),
   unhealthyIntervalSeconds: z.number().min(1).optional(),
-  timeoutSeconds: positiveSeconds.optional(),
+  timeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).optional(),
   maxTokens: z.int().min(1).max(64).optional(),
 });
 
 export const modelSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9_-]+:[A-Za-z0-9._\-/]+$/, 'must be "provider:model", e.g. openai:gpt-4o'),
-  model: z.string().min(1).optional(),
+  // No "/" in ids, so every id is one URL path segment; a provider model name with "/" goes in `model`.
+  id: z.string().max(200).regex(/^[a-z0-9_-]+:[A-Za-z0-9._-]+$/, 'must be "provider:model" (letters, digits, ".", "_", "-"), e.g. openai:gpt-4o'),
+  model: z.string().min(1).max(256).regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters').optional(),
   tier: z.string().min(1).optional(),
   capabilities: z.array(z.string().min(1)).default([]),
   pricing: z
@@ -63,7 +73,7 @@ export const modelSchema = z.strictObject({
 
 export const interviewSettingsSchema = z.strictObject({
   deadlineSeconds: positiveSeconds.default(30),
-  attemptTimeoutSeconds: positiveSeconds.default(20),
+  attemptTimeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).default(20),
   maxTokens: z.int().min(1).max(4096).default(120),
 });
 
@@ -72,14 +82,20 @@ export const apiSettingsSchema = z.strictObject({
   protectReads: z.boolean().default(false),
 });
 
+export const storeSettingsSchema = z.strictObject({
+  // normal: a commit survives a crash of the process (WAL); full: also of the machine (fsync per commit).
+  synchronous: z.enum(['normal', 'full']).default('normal'),
+});
+
 export const configSchema = z
   .strictObject({
-    providers: z.record(z.string().regex(/^[a-z0-9_-]+$/, 'provider names are lowercase'), providerSchema),
+    providers: z.record(z.string().regex(/^[a-z0-9_-]{1,64}$/, 'provider names are lowercase letters, digits, "_" or "-", at most 64'), providerSchema),
     models: z.array(modelSchema).min(1, 'register at least one model'),
     probes: probeSettingsSchema.default(probeSettingsSchema.parse({})),
     health: healthOverridesSchema.default({}),
     interviews: interviewSettingsSchema.default(interviewSettingsSchema.parse({})),
     api: apiSettingsSchema.default(apiSettingsSchema.parse({})),
+    store: storeSettingsSchema.default(storeSettingsSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -13,7 +13,8 @@ const settingsSchema = z.object({
   CONFIG: z.string().min(1).default(DEFAULT_CONFIG_FILE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MODELWATCH_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
+  // Longer than an interview start's deadline (30 s), so in-flight starts finish on SIGTERM.
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(35),
   OTEL_SERVICE_NAME: z.string().default('modelwatch-service'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),

@@ -51,6 +51,12 @@ describe('planSelection', () => {
     ]);
   });
 
+  it('when the primary is degraded, then healthy candidates, then the primary, then the rest', () => {
+    const plan = planSelection(input({ 'openai:gpt-4o': 'degraded', 'openai:gpt-4o-mini': 'healthy', 'anthropic:claude-sonnet-4': 'unknown', 'anthropic:claude-haiku': 'degraded' }));
+    expect(ids(plan)).toEqual(['openai:gpt-4o-mini', 'openai:gpt-4o', 'anthropic:claude-haiku', 'anthropic:claude-sonnet-4']);
+    expect(plan.reason).toBe('primary_degraded');
+  });
+
   it('when a model is named twice, then it is considered once, under its first source', () => {
     const plan = planSelection(input({ 'openai:gpt-4o': 'unhealthy' }, { callerFallbacks: ['openai:gpt-4o-mini', 'openai:gpt-4o'], simulationFallbacks: ['openai:gpt-4o-mini'] }));
     expect(plan.considered.map((c) => `${c.modelId}/${c.source}`)).toEqual([

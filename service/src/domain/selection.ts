@@ -96,7 +96,10 @@ export function planSelection(input: SelectionInput): SelectionPlan {
       return { primary, order: [primary, ...preferred], reason: null, considered };
     case 'degraded':
       if (firstHealthy) {
-        return { primary, order: [...preferred, primary], reason: 'primary_degraded', considered };
+        // Only a healthy candidate replaces a degraded primary; if they all fail, the primary comes next.
+        const healthy = preferred.filter((c) => c.state === 'healthy');
+        const rest = preferred.filter((c) => c.state !== 'healthy');
+        return { primary, order: [...healthy, primary, ...rest], reason: 'primary_degraded', considered };
       }
       return { primary, order: [primary, ...preferred], reason: null, considered };
     case 'unhealthy':

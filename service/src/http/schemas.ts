@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HEALTH_STATES, OUTCOMES } from '../domain/health/index.js';
 import { FALLBACK_REASONS } from '../domain/selection.js';
+import { CURSOR_PATTERN } from '../store/cursor.js';
 
 /** Request and response schemas: they validate at the route and generate /openapi.json. */
 
@@ -39,7 +40,10 @@ export const probeBody = z.strictObject({ models: z.array(modelId).min(1).max(20
 
 const isoTime = z.iso.datetime({ offset: true });
 const limit = z.coerce.number().int().min(1).max(500).default(50);
-const cursor = z.string().max(64).optional();
+const cursor = z
+  .string()
+  .regex(CURSOR_PATTERN, 'not a cursor this API gave out (use nextCursor from the previous page)')
+  .optional();
 
 export const fallbackQuery = z.strictObject({
   model: modelId.optional(),

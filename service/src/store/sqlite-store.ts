@@ -10,6 +10,7 @@ import type {
   Store,
   TransitionRecord,
 } from './records.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS interviews (
@@ -46,13 +47,6 @@ CREATE TABLE IF NOT EXISTS simulations (
 
 type Row = { seq: number; body: string };
 
-// Cursors are opaque to callers: the row sequence number, base64url so nobody builds on its shape.
-const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
-export function decodeCursor(cursor: string): number | null {
-  const n = Number(Buffer.from(cursor, 'base64url').toString());
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
-}
-
 function page<T>(rows: Row[], limit: number): Page<T> {
   const items = rows.slice(0, limit).map((r) => JSON.parse(r.body) as T);
   const last = rows[limit - 1];
@@ -73,7 +67,7 @@ export class SqliteStore implements Store {
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.insertInterview = this.db.prepare(
