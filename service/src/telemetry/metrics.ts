@@ -65,7 +65,7 @@ export class ServiceMetrics {
     this.transitions = c('modelwatch_health_transitions_total', 'Health state changes.', ['model', 'from', 'to']);
     this.starts = c('modelwatch_interview_starts_total', 'Interview starts, by requested model, the model used, and outcome.', ['requested_model', 'model', 'outcome']);
     this.startDuration = h('modelwatch_interview_start_duration_seconds', 'Time to start an interview, every attempt included.', ['model']);
-    this.fallbacks = c('modelwatch_fallbacks_total', 'Interview starts that did not run on a healthy primary.', ['primary', 'chosen', 'reason', 'source']);
+    this.fallbacks = c('modelwatch_fallbacks_total', 'Interview starts that did not run on the requested primary as planned: it was unhealthy, degraded, failed, or served only because nothing else could.', ['primary', 'chosen', 'reason', 'source']);
     this.probeTokens = c('modelwatch_probe_tokens_total', 'Tokens spent by probes.', ['model', 'type']);
     this.probeCost = c('modelwatch_probe_cost_usd_total', 'Estimated money spent by probes, from the configured price table.', ['model']);
     this.agentUp = new Gauge({ name: 'modelwatch_agent_up', help: '1 when the last exchange with the agent got an answer.', registers });
