@@ -38,7 +38,7 @@ if str(oh.REPO) not in sys.path:  # `tests.support` and `agent.tests` live under
     sys.path.insert(0, str(oh.REPO))
 from agent.tests.processes import RunningProcess  # noqa: E402
 from tests.support.stack import (  # noqa: E402
-    SERVICE_MAIN, Stack, free_port, service_config, start_agent, start_service, start_simulator,
+    SERVICE_MAIN, Stack, free_port, service_config, start_agent, start_command, start_service, start_simulator,
 )
 
 pytestmark = [
@@ -153,23 +153,8 @@ def start_prometheus(tmp: Path, service_port: int, agent_port: int) -> RunningPr
     port = free_port()
     config = oh.write_native_prometheus_config(tmp / "prometheus", service_port=service_port, agent_port=agent_port,
                                                prometheus_port=port, scrape_interval=INTERVAL)
-    log_path = tmp / "prometheus.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(oh.prometheus_command(config, tmp / "prometheus" / "data", port),
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    running = RunningProcess("prometheus", process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"prometheus exited with {process.returncode}:\n{running.logs()}")
-        try:
-            if httpx.get(running.base_url + "/-/ready", timeout=1).status_code == 200:
-                return running
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    running.stop()
-    raise TimeoutError(f"prometheus was not ready within 30 s:\n{running.logs()}")
+    return start_command("prometheus", oh.prometheus_command(config, tmp / "prometheus" / "data", port), tmp / "prometheus.log",
+                         f"http://127.0.0.1:{port}", "/-/ready", cwd=tmp)
 
 
 def _health(service_url: str, model: str) -> dict:

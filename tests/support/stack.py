@@ -43,27 +43,32 @@ def start_agent(tmp: Path, **env: str) -> RunningProcess:
     return start_module("agent", base_env(AGENT_PORT="0", SIMULATOR_API_KEY="sim-key", **env), tmp / "agent.log")
 
 
-def start_service(tmp: Path, agent_url: str, config_text: str, **env: str) -> RunningProcess:
-    config = tmp / "service-config.yaml"
-    config.write_text(config_text)
-    port = free_port()
-    log_path = tmp / "service.log"
-    full_env = base_env(SERVICE_PORT=str(port), AGENT_URL=agent_url, CONFIG=str(config), DATA_DIR=str(tmp / "data"), **env)
+def start_command(name: str, argv: list[str], log_path: Path, base_url: str, ready_path: str,
+                  env: dict[str, str] | None = None, cwd: Path = REPO_ROOT, timeout: float = 30.0) -> RunningProcess:
+    """Runs a command with its output in a file and returns once `ready_path` answers 200, within a deadline."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(["node", str(SERVICE_MAIN)], cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    running = RunningProcess("service", process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 30
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    running = RunningProcess(name, process, base_url, log_path)
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"service exited with {process.returncode}:\n{running.logs()}")
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{running.logs()}")
         try:
-            if httpx.get(running.base_url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(base_url + ready_path, timeout=1).status_code == 200:
                 return running
         except httpx.TransportError:
             pass
         time.sleep(0.05)
     running.stop()
-    raise TimeoutError(f"service did not answer within 30 s:\n{running.logs()}")
+    raise TimeoutError(f"{name} was not ready within {timeout} s:\n{running.logs()}")
+
+
+def start_service(tmp: Path, agent_url: str, config_text: str, **env: str) -> RunningProcess:
+    config = tmp / "service-config.yaml"
+    config.write_text(config_text)
+    port = free_port()
+    full_env = base_env(SERVICE_PORT=str(port), AGENT_URL=agent_url, CONFIG=str(config), DATA_DIR=str(tmp / "data"), **env)
+    return start_command("service", ["node", str(SERVICE_MAIN)], tmp / "service.log", f"http://127.0.0.1:{port}", "/healthz", env=full_env)
 
 
 @dataclass
