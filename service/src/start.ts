@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { AgentClient } from './agent/agent-client.js';
@@ -39,8 +40,8 @@ export interface RunningService {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** The composition root: builds every part, wires them, and listens. */
-export async function startService(opts: ServiceOptions, listen: { port: number; host: string }, scheduleProbes = true): Promise<RunningService> {
+/** Every part of the service, built and wired; nothing listens or runs yet. */
+function buildParts(opts: ServiceOptions) {
   const clock = opts.clock ?? Date.now;
   const registry = buildRegistry(opts.config);
   const engine = new HealthEngine(clock);
@@ -54,11 +55,48 @@ export async function startService(opts: ServiceOptions, listen: { port: number;
   const health = new HealthRecorder(engine, store, metrics, logger);
   const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({ registry, engine, probes, health, logger, clock, random: opts.random ?? Math.random });
-  const { interviews, api } = opts.config;
+  const { interviews } = opts.config;
   const starter = new InterviewStarter({
     registry, engine, agent, health, store, metrics, tracer, logger, clock,
     settings: { deadlineMs: interviews.deadlineSeconds * 1000, attemptTimeoutMs: interviews.attemptTimeoutSeconds * 1000, maxTokens: interviews.maxTokens },
   });
+  return { clock, registry, engine, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
+}
+
+function listen(app: Express, at: { port: number; host: string }): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const server = app.listen(at.port, at.host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    server.keepAliveTimeout = 65_000;
+    server.on('clientError', rejectMalformedRequest);
+  });
+}
+
+/**
+ * Stops taking connections, closes them as they go idle, waits (up to graceMs) for in-flight
+ * starts and probes, and only then closes the store, so a start whose client left is still recorded.
+ */
+async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts>, graceMs: number): Promise<void> {
+  await parts.scheduler.stop();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Connections busy now turn idle (keep-alive) when their response ends: keep closing them.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  let forceTimer: NodeJS.Timeout | undefined;
+  const forced = new Promise<void>((resolve) => {
+    forceTimer = setTimeout(() => { server.closeAllConnections(); resolve(); }, graceMs);
+  });
+  await Promise.race([closed, forced]);
+  clearInterval(sweep);
+  clearTimeout(forceTimer);
+  await Promise.all([parts.starter.drain(graceMs), parts.probes.drain(graceMs)]);
+  parts.store.close();
+}
+
+/** The composition root: builds every part, wires them, and listens. */
+export async function startService(opts: ServiceOptions, at: { port: number; host: string }, scheduleProbes = true): Promise<RunningService> {
+  const parts = buildParts(opts);
+  const { registry, engine, probes, starter, store, agent, metricsRegistry, tracer, logger, clock, scheduler } = parts;
+  const { api } = opts.config;
   let draining = false;
   const app = createApp({
     registry, engine, probes, starter, store, agent, metricsRegistry, tracer, logger, clock,
@@ -66,34 +104,15 @@ export async function startService(opts: ServiceOptions, listen: { port: number;
     isDraining: () => draining,
     api: { token: opts.apiToken, protectReads: api.protectReads, bodyLimitBytes: api.bodyLimitBytes },
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(listen.port, listen.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  server.keepAliveTimeout = 65_000;
-  server.on('clientError', rejectMalformedRequest);
+  const server = await listen(app, at);
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : listen.port;
+  const port = typeof address === 'object' && address ? address.port : at.port;
   if (scheduleProbes) scheduler.start();
   void agent.checkReady().then((r) => logger.info({ event: 'agent_check', ready: r.ready, reason: r.reason }, 'agent checked'));
-
-  const stop = async (graceMs = 10_000): Promise<void> => {
+  logger.info({ event: 'started', port, models: registry.ids(), agentUrl: opts.agentUrl }, `modelwatch service listening on ${at.host}:${port}`);
+  const stop = (graceMs = 10_000): Promise<void> => {
     draining = true;
-    await scheduler.stop();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Connections busy now turn idle (keep-alive) when their response ends: keep closing them.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    server.closeIdleConnections();
-    let forceTimer: NodeJS.Timeout | undefined;
-    const forced = new Promise<void>((resolve) => {
-      forceTimer = setTimeout(() => { server.closeAllConnections(); resolve(); }, graceMs);
-    });
-    await Promise.race([closed, forced]);
-    clearInterval(sweep);
-    clearTimeout(forceTimer);
-    // A start whose client went away still finishes and is recorded before the store closes.
-    await Promise.all([starter.drain(graceMs), probes.drain(graceMs)]);
-    store.close();
+    return drainAndClose(server, parts, graceMs);
   };
-  logger.info({ event: 'started', port, models: registry.ids(), agentUrl: opts.agentUrl }, `modelwatch service listening on ${listen.host}:${port}`);
   return { server, port, scheduler, store, metricsRegistry, stop };
 }

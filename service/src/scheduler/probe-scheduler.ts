@@ -45,7 +45,16 @@ export class ProbeScheduler {
       this.due.set(model.id, clock() + Math.floor(random() * model.probe.jitterMs));
       this.tasks.push(cron.schedule('* * * * * *', () => this.tickModel(model.id), { name: `probe ${model.id}`, noOverlap: true }));
     }
-    this.tasks.push(cron.schedule('* * * * * *', () => void this.deps.health.tick(), { name: 'health staleness', noOverlap: true }));
+    this.tasks.push(cron.schedule('* * * * * *', () => this.tickHealth(), { name: 'health staleness', noOverlap: true }));
+  }
+
+  /** Staleness and window expiry; an error is logged as JSON here rather than by node-cron's console. */
+  private tickHealth(): void {
+    try {
+      this.deps.health.tick();
+    } catch (err) {
+      this.deps.logger.error({ event: 'health_tick_error', err }, 'health re-evaluation failed');
+    }
   }
 
   async stop(): Promise<void> {
