@@ -14,6 +14,7 @@ export type ProbeReport =
 export class ProbeRunner {
   private readonly inFlight = new Map<string, Promise<ProbeReport>>();
   private readonly lastUsage = new Map<string, { inputTokens: number; outputTokens: number }>();
+  private readonly finishedListeners: Array<(modelId: string) => void> = [];
 
   constructor(
     private readonly deps: {
@@ -26,6 +27,11 @@ export class ProbeRunner {
       clock: () => number;
     },
   ) {}
+
+  /** Called after every probe of any model ends, scheduled or asked for through the API. */
+  onFinished(listener: (modelId: string) => void): void {
+    this.finishedListeners.push(listener);
+  }
 
   /** Tokens the model's last probe spent: the basis of the probe-cost estimate. */
   usageOf(modelId: string): { inputTokens: number; outputTokens: number } | null {
@@ -40,7 +46,10 @@ export class ProbeRunner {
   probe(modelId: string): Promise<ProbeReport> {
     const running = this.inFlight.get(modelId);
     if (running) return running;
-    const started = this.run(modelId).finally(() => this.inFlight.delete(modelId));
+    const started = this.run(modelId).finally(() => {
+      this.inFlight.delete(modelId);
+      for (const listener of this.finishedListeners) listener(modelId);
+    });
     this.inFlight.set(modelId, started);
     return started;
   }

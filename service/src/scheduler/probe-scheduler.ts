@@ -32,7 +32,16 @@ export class ProbeScheduler {
   private readonly due = new Map<string, number>();
   private readonly tasks: ScheduledTask[] = [];
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    // Any probe, scheduled or asked for through the API, sets the next one: no paid probe right after a manual one.
+    deps.probes.onFinished((modelId) => this.scheduleNext(modelId));
+  }
+
+  private scheduleNext(modelId: string): void {
+    const model = this.deps.registry.get(modelId);
+    if (!model || !this.due.has(modelId)) return;
+    this.due.set(modelId, nextProbeDue(this.deps.clock(), this.deps.engine.probeIntervalMs(modelId), model.probe.jitterMs, this.deps.random));
+  }
 
   nextProbeAt(modelId: string): number | null {
     return this.due.get(modelId) ?? null;
@@ -62,16 +71,12 @@ export class ProbeScheduler {
     this.tasks.length = 0;
   }
 
-  /** Fires a due probe and sets the next due time from the verdict the probe left. */
+  /** Fires a due probe; when it ends, scheduleNext sets the next due time from the verdict it left. */
   tickModel(modelId: string): void {
-    const { probes, engine, registry, clock, random, logger } = this.deps;
+    const { probes, clock, logger } = this.deps;
     const dueAt = this.due.get(modelId);
-    const model = registry.get(modelId);
-    if (dueAt === undefined || !model || clock() < dueAt || probes.isProbing(modelId)) return;
+    if (dueAt === undefined || clock() < dueAt || probes.isProbing(modelId)) return;
     this.due.set(modelId, Number.POSITIVE_INFINITY);
-    probes
-      .probe(modelId)
-      .catch((err: unknown) => logger.error({ event: 'probe_error', model: modelId, err }, 'probe failed unexpectedly'))
-      .finally(() => this.due.set(modelId, nextProbeDue(clock(), engine.probeIntervalMs(modelId), model.probe.jitterMs, random)));
+    probes.probe(modelId).catch((err: unknown) => logger.error({ event: 'probe_error', model: modelId, err }, 'probe failed unexpectedly'));
   }
 }

@@ -79,6 +79,7 @@ export class ServiceMetrics {
       this.probeDuration.zero({ model: m.id, provider: m.provider });
       this.probeTtft.zero({ model: m.id, provider: m.provider });
       this.startDuration.zero({ model: m.id });
+      this.startDuration.zero({ model: 'none' });
       this.lastSuccess.set({ model: m.id }, 0);
       this.setState(m.id, 'unknown');
       for (const [quantile] of QUANTILES) {
@@ -131,7 +132,8 @@ export class ServiceMetrics {
 
   recordStart(requestedModel: string, model: string | null, outcome: StartOutcome, durationMs: number, traceId: string | null): void {
     this.starts.inc({ requested_model: requestedModel, model: model ?? 'none', outcome });
-    if (model) this.startDuration.observe({ labels: { model }, value: durationMs / 1000, exemplarLabels: exemplar(traceId) });
+    // Starts that could not start are timed too (model="none"): a slow 503 is what a candidate waits through.
+    this.startDuration.observe({ labels: { model: model ?? 'none' }, value: durationMs / 1000, exemplarLabels: exemplar(traceId) });
   }
 
   recordFallback(primary: string, chosen: string, reason: FallbackReason, source: FallbackSource | 'primary'): void {
