@@ -1,6 +1,6 @@
 import { ConfigError, loadConfigFile } from './config/load.js';
 import type { ConfigFile } from './config/schema.js';
-import { DEFAULT_CONFIG_FILE, readSettings, type Settings } from './config/settings.js';
+import { configFileOf, readSettings, type Settings } from './config/settings.js';
 import { createLogger } from './telemetry/logger.js';
 import { startTracing } from './telemetry/tracing.js';
 
@@ -17,7 +17,7 @@ function loadOrExit(): { settings: Settings; config: ConfigFile } {
     errors.push(err);
   }
   try {
-    config = loadConfigFile(settings?.configFile ?? process.env.CONFIG ?? DEFAULT_CONFIG_FILE, process.env);
+    config = loadConfigFile(settings?.configFile ?? configFileOf(process.env), process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     errors.push(err);

@@ -1,6 +1,6 @@
 import type { ModelRegistry } from '../domain/registry.js';
 import type { Store } from '../store/records.js';
-import { AppError } from './app-error.js';
+import { AppError, unregisteredModel } from './app-error.js';
 
 export interface InterviewRequest {
   simulationId?: string | undefined;
@@ -18,10 +18,6 @@ export interface ResolvedInterview {
   interview: Record<string, unknown>;
 }
 
-function unregistered(field: string, id: string, registry: ModelRegistry): AppError {
-  return new AppError(422, 'unknown_model', `${field}: model "${id}" is not registered`, { field, registered: registry.ids() });
-}
-
 /**
  * Request fields override the stored simulation: `primary` replaces its primary, `fallbacks` are
  * the caller's and are tried before the simulation's, `config` is merged over its interview.
@@ -33,9 +29,9 @@ export function resolveInterview(req: InterviewRequest, store: Store, registry: 
   }
   const primary = req.primary ?? sim?.primary;
   if (!primary) throw new AppError(400, 'invalid_request', 'primary: required when no stored simulation is named', { field: 'primary' });
-  if (!registry.has(primary)) throw unregistered('primary', primary, registry);
+  if (!registry.has(primary)) throw unregisteredModel('primary', primary, registry.ids());
   (req.fallbacks ?? []).forEach((id, i) => {
-    if (!registry.has(id)) throw unregistered(`fallbacks[${i}]`, id, registry);
+    if (!registry.has(id)) throw unregisteredModel(`fallbacks[${i}]`, id, registry.ids());
   });
   return {
     simulationId: req.simulationId ?? null,

@@ -10,6 +10,7 @@ import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
 import { AppError } from './app-error.js';
 import type { HealthRecorder } from './health-recorder.js';
+import { settleWithin } from './settle-within.js';
 import { resolveInterview, type InterviewRequest, type ResolvedInterview } from './interview-request.js';
 
 // Bounds the work one start can cause, whatever the number of registered models.
@@ -66,9 +67,8 @@ export class InterviewStarter {
   }
 
   /** Resolves when every start under way has answered, or after `timeoutMs`. */
-  async drain(timeoutMs: number): Promise<void> {
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+  drain(timeoutMs: number): Promise<void> {
+    return settleWithin(this.inFlight, timeoutMs);
   }
 
   private startNew(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {

@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
 import type { HealthRecorder } from './health-recorder.js';
+import { settleWithin } from './settle-within.js';
 
 export type ProbeReport =
   | { modelId: string; probed: true; result: AgentCallResult; at: number }
@@ -55,9 +56,8 @@ export class ProbeRunner {
   }
 
   /** Resolves when the probes under way have finished, or after `timeoutMs`. */
-  async drain(timeoutMs: number): Promise<void> {
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.race([Promise.allSettled([...this.inFlight.values()]), deadline]);
+  drain(timeoutMs: number): Promise<void> {
+    return settleWithin(this.inFlight.values(), timeoutMs);
   }
 
   probeMany(modelIds: readonly string[]): Promise<ProbeReport[]> {

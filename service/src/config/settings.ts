@@ -3,6 +3,9 @@ import { ConfigError, describeIssues } from './load.js';
 
 export const DEFAULT_CONFIG_FILE = 'config/demo.yaml';
 
+/** The config file to load; used on its own when other settings are invalid, so both get reported. */
+export const configFileOf = (env: Record<string, string | undefined>): string => env.CONFIG || DEFAULT_CONFIG_FILE;
+
 /** Process settings from the environment: read once here, validated, passed down. */
 const settingsSchema = z.object({
   SERVICE_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),

@@ -9,6 +9,7 @@ import type { ApiContext } from '../context.js';
  */
 function metricsRenderer(registry: Registry) {
   let queue: Promise<unknown> = Promise.resolve();
+  const originalNames = new WeakMap<object, string>();
   const restoreNames = (): void => {
     for (const metric of registry.getMetricsAsArray() as unknown as Array<{ name: string }>) {
       const original = originalNames.get(metric);
@@ -16,7 +17,6 @@ function metricsRenderer(registry: Registry) {
       else originalNames.set(metric, metric.name);
     }
   };
-  const originalNames = new WeakMap<object, string>();
   return (openMetrics: boolean): Promise<{ body: string; contentType: string }> => {
     const run = queue.then(async () => {
       restoreNames();

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { AppError } from '../../app/app-error.js';
+import { unregisteredModel } from '../../app/app-error.js';
 import type { ApiContext } from '../context.js';
 import { probeBody } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -11,7 +11,7 @@ export function probeRoutes(ctx: ApiContext): Router {
     const body = parseInput(probeBody, req.body ?? {}, 'body');
     const ids = body.models ?? ctx.registry.ids();
     ids.forEach((id, i) => {
-      if (!ctx.registry.has(id)) throw new AppError(422, 'unknown_model', `models[${i}]: model "${id}" is not registered`, { field: `models[${i}]`, registered: ctx.registry.ids() });
+      if (!ctx.registry.has(id)) throw unregisteredModel(`models[${i}]`, id, ctx.registry.ids());
     });
     const reports = await ctx.probes.probeMany([...new Set(ids)]);
     res.json({

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { AppError, notFound } from '../../app/app-error.js';
+import { notFound, unregisteredModel } from '../../app/app-error.js';
 import type { ApiContext } from '../context.js';
 import { resourceId, simulationBody } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -13,7 +13,7 @@ export function simulationRoutes(ctx: ApiContext, guard: import('express').Reque
     const body = parseInput(simulationBody, req.body, 'body');
     const models: Array<[string, string]> = [['primary', body.primary], ...body.fallbacks.map((m, i): [string, string] => [`fallbacks[${i}]`, m])];
     for (const [field, model] of models) {
-      if (!ctx.registry.has(model)) throw new AppError(422, 'unknown_model', `${field}: model "${model}" is not registered`, { field, registered: ctx.registry.ids() });
+      if (!ctx.registry.has(model)) throw unregisteredModel(field, model, ctx.registry.ids());
     }
     const { record, created } = ctx.store.putSimulation({ id, primary: body.primary, fallbacks: body.fallbacks, interview: body.interview }, new Date(ctx.clock()).toISOString());
     res.status(created ? 201 : 200).json(record);
