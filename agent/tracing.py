@@ -89,4 +89,3 @@ def sampled_trace_id(span: Span) -> str | None:
     if not context.is_valid or not context.trace_flags.sampled:
         return None
     return format_trace_id(context.trace_id)
-

@@ -34,9 +34,7 @@ _ANTHROPIC_EVENTS = (
     ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}}),
     ("message_stop", {"type": "message_stop"}),
 )  # fmt: skip
-_ANTHROPIC_SSE = b"".join(
-    f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in _ANTHROPIC_EVENTS
-)
+_ANTHROPIC_SSE = b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in _ANTHROPIC_EVENTS)
 
 
 def _answer(request: httpx2.Request) -> httpx2.Response:

@@ -21,15 +21,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 import loadgen
 import processes
 from processes import ResourceMonitor, Stack
 
 PRIMARY = "openai:gpt-4o-mini"
 SIM_SETTINGS = {"latencyMs": 50, "jitterMs": 0, "ttftMs": 20, "errorRate": 0, "hang": False}
-INTERVIEW = {"role": "Backend engineer", "seniority": "Senior", "candidateName": "Ada Lovelace", "company": "Acme",
-             "language": "English", "questions": ["Tell me about a system you designed.", "How do you test it?"]}
+INTERVIEW = {
+    "role": "Backend engineer",
+    "seniority": "Senior",
+    "candidateName": "Ada Lovelace",
+    "company": "Acme",
+    "language": "English",
+    "questions": ["Tell me about a system you designed.", "How do you test it?"],
+}
 # What interview-starter.ts sends: attempt timeout min(attemptTimeoutSeconds 20 s, deadline left), maxTokens 120.
 AGENT_TIMEOUT_MS = 20_000
 AGENT_MAX_TOKENS = 120
@@ -37,7 +42,11 @@ PAUSE_BETWEEN_RUNS_S = 1.0
 WARMUP_S = 3.0
 SATURATION_FACTOR = 4
 _warmed: set[tuple[str, int]] = set()
-LAG_METRICS = ("nodejs_eventloop_lag_p50_seconds", "nodejs_eventloop_lag_p99_seconds", "nodejs_eventloop_lag_max_seconds")
+LAG_METRICS = (
+    "nodejs_eventloop_lag_p50_seconds",
+    "nodejs_eventloop_lag_p99_seconds",
+    "nodejs_eventloop_lag_max_seconds",
+)
 
 
 def service_body(_: int) -> dict[str, Any]:
@@ -45,11 +54,25 @@ def service_body(_: int) -> dict[str, Any]:
 
 
 def agent_body_for(sim_url: str):
-    endpoint = {"name": "openai", "kind": "openai", "baseUrl": f"{sim_url}/v1", "apiKeyEnv": "SIMULATOR_API_KEY", "headers": {}}
+    endpoint = {
+        "name": "openai",
+        "kind": "openai",
+        "baseUrl": f"{sim_url}/v1",
+        "apiKeyEnv": "SIMULATOR_API_KEY",
+        "headers": {},
+    }
 
     def body(i: int) -> dict[str, Any]:
-        return {"interviewId": f"iv_bench_{i}", "modelId": PRIMARY, "endpoint": endpoint, "model": PRIMARY.split(":", 1)[1],
-                "timeoutMs": AGENT_TIMEOUT_MS, "maxTokens": AGENT_MAX_TOKENS, "interview": INTERVIEW}
+        return {
+            "interviewId": f"iv_bench_{i}",
+            "modelId": PRIMARY,
+            "endpoint": endpoint,
+            "model": PRIMARY.split(":", 1)[1],
+            "timeoutMs": AGENT_TIMEOUT_MS,
+            "maxTokens": AGENT_MAX_TOKENS,
+            "interview": INTERVIEW,
+        }
+
     return body
 
 
@@ -67,7 +90,9 @@ async def event_loop_lag(client: httpx.AsyncClient | None) -> dict[str, float] |
     for name in LAG_METRICS:
         m = re.search(rf"^{name} ([0-9.eE+-]+)$", text, re.M)
         if m:
-            out[name.removeprefix("nodejs_eventloop_lag_").removesuffix("_seconds") + "Ms"] = round(float(m.group(1)) * 1000, 2)
+            out[name.removeprefix("nodejs_eventloop_lag_").removesuffix("_seconds") + "Ms"] = round(
+                float(m.group(1)) * 1000, 2
+            )
     return out
 
 
@@ -86,7 +111,7 @@ class Arm:
         self.resources: list[dict[str, Any]] = []
         self.lags: list[dict[str, float]] = []
 
-    async def __aenter__(self) -> "Arm":
+    async def __aenter__(self) -> Arm:
         self.client = loadgen.make_client(self.base)
         self.ops = httpx.AsyncClient(base_url=self.ops_url) if self.ops_url else None
         return self
@@ -102,21 +127,30 @@ class Arm:
         key = (self.target, self.service.pid if self.target == "service" else self.stack.agent.pid)
         if key not in _warmed and WARMUP_S > 0:
             _warmed.add(key)
-            await loadgen.open_loop(self.client, "/v1/interviews", self.body_for, rate, WARMUP_S, self.expect, self.headers_for)
+            await loadgen.open_loop(
+                self.client, "/v1/interviews", self.body_for, rate, WARMUP_S, self.expect, self.headers_for
+            )
 
     async def slice(self, rate: float, seconds: float) -> None:
         await event_loop_lag(self.ops)  # resets the service's event-loop histogram
         monitor = ResourceMonitor(self.stack.procs + self.stack.extra)
         monitor.start()
-        self.runs.append(await loadgen.open_loop(self.client, "/v1/interviews", self.body_for, rate, seconds, self.expect, self.headers_for))
+        self.runs.append(
+            await loadgen.open_loop(
+                self.client, "/v1/interviews", self.body_for, rate, seconds, self.expect, self.headers_for
+            )
+        )
         self.resources.append(monitor.stop())
         lag = await event_loop_lag(self.ops)
         if lag:
             self.lags.append(lag)
 
     def result(self) -> dict[str, Any]:
-        out = {"target": self.target, **loadgen.merge(self.runs).summary(),
-               "resources": processes.merge_resources(self.resources)}
+        out = {
+            "target": self.target,
+            **loadgen.merge(self.runs).summary(),
+            "resources": processes.merge_resources(self.resources),
+        }
         if self.lags:
             out["serviceEventLoopLag"] = {k: max(l.get(k, 0) for l in self.lags) for k in self.lags[0]}
         return out
@@ -129,7 +163,7 @@ async def measure_rate(stack: Stack, rate: float, duration_s: float, slice_s: fl
         await base.prepare(rate)
         await svc.prepare(rate)
         for k in range(n):
-            for arm in ((base, svc) if k % 2 == 0 else (svc, base)):
+            for arm in (base, svc) if k % 2 == 0 else (svc, base):
                 await arm.slice(rate, duration_s / n)
                 await asyncio.sleep(PAUSE_BETWEEN_RUNS_S)
         b, s = base.result(), svc.result()
@@ -163,8 +197,11 @@ async def run_rates(stack: Stack, rates: list[float], duration_s: float, slice_s
         row = await measure_rate(stack, rate, duration_s, slice_s)
         rows.append(row)
         b, s = row["baseline"]["latencyMs"], row["service"]["latencyMs"]
-        print(f"  {rate:>5g} req/s  baseline p50/p99 {b['p50']}/{b['p99']} ms  Modelwatch {s['p50']}/{s['p99']} ms  "
-              f"added {row['addedMs']}{'  (baseline saturated)' if row['baselineSaturated'] else ''}", flush=True)
+        print(
+            f"  {rate:>5g} req/s  baseline p50/p99 {b['p50']}/{b['p99']} ms  Modelwatch {s['p50']}/{s['p99']} ms  "
+            f"added {row['addedMs']}{'  (baseline saturated)' if row['baselineSaturated'] else ''}",
+            flush=True,
+        )
     return rows
 
 
@@ -173,8 +210,12 @@ def sqlite_commit_cost(directory: Path, count: int = 500) -> list[dict[str, Any]
     synchronous=FULL (what the service uses) and NORMAL: the time each start blocks the event loop."""
     out = []
     for sync in ("FULL", "NORMAL"):
-        proc = subprocess.run(["node", str(Path(__file__).with_name("sqlite_commit.mjs")), str(directory), str(count), sync],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            ["node", str(Path(__file__).with_name("sqlite_commit.mjs")), str(directory), str(count), sync],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         row = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr[-300:]}
         out.append({**row, "fsType": fs_type(directory)})
     return out
@@ -185,7 +226,9 @@ def fs_type(path: Path) -> str:
     return res[-1].split()[1] if len(res) > 1 else "unknown"
 
 
-async def storage_comparison(stack: Stack, make_service, rate: float, duration_s: float, slice_s: float) -> dict[str, Any] | None:
+async def storage_comparison(
+    stack: Stack, make_service, rate: float, duration_s: float, slice_s: float
+) -> dict[str, Any] | None:
     """The service with DATA_DIR on disk against a second one with DATA_DIR on tmpfs (/dev/shm, where
     fsync costs nothing), same rate, alternating slices. Both run at once; each probes on its schedule."""
     shm = Path("/dev/shm")
@@ -201,7 +244,7 @@ async def storage_comparison(stack: Stack, make_service, rate: float, duration_s
             await disk_arm.prepare(rate)
             await tmpfs_arm.prepare(rate)
             for k in range(n):
-                for arm in ((disk_arm, tmpfs_arm) if k % 2 == 0 else (tmpfs_arm, disk_arm)):
+                for arm in (disk_arm, tmpfs_arm) if k % 2 == 0 else (tmpfs_arm, disk_arm):
                     await arm.slice(rate, duration_s / n)
                     await asyncio.sleep(PAUSE_BETWEEN_RUNS_S)
             disk, mem = disk_arm.result(), tmpfs_arm.result()

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 import loadgen
 from loadgen import Outcome
 
@@ -78,8 +77,12 @@ def phase_figures(items: list[Outcome], broken: bool) -> dict[str, Any]:
         "onPrimary": sum(1 for b in bodies if b.get("model") == PRIMARY),
         "landedOnBrokenModel": sum(1 for b in bodies if b.get("model") == PRIMARY) if broken else None,
         "runtimeFailovers": sum(1 for a in attempts if len(a) > 1),
-        "primaryAttemptsFailed": sum(1 for a in attempts for x in a if x.get("modelId") == PRIMARY and x.get("outcome") != "success"),
-        "servedBy": {m: sum(1 for b in bodies if b.get("model") == m) for m in sorted({b.get("model") for b in bodies})},
+        "primaryAttemptsFailed": sum(
+            1 for a in attempts for x in a if x.get("modelId") == PRIMARY and x.get("outcome") != "success"
+        ),
+        "servedBy": {
+            m: sum(1 for b in bodies if b.get("model") == m) for m in sorted({b.get("model") for b in bodies})
+        },
         "latencyMs": {"p50": loadgen.pct(lat, 50), "p99": loadgen.pct(lat, 99)},
     }
 
@@ -87,13 +90,19 @@ def phase_figures(items: list[Outcome], broken: bool) -> dict[str, Any]:
 async def experiment(service_url: str, sim_url: str, hold_s: float, pre_s: float) -> dict[str, Any]:
     body = {"primary": PRIMARY, "config": {"role": "Backend engineer", "candidateName": "Ada"}}
     stop_traffic, stop_watch = asyncio.Event(), asyncio.Event()
-    async with httpx.AsyncClient(base_url=service_url, timeout=5) as ops, httpx.AsyncClient(base_url=sim_url) as sim, \
-            loadgen.make_client(service_url) as client:
+    async with (
+        httpx.AsyncClient(base_url=service_url, timeout=5) as ops,
+        httpx.AsyncClient(base_url=sim_url) as sim,
+        loadgen.make_client(service_url) as client,
+    ):
         watch = HealthWatch(ops)
         watcher = asyncio.create_task(watch.run(stop_watch))
         t0 = time.perf_counter() + 0.05
-        traffic = asyncio.create_task(loadgen.open_loop(client, "/v1/interviews", lambda i: body, RATE, 3600, 201,
-                                                        keep_bodies=True, stop=stop_traffic, t0=t0))
+        traffic = asyncio.create_task(
+            loadgen.open_loop(
+                client, "/v1/interviews", lambda i: body, RATE, 3600, 201, keep_bodies=True, stop=stop_traffic, t0=t0
+            )
+        )
         ready = await watch.until(lambda s: s == "healthy", READY_TIMEOUT_S)
         await asyncio.sleep(pre_s)
         (await sim.put(f"/admin/models/{SIM_MODEL}", json=BROKEN)).raise_for_status()
@@ -122,8 +131,9 @@ async def experiment(service_url: str, sim_url: str, hold_s: float, pre_s: float
     }
 
 
-async def run_variant(label: str, make_service, sim_url: str, probes: dict[str, float], hold_s: float,
-                      pre_s: float) -> dict[str, Any]:
+async def run_variant(
+    label: str, make_service, sim_url: str, probes: dict[str, float], hold_s: float, pre_s: float
+) -> dict[str, Any]:
     """A fresh service with the given probe schedule, one outage experiment, the service stopped."""
     service = make_service(probes)
     try:
@@ -132,9 +142,12 @@ async def run_variant(label: str, make_service, sim_url: str, probes: dict[str, 
         service.stop()
         async with httpx.AsyncClient(base_url=sim_url) as sim:
             await sim.put(f"/admin/models/{SIM_MODEL}", json=RESTORED)
-    print(f"  {label}: detected in {result['detectSeconds']} s, healthy again {result['recoverSeconds']} s after restore; "
-          f"during outage: {result['phases']['during']['starts']} starts, {result['phases']['during']['failed']} failed, "
-          f"{result['phases']['during']['runtimeFailovers']} runtime failovers", flush=True)
+    print(
+        f"  {label}: detected in {result['detectSeconds']} s, healthy again {result['recoverSeconds']} s after restore; "
+        f"during outage: {result['phases']['during']['starts']} starts, {result['phases']['during']['failed']} failed, "
+        f"{result['phases']['during']['runtimeFailovers']} runtime failovers",
+        flush=True,
+    )
     return {"label": label, "probes": probes, "rate": RATE, **result}
 
 

@@ -19,11 +19,11 @@ import asyncio
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import httpx
-
 import rawhttp
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -59,8 +59,12 @@ class RunResult:
             "durationS": self.duration_s,
             "slices": self.slices,
             "sent": len(self.outcomes),
-            "achievedSendRate": round((len(self.outcomes) - self.slices) / self.send_span_s, 1) if self.send_span_s else None,
-            "answeredPerS": round(sum(1 for o in self.outcomes if o.status is not None) / self.elapsed_s, 1) if self.elapsed_s else None,
+            "achievedSendRate": round((len(self.outcomes) - self.slices) / self.send_span_s, 1)
+            if self.send_span_s
+            else None,
+            "answeredPerS": round(sum(1 for o in self.outcomes if o.status is not None) / self.elapsed_s, 1)
+            if self.elapsed_s
+            else None,
             "ok": sum(1 for o in self.outcomes if o.error is None),
             "errors": sum(errors.values()) - timeouts,
             "timeouts": timeouts,
@@ -95,7 +99,9 @@ CLIENT_KIND = "rawhttp"
 def make_client(base_url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> Any:
     if CLIENT_KIND == "rawhttp":
         return rawhttp.Client(base_url)
-    limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS, keepalive_expiry=60)
+    limits = httpx.Limits(
+        max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS, keepalive_expiry=60
+    )
     return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout_s, http1=True, http2=False)
 
 
@@ -104,8 +110,17 @@ async def warm(client: Any, path: str, body_for: Callable[[int], dict], connecti
     await asyncio.gather(*(client.post(path, json=body_for(i)) for i in range(connections)), return_exceptions=True)
 
 
-async def _one(client: Any, path: str, body: dict, headers: dict | None, expect_status: int,
-               t0: float, due: float, keep_body: bool, timeout_s: float) -> Outcome:
+async def _one(
+    client: Any,
+    path: str,
+    body: dict,
+    headers: dict | None,
+    expect_status: int,
+    t0: float,
+    due: float,
+    keep_body: bool,
+    timeout_s: float,
+) -> Outcome:
     late = (time.perf_counter() - (t0 + due)) * 1000
     try:
         async with asyncio.timeout(timeout_s):
@@ -121,11 +136,20 @@ async def _one(client: Any, path: str, body: dict, headers: dict | None, expect_
     return Outcome(due, late, latency, resp.status_code, error, parsed)
 
 
-async def open_loop(client: Any, path: str, body_for: Callable[[int], dict], rate: float,
-                    duration_s: float, expect_status: int = 200, headers_for: Callable[[int], dict] | None = None,
-                    keep_bodies: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S,
-                    on_answer: Callable[[Outcome], None] | None = None, stop: asyncio.Event | None = None,
-                    t0: float | None = None) -> RunResult:
+async def open_loop(
+    client: Any,
+    path: str,
+    body_for: Callable[[int], dict],
+    rate: float,
+    duration_s: float,
+    expect_status: int = 200,
+    headers_for: Callable[[int], dict] | None = None,
+    keep_bodies: bool = False,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    on_answer: Callable[[Outcome], None] | None = None,
+    stop: asyncio.Event | None = None,
+    t0: float | None = None,
+) -> RunResult:
     """Sends round(rate * duration_s) requests, request i due at t0 + i/rate; waits for every answer.
 
     `stop` ends the schedule early (for a steady background stream); `t0` (a perf_counter time) lets
@@ -140,7 +164,19 @@ async def open_loop(client: Any, path: str, body_for: Callable[[int], dict], rat
         delay = t0 + due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(_one(client, path, body_for(i), headers_for(i) if headers_for else None, expect_status, t0, due, keep_bodies, timeout_s))
+        task = asyncio.create_task(
+            _one(
+                client,
+                path,
+                body_for(i),
+                headers_for(i) if headers_for else None,
+                expect_status,
+                t0,
+                due,
+                keep_bodies,
+                timeout_s,
+            )
+        )
         if on_answer is not None:
             task.add_done_callback(lambda t: on_answer(t.result()))
         tasks.append(task)
@@ -156,5 +192,3 @@ def install_uvloop() -> str:
         return "asyncio"
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     return f"uvloop {uvloop.__version__}"
-
-

@@ -41,17 +41,26 @@ async def measure(service_url: str, interval_s: float = 10.0) -> dict[str, Any]:
         inp = metric_sum(metrics, "modelwatch_probe_tokens_total", model=m["id"], type="input")
         out = metric_sum(metrics, "modelwatch_probe_tokens_total", model=m["id"], type="output")
         cost = m.get("probeCost") or {}
-        rows.append({
-            "model": m["id"],
-            "probesSeen": int(probes),
-            "inputTokensPerProbe": round(inp / probes, 2) if probes else None,
-            "outputTokensPerProbe": round(out / probes, 2) if probes else None,
-            "tokensPerProbe": cost.get("tokensPerProbe"),
-            "probesPerDay": round(DAY_S / interval_s),
-            "tokensPerDay": None if cost.get("tokensPerProbe") is None else round(cost["tokensPerProbe"] * DAY_S / interval_s),
-            "estimatedUsdPerDay": cost.get("estimatedUsdPerDay"),
-        })
-    return {"intervalSeconds": interval_s, "prompt": PROBE_PROMPT, "maxTokens": PROBE_MAX_TOKENS, "models": rows,
-            "note": "simulator token counts; real providers count (and frame) tokens differently. "
-                    "Estimate at the healthy interval with no jitter: an upper bound while healthy; "
-                    "an unhealthy model is probed twice as often (5 s)."}
+        rows.append(
+            {
+                "model": m["id"],
+                "probesSeen": int(probes),
+                "inputTokensPerProbe": round(inp / probes, 2) if probes else None,
+                "outputTokensPerProbe": round(out / probes, 2) if probes else None,
+                "tokensPerProbe": cost.get("tokensPerProbe"),
+                "probesPerDay": round(DAY_S / interval_s),
+                "tokensPerDay": None
+                if cost.get("tokensPerProbe") is None
+                else round(cost["tokensPerProbe"] * DAY_S / interval_s),
+                "estimatedUsdPerDay": cost.get("estimatedUsdPerDay"),
+            }
+        )
+    return {
+        "intervalSeconds": interval_s,
+        "prompt": PROBE_PROMPT,
+        "maxTokens": PROBE_MAX_TOKENS,
+        "models": rows,
+        "note": "simulator token counts; real providers count (and frame) tokens differently. "
+        "Estimate at the healthy interval with no jitter: an upper bound while healthy; "
+        "an unhealthy model is probed twice as often (5 s).",
+    }

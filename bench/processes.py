@@ -87,10 +87,16 @@ class Proc:
         assert self.popen is not None
         return self.popen.pid
 
-    def start(self) -> "Proc":
+    def start(self) -> Proc:
         with open(self.log_path, "ab") as log:
-            self.popen = subprocess.Popen(self.argv, cwd=REPO, env={**os.environ, **self.env},
-                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.popen = subprocess.Popen(
+                self.argv,
+                cwd=REPO,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:
@@ -134,12 +140,20 @@ def agent(work: Path) -> Proc:
     return Proc("agent", [str(PYTHON), "-m", "agent"], env, port, work / "agent.log").start()
 
 
-def service(work: Path, agent_url: str, config: Path, data_dir: Path, sim_port: int,
-            node_args: list[str] | None = None) -> Proc:
+def service(
+    work: Path, agent_url: str, config: Path, data_dir: Path, sim_port: int, node_args: list[str] | None = None
+) -> Proc:
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = {"SERVICE_PORT": str(port), "AGENT_URL": agent_url, "CONFIG": str(config), "DATA_DIR": str(data_dir),
-           "LOG_LEVEL": "info", "SIMULATOR_PORT": str(sim_port), "SIMULATOR_API_KEY": "sim-key"}
+    env = {
+        "SERVICE_PORT": str(port),
+        "AGENT_URL": agent_url,
+        "CONFIG": str(config),
+        "DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "info",
+        "SIMULATOR_PORT": str(sim_port),
+        "SIMULATOR_API_KEY": "sim-key",
+    }
     argv = ["node", *(node_args or []), str(REPO / "service" / "dist" / "main.js")]
     return Proc("service", argv, env, port, work / f"service-{port}.log").start()
 
@@ -189,28 +203,43 @@ class ResourceMonitor:
             cpu = None if before is None or after is None else round(after - before, 2)
             w0, w1 = self.wait0.get(p.name), run_queue_wait_s(p.pid)
             wait = None if w0 is None or w1 is None else round(w1 - w0, 3)
-            out[p.name] = {"wallSeconds": round(wall, 2), "cpuSeconds": cpu, "mainThreadRunQueueWaitSeconds": wait, "cpuPercentOfOneCore": None if cpu is None else round(100 * cpu / wall, 1),
-                           "peakRssMb": _round(peak_rss_mb(p.pid)), "peakIsThisRun": self.peak_reset.get(p.name, False)}
+            out[p.name] = {
+                "wallSeconds": round(wall, 2),
+                "cpuSeconds": cpu,
+                "mainThreadRunQueueWaitSeconds": wait,
+                "cpuPercentOfOneCore": None if cpu is None else round(100 * cpu / wall, 1),
+                "peakRssMb": _round(peak_rss_mb(p.pid)),
+                "peakIsThisRun": self.peak_reset.get(p.name, False),
+            }
         gen = _self_cpu() - self.self0
-        out["loadgen"] = {"wallSeconds": round(wall, 2), "cpuSeconds": round(gen, 2), "cpuPercentOfOneCore": round(100 * gen / wall, 1),
-                          "peakRssMb": _round(peak_rss_mb(os.getpid())), "peakIsThisRun": False}
+        out["loadgen"] = {
+            "wallSeconds": round(wall, 2),
+            "cpuSeconds": round(gen, 2),
+            "cpuPercentOfOneCore": round(100 * gen / wall, 1),
+            "peakRssMb": _round(peak_rss_mb(os.getpid())),
+            "peakIsThisRun": False,
+        }
         return out
 
 
 def merge_resources(runs: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
     """Resource figures of several slices: CPU and wall time summed, peak RSS the highest."""
     out: dict[str, dict[str, Any]] = {}
-    for name in (runs[0] if runs else {}):
+    for name in runs[0] if runs else {}:
         rows = [r[name] for r in runs if name in r]
         wall = sum(r["wallSeconds"] for r in rows)
         cpus = [r["cpuSeconds"] for r in rows if r["cpuSeconds"] is not None]
         waits = [r.get("mainThreadRunQueueWaitSeconds") for r in rows]
         peaks = [r["peakRssMb"] for r in rows if r["peakRssMb"] is not None]
         cpu = round(sum(cpus), 2) if cpus else None
-        out[name] = {"wallSeconds": round(wall, 2), "cpuSeconds": cpu,
-                     "mainThreadRunQueueWaitSeconds": round(sum(waits), 3) if waits and None not in waits else None,
-                     "cpuPercentOfOneCore": None if cpu is None or not wall else round(100 * cpu / wall, 1),
-                     "peakRssMb": max(peaks) if peaks else None, "peakIsThisRun": all(r["peakIsThisRun"] for r in rows)}
+        out[name] = {
+            "wallSeconds": round(wall, 2),
+            "cpuSeconds": cpu,
+            "mainThreadRunQueueWaitSeconds": round(sum(waits), 3) if waits and None not in waits else None,
+            "cpuPercentOfOneCore": None if cpu is None or not wall else round(100 * cpu / wall, 1),
+            "peakRssMb": max(peaks) if peaks else None,
+            "peakIsThisRun": all(r["peakIsThisRun"] for r in rows),
+        }
     return out
 
 
@@ -227,13 +256,25 @@ def environment() -> dict[str, object]:
     """What the machine is: cores, CPU model, versions, and what else was running."""
     cpu_model = ""
     try:
-        cpu_model = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                          if l.startswith("model name")), "")
+        cpu_model = next(
+            (
+                l.split(":", 1)[1].strip()
+                for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")
+            ),
+            "",
+        )
     except OSError:
         pass
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    return {"cores": os.cpu_count(), "cpuModel": cpu_model, "node": node, "python": sys.version.split()[0],
-            "platform": sys.platform, "kernel": os.uname().release}
+    return {
+        "cores": os.cpu_count(),
+        "cpuModel": cpu_model,
+        "node": node,
+        "python": sys.version.split()[0],
+        "platform": sys.platform,
+        "kernel": os.uname().release,
+    }
 
 
 def _all_cpu() -> dict[int, tuple[float, str]]:

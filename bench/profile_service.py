@@ -21,7 +21,9 @@ import loadgen
 import processes
 
 
-def summarize(profile: dict, last_s: float, top: int = 30) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float]:
+def summarize(
+    profile: dict, last_s: float, top: int = 30
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float]:
     """Busy (non-idle) self time per function and per package, over the profile's last `last_s` seconds
     (the load, not the start-up), in % of that window's wall time."""
     nodes = {n["id"]: n for n in profile["nodes"]}
@@ -52,12 +54,12 @@ def package_of(url: str, name: str) -> str:
     if not url:
         return name if name.startswith("(") else "native/builtin"
     if "node_modules/" in url:
-        rest = url.split("node_modules/")[-1].split("/")
+        rest = url.rsplit("node_modules/", maxsplit=1)[-1].split("/")
         return "/".join(rest[:2]) if rest[0].startswith("@") else rest[0]
     if url.startswith("node:"):
-        return "node:" + url[5:].split("/")[0]
+        return "node:" + url[5:].split("/", maxsplit=1)[0]
     if "/service/dist/" in url:
-        return "service/" + url.split("/service/dist/")[1].split("/")[0]
+        return "service/" + url.split("/service/dist/")[1].split("/", maxsplit=1)[0]
     return url
 
 
@@ -80,9 +82,14 @@ def main() -> None:
     sim, ag = processes.simulator(work), processes.agent(work)
     stack = processes.Stack(sim, ag)
     try:
-        stack.service = processes.service(work, ag.url, processes.REPO / "config" / "demo.yaml",
-                                          Path(args.data_dir) if args.data_dir else work / "data", sim.port,
-                                          node_args=["--cpu-prof", f"--cpu-prof-dir={prof_dir}"])
+        stack.service = processes.service(
+            work,
+            ag.url,
+            processes.REPO / "config" / "demo.yaml",
+            Path(args.data_dir) if args.data_dir else work / "data",
+            sim.port,
+            node_args=["--cpu-prof", f"--cpu-prof-dir={prof_dir}"],
+        )
         summary = asyncio.run(drive(stack, args.rate, args.duration))
     finally:
         stack.stop()

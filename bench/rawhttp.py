@@ -84,7 +84,7 @@ class Client:
         self.idle: list[_Conn] = []
         self.opened = 0
 
-    async def __aenter__(self) -> "Client":
+    async def __aenter__(self) -> Client:
         return self
 
     async def __aexit__(self, *_: object) -> None:

@@ -17,20 +17,20 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import added_latency  # noqa: E402
-import detect_recover  # noqa: E402
-import loadgen  # noqa: E402
-import probe_cost  # noqa: E402
-import processes  # noqa: E402
-import report  # noqa: E402
-import side_benches  # noqa: E402
-from processes import REPO, Stack  # noqa: E402
+import added_latency
+import detect_recover
+import loadgen
+import probe_cost
+import processes
+import report
+import side_benches
+from processes import REPO, Stack
 
 DEMO_CONFIG = REPO / "config" / "demo.yaml"
 FAST_PROBES = {"intervalSeconds": 2, "unhealthyIntervalSeconds": 1}
@@ -47,7 +47,8 @@ class Profile:
     pause_s: float = 0.5
     storage_rate: float = 100.0
     detect_variants: list[tuple[str, dict[str, float]]] = field(
-        default_factory=lambda: [("default probes", {}), ("2 s / 1 s probes", FAST_PROBES)])
+        default_factory=lambda: [("default probes", {}), ("2 s / 1 s probes", FAST_PROBES)]
+    )
     detect_pre_s: float = 5.0
     detect_hold_s: float = 5.0
     sim_duration_s: float = 3.0
@@ -55,8 +56,19 @@ class Profile:
     run_health_engine: bool = True
 
 
-QUICK = Profile(duration_s=3.0, slice_s=3.0, storage_duration_s=0.0, warmup_s=1.0, pause_s=0.5, detect_variants=[("2 s / 1 s probes", FAST_PROBES)],
-                detect_pre_s=2.0, detect_hold_s=3.0, sim_duration_s=2.0, sim_modes=["stream"], run_health_engine=False)
+QUICK = Profile(
+    duration_s=3.0,
+    slice_s=3.0,
+    storage_duration_s=0.0,
+    warmup_s=1.0,
+    pause_s=0.5,
+    detect_variants=[("2 s / 1 s probes", FAST_PROBES)],
+    detect_pre_s=2.0,
+    detect_hold_s=3.0,
+    sim_duration_s=2.0,
+    sim_modes=["stream"],
+    run_health_engine=False,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -84,29 +96,52 @@ async def part_added_latency(stack: Stack, work: Path, prof: Profile) -> dict[st
 
     def tmpfs_service(data: Path) -> processes.Proc:
         return processes.service(work, stack.agent.url, DEMO_CONFIG, data, stack.sim.port)
+
     storage: dict[str, Any] = {}
     if prof.storage_duration_s > 0:
-        print(f"   DATA_DIR on disk vs on /dev/shm, {prof.storage_rate:g} req/s, {prof.storage_duration_s:g} s each", flush=True)
-        storage = await added_latency.storage_comparison(stack, tmpfs_service, prof.storage_rate, prof.storage_duration_s, prof.slice_s) or {}
+        print(
+            f"   DATA_DIR on disk vs on /dev/shm, {prof.storage_rate:g} req/s, {prof.storage_duration_s:g} s each",
+            flush=True,
+        )
+        storage = (
+            await added_latency.storage_comparison(
+                stack, tmpfs_service, prof.storage_rate, prof.storage_duration_s, prof.slice_s
+            )
+            or {}
+        )
     storage["commitDisk"] = added_latency.sqlite_commit_cost(disk_data)
     if "commitTmpfs" not in storage and Path("/dev/shm").is_dir():
         storage["commitTmpfs"] = added_latency.sqlite_commit_cost(Path("/dev/shm"))
     stack.service.stop()
     stack.service = None
     goal_row = next((r for r in rows if r["rate"] == GOAL_RATE), None)
-    return {"primary": added_latency.PRIMARY, "simulator": added_latency.SIM_SETTINGS, "durationS": prof.duration_s,
-            "sliceS": prof.slice_s, "warmupS": prof.warmup_s, "rows": rows, "storage": storage, "goal": goal_text(goal_row), "probeCost": cost}
+    return {
+        "primary": added_latency.PRIMARY,
+        "simulator": added_latency.SIM_SETTINGS,
+        "durationS": prof.duration_s,
+        "sliceS": prof.slice_s,
+        "warmupS": prof.warmup_s,
+        "rows": rows,
+        "storage": storage,
+        "goal": goal_text(goal_row),
+        "probeCost": cost,
+    }
 
 
 def goal_text(row: dict[str, Any] | None) -> str:
     if row is None:
         return "not measured"
     p99 = row["addedMs"]["p99"]
-    verdict = ("missed (Modelwatch's p99 fell among timeouts)" if p99 is None
-               else f"{'met' if p99 <= GOAL_P99_MS else 'missed'} ({p99:+.1f} ms added at p99)")
+    verdict = (
+        "missed (Modelwatch's p99 fell among timeouts)"
+        if p99 is None
+        else f"{'met' if p99 <= GOAL_P99_MS else 'missed'} ({p99:+.1f} ms added at p99)"
+    )
     if row["baselineSaturated"]:
-        verdict += (f"; the baseline alone (agent + simulator) was saturated too (p99 {report.ms(row['baseline']['latencyMs']['p99'])} ms "
-                    "against a fixed 50 ms simulator), so the figure mixes Modelwatch's overhead with machine-wide queueing")
+        verdict += (
+            f"; the baseline alone (agent + simulator) was saturated too (p99 {report.ms(row['baseline']['latencyMs']['p99'])} ms "
+            "against a fixed 50 ms simulator), so the figure mixes Modelwatch's overhead with machine-wide queueing"
+        )
     return verdict
 
 
@@ -114,10 +149,14 @@ async def part_detect(stack: Stack, work: Path, prof: Profile) -> list[dict[str,
     print("2. detect and recover", flush=True)
     out = []
     for i, (label, probes) in enumerate(prof.detect_variants):
+
         def make(p: dict[str, float], i: int = i) -> processes.Proc:
             cfg = detect_recover.probe_config(DEMO_CONFIG, work / f"detect-{i}.yaml", p)
             return processes.service(work, stack.agent.url, cfg, work / f"data-detect-{i}", stack.sim.port)
-        out.append(await detect_recover.run_variant(label, make, stack.sim.url, probes, prof.detect_hold_s, prof.detect_pre_s))
+
+        out.append(
+            await detect_recover.run_variant(label, make, stack.sim.url, probes, prof.detect_hold_s, prof.detect_pre_s)
+        )
     return out
 
 
@@ -143,11 +182,15 @@ def main() -> int:
         return 2
     started = time.monotonic()
     work = fresh_workdir()
-    meta: dict[str, Any] = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "quick": args.quick,
-                            "environment": processes.environment(), "loadAverage": {"before": [round(x, 2) for x in os.getloadavg()]},
-                            "busyBefore": processes.busy_processes(),
-                            "generator": f"asyncio on {loop_kind}, {args.client} client (HTTP/1.1 keep-alive), open loop",
-                            "workDir": str(work)}
+    meta: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "environment": processes.environment(),
+        "loadAverage": {"before": [round(x, 2) for x in os.getloadavg()]},
+        "busyBefore": processes.busy_processes(),
+        "generator": f"asyncio on {loop_kind}, {args.client} client (HTTP/1.1 keep-alive), open loop",
+        "workDir": str(work),
+    }
     results: dict[str, Any] = {"meta": meta}
     timings: dict[str, float] = meta.setdefault("partSeconds", {})
     print("3. health engine" + ("" if prof.run_health_engine else " (read back, not re-run)"), flush=True)

@@ -31,8 +31,13 @@ def health_engine(run: bool, log: Path) -> dict[str, Any]:
     if run:
         started = time.monotonic()
         with open(log, "wb") as out:
-            proc = subprocess.run(["node", str(HE_RUNNER)], cwd=REPO / "service", stdout=out, stderr=subprocess.STDOUT,
-                                  timeout=HE_TIMEOUT_S)
+            proc = subprocess.run(
+                ["node", str(HE_RUNNER)],
+                cwd=REPO / "service",
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=HE_TIMEOUT_S,
+            )
         status = f"re-run now ({time.monotonic() - started:.0f} s, exit {proc.returncode})"
         if proc.returncode != 0:
             return {"missing": f"health-engine bench exited {proc.returncode}; see {log}"}
@@ -51,17 +56,29 @@ def simulator_throughput(duration_s: float, modes: list[str]) -> list[dict[str, 
         argv = [str(PYTHON), "-m", "simulator.bench_throughput", "--duration", str(duration_s)]
         argv += ["--stream"] if mode == "stream" else []
         proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=duration_s + 60)
-        runs.append({"mode": mode, **parse_sim(proc.stdout), "exit": proc.returncode,
-                     **({"stderr": proc.stderr[-500:]} if proc.returncode else {})})
+        runs.append(
+            {
+                "mode": mode,
+                **parse_sim(proc.stdout),
+                "exit": proc.returncode,
+                **({"stderr": proc.stderr[-500:]} if proc.returncode else {}),
+            }
+        )
     return runs
 
 
 def parse_sim(text: str) -> dict[str, Any]:
     patterns = {
-        "concurrency": r"concurrency=(\d+)", "requests": r"requests=(\d+)", "errors": r"errors=(\d+)",
-        "throughput": r"throughput=([\d.]+) req/s", "p50": r"p50=([\d.]+)ms", "p95": r"p95=([\d.]+)ms",
-        "p99": r"p99=([\d.]+)ms", "cpuMsPerRequest": r"simulator cpu=([\d.]+)ms per request",
-        "reqPerSecPerCore": r"about (\d+) req/s per fully available core", "load": r"load=([\d.]+)",
+        "concurrency": r"concurrency=(\d+)",
+        "requests": r"requests=(\d+)",
+        "errors": r"errors=(\d+)",
+        "throughput": r"throughput=([\d.]+) req/s",
+        "p50": r"p50=([\d.]+)ms",
+        "p95": r"p95=([\d.]+)ms",
+        "p99": r"p99=([\d.]+)ms",
+        "cpuMsPerRequest": r"simulator cpu=([\d.]+)ms per request",
+        "reqPerSecPerCore": r"about (\d+) req/s per fully available core",
+        "load": r"load=([\d.]+)",
     }
     out: dict[str, Any] = {}
     for key, pattern in patterns.items():

@@ -1,5 +1,6 @@
 """Demo traffic for `make run`: starts an interview every few seconds, so fallbacks show up as the
 scenario breaks models. Runs until `make run` stops; DEMO_TRAFFIC=0 turns it off."""
+
 import json
 import sys
 import time
@@ -11,13 +12,20 @@ PRIMARIES = ["anthropic:claude-sonnet-4", "openai:gpt-4o"]
 
 
 def start_interview(base: str, primary: str) -> str:
-    body = json.dumps({"simulationId": "demo-traffic", "primary": primary,
-                       "config": {"role": "Backend engineer", "candidate": "Demo Candidate"}}).encode()
+    body = json.dumps(
+        {
+            "simulationId": "demo-traffic",
+            "primary": primary,
+            "config": {"role": "Backend engineer", "candidate": "Demo Candidate"},
+        }
+    ).encode()
     req = urllib.request.Request(f"{base}/v1/interviews", data=body, headers={"content-type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=40) as res:
             answer = json.load(res)
-            return f"{primary} -> {answer['model']}" + (f" (fallback: {answer['fallback']['reason']})" if answer["fallback"] else "")
+            return f"{primary} -> {answer['model']}" + (
+                f" (fallback: {answer['fallback']['reason']})" if answer["fallback"] else ""
+            )
     except urllib.error.HTTPError as err:
         return f"{primary} -> HTTP {err.code}"
     except (urllib.error.URLError, TimeoutError) as err:

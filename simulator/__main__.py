@@ -41,14 +41,16 @@ def main() -> None:
         return _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror}")
     port = sock.getsockname()[1]
     logs.event("listening", host=config.host, port=port, scenario=loaded.path if loaded else None)
-    server = uvicorn.Server(uvicorn.Config(
-        app.build(loaded, config.seed),
-        log_config=None,  # keep our JSON handler on the root logger
-        access_log=False,  # a line per request would cost more than the request itself
-        server_header=False,
-        ws="none",  # no websockets here: do not load a websocket stack
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-    ))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app.build(loaded, config.seed),
+            log_config=None,  # keep our JSON handler on the root logger
+            access_log=False,  # a line per request would cost more than the request itself
+            server_header=False,
+            ws="none",  # no websockets here: do not load a websocket stack
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
+    )
     server.run(sockets=[sock])
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import errors, text
 from .errors import ErrorSpec
@@ -60,8 +61,12 @@ class AnthropicProvider:
             text.content_text(m.get("content")) for m in messages if isinstance(m, dict)
         ]
         return ChatRequest(
-            model=model, stream=body.get("stream") is True, max_tokens=limit, include_usage=True,
-            input_tokens=text.estimate_input_tokens(texts), prompt=text.last_user_text(messages),
+            model=model,
+            stream=body.get("stream") is True,
+            max_tokens=limit,
+            include_usage=True,
+            input_tokens=text.estimate_input_tokens(texts),
+            prompt=text.last_user_text(messages),
         )
 
     def error(
@@ -128,14 +133,19 @@ def _stream_parts(req: ChatRequest, reply: Reply) -> list[Part]:
     end = timing.total
     if not reply.empty:
         parts.append((end, _event("content_block_stop", {"type": "content_block_stop", "index": 0})))
-    delta = {"type": "message_delta", "delta": {"stop_reason": _stop_reason(reply), "stop_sequence": None},
-             "usage": {"output_tokens": len(reply.tokens)}}
+    delta = {
+        "type": "message_delta",
+        "delta": {"stop_reason": _stop_reason(reply), "stop_sequence": None},
+        "usage": {"output_tokens": len(reply.tokens)},
+    }
     parts.append((end, _event("message_delta", delta)))
     parts.append((end, _event("message_stop", {"type": "message_stop"})))
     return parts
 
 
 def models_body() -> bytes:
-    data = [{"type": "model", "id": m, "display_name": m.replace("-", " ").title(),
-             "created_at": "2025-05-14T00:00:00Z"} for m in MODELS]
+    data = [
+        {"type": "model", "id": m, "display_name": m.replace("-", " ").title(), "created_at": "2025-05-14T00:00:00Z"}
+        for m in MODELS
+    ]
     return dumps({"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]})

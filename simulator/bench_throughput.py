@@ -29,16 +29,32 @@ MAX_CONCURRENCY = 1000
 
 def request_for(provider: str, stream: bool) -> tuple[str, dict, dict]:
     if provider == "openai":
-        body = {"model": MODEL, "messages": [{"role": "user", "content": "Reply with: ok"}], "max_tokens": 1,
-                "stream": stream, **({"stream_options": {"include_usage": True}} if stream else {})}
+        body = {
+            "model": MODEL,
+            "messages": [{"role": "user", "content": "Reply with: ok"}],
+            "max_tokens": 1,
+            "stream": stream,
+            **({"stream_options": {"include_usage": True}} if stream else {}),
+        }
         return "/v1/chat/completions", body, {"Authorization": "Bearer bench"}
-    body = {"model": MODEL, "messages": [{"role": "user", "content": "Reply with: ok"}], "max_tokens": 1,
-            "stream": stream}
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "Reply with: ok"}],
+        "max_tokens": 1,
+        "stream": stream,
+    }
     return "/v1/messages", body, {"x-api-key": "bench", "anthropic-version": "2023-06-01"}
 
 
-async def worker(client: httpx.AsyncClient, path: str, body: dict, headers: dict, until: float,
-                 latencies: list[float], errors: list[str]) -> None:
+async def worker(
+    client: httpx.AsyncClient,
+    path: str,
+    body: dict,
+    headers: dict,
+    until: float,
+    latencies: list[float],
+    errors: list[str],
+) -> None:
     while time.monotonic() < until:
         start = time.monotonic()
         try:
@@ -73,21 +89,26 @@ async def run(url: str, args: argparse.Namespace, pid: int | None = None) -> Non
         cpu_before = cpu_seconds(pid)
         started = time.monotonic()
         until = started + args.duration
-        await asyncio.gather(*(worker(client, path, body, headers, until, latencies, errors)
-                               for _ in range(args.concurrency)))
+        await asyncio.gather(
+            *(worker(client, path, body, headers, until, latencies, errors) for _ in range(args.concurrency))
+        )
         elapsed = time.monotonic() - started
         cpu_after = cpu_seconds(pid)
     report(args, latencies, errors, elapsed)
     if cpu_before is not None and cpu_after is not None and latencies:
         per_request_ms = (cpu_after - cpu_before) * 1000 / (len(latencies) + len(errors))
-        print(f"simulator cpu={per_request_ms:.3f}ms per request "
-              f"(about {1000 / per_request_ms:.0f} req/s per fully available core)")
+        print(
+            f"simulator cpu={per_request_ms:.3f}ms per request "
+            f"(about {1000 / per_request_ms:.0f} req/s per fully available core)"
+        )
 
 
 def report(args: argparse.Namespace, latencies: list[float], errors: list[str], elapsed: float) -> None:
     mode = "stream" if args.stream else "plain"
-    print(f"provider={args.provider} mode={mode} concurrency={args.concurrency} duration={elapsed:.1f}s "
-          f"cores={os.cpu_count()} load={os.getloadavg()[0]:.2f}")
+    print(
+        f"provider={args.provider} mode={mode} concurrency={args.concurrency} duration={elapsed:.1f}s "
+        f"cores={os.cpu_count()} load={os.getloadavg()[0]:.2f}"
+    )
     print(f"requests={len(latencies)} errors={len(errors)} throughput={len(latencies) / elapsed:.0f} req/s")
     if len(latencies) >= 2:
         q = statistics.quantiles(latencies, n=100)

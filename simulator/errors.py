@@ -40,8 +40,11 @@ _OPENAI_BY_STATUS: dict[int, ErrorSpec] = {
     403: ErrorSpec(
         "Country, region, or territory not supported", "request_forbidden", "unsupported_country_region_territory"
     ),
-    404: ErrorSpec("The model `{model}` does not exist or you do not have access to it.",
-                   "invalid_request_error", "model_not_found"),
+    404: ErrorSpec(
+        "The model `{model}` does not exist or you do not have access to it.",
+        "invalid_request_error",
+        "model_not_found",
+    ),
     429: ErrorSpec(
         "Rate limit reached for {model} in organization org-simulator on requests per min (RPM): "
         "Limit 500, Used 500, Requested 1. Please try again in 1s. "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Callable
+from typing import Any
 
 MAX_DELAY_MS = 3_600_000  # an hour: anything longer is a typo, and hang exists for "forever"
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Protocol
+from typing import Protocol
 
 from . import logs, text
 from .errors import ErrorSpec
@@ -58,9 +59,7 @@ class Provider(Protocol):
     def error(
         self, status: int, model: str, request_id: str, spec: ErrorSpec | None = None
     ) -> tuple[dict[str, str], bytes]: ...
-    def success(
-        self, req: ChatRequest, reply: Reply, request_id: str
-    ) -> tuple[dict[str, str], list[Part], str]: ...
+    def success(self, req: ChatRequest, reply: Reply, request_id: str) -> tuple[dict[str, str], list[Part], str]: ...
     def garbage(self, req: ChatRequest, request_id: str) -> tuple[bytes, str]: ...
 
 
@@ -107,8 +106,13 @@ def _reply(req: ChatRequest, settings: FaultSettings, timing: Timing) -> Reply:
 
 
 def _fault(
-    provider: Provider, ctx: Context, start: float, req: ChatRequest,
-    settings: FaultSettings, timing: Timing, request_id: str,
+    provider: Provider,
+    ctx: Context,
+    start: float,
+    req: ChatRequest,
+    settings: FaultSettings,
+    timing: Timing,
+    request_id: str,
 ) -> TimedResponse:
     if settings.status != 0:
         return _error(provider, ctx, start, settings.status, req.model, request_id, delay=timing.ttft)
@@ -136,8 +140,14 @@ async def _hang(provider: Provider, ctx: Context, model: str, request_id: str) -
 
 
 def _error(
-    provider: Provider, ctx: Context, start: float, status: int, model: str,
-    request_id: str, spec: ErrorSpec | None = None, delay: float = 0.0,
+    provider: Provider,
+    ctx: Context,
+    start: float,
+    status: int,
+    model: str,
+    request_id: str,
+    spec: ErrorSpec | None = None,
+    delay: float = 0.0,
 ) -> TimedResponse:
     _record(ctx, model, f"status_{status}")
     headers, body = provider.error(status, model, request_id, spec)

@@ -11,8 +11,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -47,15 +48,22 @@ class SimProcess:
 
     def __init__(self, log_path: Path, env: dict[str, str] | None = None) -> None:
         self.log_path = log_path
-        self.env = {**os.environ, "SIMULATOR_HOST": "127.0.0.1", "SIMULATOR_PORT": "0",
-                    "SCENARIO": "none", "LOG_LEVEL": "info", **(env or {})}
+        self.env = {
+            **os.environ,
+            "SIMULATOR_HOST": "127.0.0.1",
+            "SIMULATOR_PORT": "0",
+            "SCENARIO": "none",
+            "LOG_LEVEL": "info",
+            **(env or {}),
+        }
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
 
-    def start(self) -> "SimProcess":
+    def start(self) -> SimProcess:
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "simulator"], cwd=REPO_ROOT, env=self.env,
-                                         stdout=subprocess.DEVNULL, stderr=log)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "simulator"], cwd=REPO_ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log
+            )
         port = wait_for(self._listening_port, START_DEADLINE_S, f"simulator to listen ({self.log_path})")
         self.url = f"http://127.0.0.1:{port}"
         wait_for(self._healthy, START_DEADLINE_S, "simulator /healthz")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import errors, text
 from .errors import ErrorSpec
@@ -24,11 +25,13 @@ _NO_MESSAGES = ErrorSpec(
 )
 _EMPTY_MESSAGES = ErrorSpec(
     "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-    "invalid_request_error", "empty_array", "messages",
+    "invalid_request_error",
+    "empty_array",
+    "messages",
 )
 
 
-def _max_tokens(body: dict[str, Any]) -> int | None | ErrorSpec:
+def _max_tokens(body: dict[str, Any]) -> int | ErrorSpec | None:
     # max_completion_tokens replaced max_tokens; both are accepted, the newer one wins.
     name = "max_completion_tokens" if body.get("max_completion_tokens") is not None else "max_tokens"
     value = body.get(name)
@@ -41,7 +44,9 @@ def _max_tokens(body: dict[str, Any]) -> int | None | ErrorSpec:
     if value < 1:
         return ErrorSpec(
             f"Invalid '{name}': integer below minimum value. Expected a value >= 1, but got {value} instead.",
-            "invalid_request_error", "integer_below_min_value", name,
+            "invalid_request_error",
+            "integer_below_min_value",
+            name,
         )
     return value
 
@@ -113,21 +118,30 @@ def _usage(req: ChatRequest, completion_tokens: int) -> dict[str, Any]:
         "completion_tokens": completion_tokens,
         "total_tokens": req.input_tokens + completion_tokens,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
     }
 
 
 def _completion(req: ChatRequest, reply: Reply) -> dict[str, Any]:
-    message = {"role": "assistant", "content": None if reply.empty else "".join(reply.tokens),
-               "refusal": None, "annotations": []}
+    message = {
+        "role": "assistant",
+        "content": None if reply.empty else "".join(reply.tokens),
+        "refusal": None,
+        "annotations": [],
+    }
     body: dict[str, Any] = {
         "id": text.new_id("chatcmpl-", 29),
         "object": "chat.completion",
         "created": int(time.time()),
         "model": req.model,
-        "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": "length" if reply.truncated else "stop"}],
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": "length" if reply.truncated else "stop"}
+        ],
         "service_tier": "default",
         "system_fingerprint": FINGERPRINT,
     }
@@ -137,8 +151,14 @@ def _completion(req: ChatRequest, reply: Reply) -> dict[str, Any]:
 
 
 def _stream_parts(req: ChatRequest, reply: Reply) -> list[Part]:
-    base = {"id": text.new_id("chatcmpl-", 29), "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": req.model, "service_tier": "default", "system_fingerprint": FINGERPRINT}
+    base = {
+        "id": text.new_id("chatcmpl-", 29),
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": req.model,
+        "service_tier": "default",
+        "system_fingerprint": FINGERPRINT,
+    }
     if req.include_usage:
         base["usage"] = None  # the real API marks every chunk but the last with usage: null
 
@@ -159,6 +179,9 @@ def _stream_parts(req: ChatRequest, reply: Reply) -> list[Part]:
 
 def models_body() -> bytes:
     created = 1715367049
-    return dumps({"object": "list", "data": [
-        {"id": m, "object": "model", "created": created, "owned_by": "system"} for m in MODELS
-    ]})
+    return dumps(
+        {
+            "object": "list",
+            "data": [{"id": m, "object": "model", "created": created, "owned_by": "system"} for m in MODELS],
+        }
+    )

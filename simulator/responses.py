@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Part = tuple[float, bytes]  # (seconds after the request arrived, bytes to send then)

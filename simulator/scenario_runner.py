@@ -64,8 +64,16 @@ class ScenarioRunner:
                     self._faults.clear(step.model)
                 settings = self._faults.update(step.model, step.set) if step.set else self._faults.get(step.model)
                 self._applied += 1
-                logs.event("scenario step", index=index, iteration=self._iteration, at=step.at,
-                           model=step.model, reset=step.reset, set=step.set, settings=settings.to_json())
+                logs.event(
+                    "scenario step",
+                    index=index,
+                    iteration=self._iteration,
+                    at=step.at,
+                    model=step.model,
+                    reset=step.reset,
+                    set=step.set,
+                    settings=settings.to_json(),
+                )
             if not s.loop:
                 self._state = "finished"
                 logs.event("scenario finished", file=s.path)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 LOG_LEVELS = ("debug", "info", "warning", "error")

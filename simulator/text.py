@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import re
 import string
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # An interviewer's opening line: the demo's interviews then read naturally.
 DEFAULT_REPLY = (

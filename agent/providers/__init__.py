@@ -1,6 +1,6 @@
 """Provider adapters by endpoint kind, all behind one signature (blackbox_exporter's prober pattern):
 
-    async def stream_chat(client, model, system, user, max_tokens, timeout) -> CallResult
+async def stream_chat(client, model, system, user, max_tokens, timeout) -> CallResult
 """
 
 from __future__ import annotations

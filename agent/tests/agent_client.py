@@ -61,4 +61,3 @@ class AgentClient:
 
 def unique_model(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-

@@ -117,7 +117,11 @@ def test_one_client_per_distinct_endpoint_is_reused(in_process: InProcessAgent):
 
 
 INVALID_BODIES = [
-    ("key variable not a variable name", {"endpoint": {"apiKeyEnv": "sk-pasted-by-mistake"}}, ["endpoint", "apiKeyEnv"]),
+    (
+        "key variable not a variable name",
+        {"endpoint": {"apiKeyEnv": "sk-pasted-by-mistake"}},
+        ["endpoint", "apiKeyEnv"],
+    ),
     ("key variable not named as an API key", {"endpoint": {"apiKeyEnv": "HOME"}}, ["endpoint", "apiKeyEnv"]),
     ("unknown kind", {"endpoint": {"kind": "gemini"}}, ["endpoint", "kind"]),
     ("base URL not http", {"endpoint": {"baseUrl": "ftp://x"}}, ["endpoint", "baseUrl"]),

@@ -50,7 +50,10 @@ def test_metrics_series_exist_after_calls_with_trace_exemplars(client: AgentClie
     client.probe("anthropic", model)
     text = httpx.get(client.agent.base_url + "/metrics").text
     labels = f'gen_ai_operation_name="chat",gen_ai_provider_name="anthropic",gen_ai_request_model="{model}"'
-    assert f"gen_ai_client_operation_duration_seconds_count{{error_type=\"\",{labels},modelwatch_purpose=\"probe\"}} 1.0" in text
+    assert (
+        f"gen_ai_client_operation_duration_seconds_count{{error_type=\"\",{labels},modelwatch_purpose=\"probe\"}} 1.0"
+        in text
+    )
     assert f"gen_ai_client_time_to_first_chunk_seconds_count{{{labels},modelwatch_purpose=\"probe\"}} 1.0" in text
     assert f'gen_ai_client_token_usage_count{{{labels},gen_ai_token_type="output"}} 1.0' in text
     assert re.search(r'modelwatch_agent_calls_total\{outcome="success",provider="anthropic",purpose="probe"\} \d', text)

@@ -57,7 +57,12 @@ def test_when_too_many_models_are_seen_then_new_ones_fold_into_other():
     metrics = AgentMetrics(registry, max_models=2)
     for model in ("m1", "m2", "m3", "m4", "m1"):
         metrics.record("probe", "openai", model, success(), None)
-    labels = {"gen_ai_operation_name": "chat", "gen_ai_provider_name": "openai", "error_type": "", "modelwatch_purpose": "probe"}
+    labels = {
+        "gen_ai_operation_name": "chat",
+        "gen_ai_provider_name": "openai",
+        "error_type": "",
+        "modelwatch_purpose": "probe",
+    }
     count = "gen_ai_client_operation_duration_seconds_count"
     assert registry.get_sample_value(count, {**labels, "gen_ai_request_model": "m1"}) == 2
     assert registry.get_sample_value(count, {**labels, "gen_ai_request_model": "m2"}) == 1
@@ -68,5 +73,7 @@ def test_duration_exemplars_carry_the_trace_id_in_openmetrics():
     registry = CollectorRegistry()
     AgentMetrics(registry).record("probe", "openai", "gpt-4o", success(), TRACE_ID)
     text = generate_openmetrics(registry).decode()
-    bucket_lines = [line for line in text.splitlines() if line.startswith("gen_ai_client_operation_duration_seconds_bucket")]
+    bucket_lines = [
+        line for line in text.splitlines() if line.startswith("gen_ai_client_operation_duration_seconds_bucket")
+    ]
     assert any(f'# {{trace_id="{TRACE_ID}"}} 0.15' in line for line in bucket_lines)

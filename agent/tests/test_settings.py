@@ -41,9 +41,17 @@ def test_traces_are_exported_only_with_an_otlp_endpoint(env, exported):
 
 
 INVALID_CASES = [
-    ("port not a number", {"AGENT_PORT": "http"}, "AGENT_PORT must be an integer from 0 (any free port) to 65535, got 'http'"),
+    (
+        "port not a number",
+        {"AGENT_PORT": "http"},
+        "AGENT_PORT must be an integer from 0 (any free port) to 65535, got 'http'",
+    ),
     ("negative port", {"AGENT_PORT": "-1"}, "AGENT_PORT must be an integer from 0 (any free port) to 65535, got '-1'"),
-    ("port too high", {"AGENT_PORT": "70000"}, "AGENT_PORT must be an integer from 0 (any free port) to 65535, got '70000'"),
+    (
+        "port too high",
+        {"AGENT_PORT": "70000"},
+        "AGENT_PORT must be an integer from 0 (any free port) to 65535, got '70000'",
+    ),
     ("empty host", {"AGENT_HOST": "  "}, "AGENT_HOST must not be empty"),
     (
         "unknown log level",

@@ -51,14 +51,23 @@ const next = random(42);
 /** Mostly successes with a long latency tail; a 500 every 50th and a 429 every 97th, never 3 in a row. */
 function makeSample(index: number, at: number): Sample {
   const latencyMs = 150 + 2000 * next() ** 4;
-  if (index % 50 === 49) return { at, source: 'interview', outcome: 'server_error', latencyMs, ttftMs: null, httpStatus: 500 };
-  if (index % 97 === 96) return { at, source: 'probe', outcome: 'rate_limited', latencyMs: 40, ttftMs: null, httpStatus: 429 };
-  return { at, source: index % 3 === 0 ? 'probe' : 'interview', outcome: 'success', latencyMs, ttftMs: latencyMs * 0.4 };
+  if (index % 50 === 49)
+    return { at, source: 'interview', outcome: 'server_error', latencyMs, ttftMs: null, httpStatus: 500 };
+  if (index % 97 === 96)
+    return { at, source: 'probe', outcome: 'rate_limited', latencyMs: 40, ttftMs: null, httpStatus: 429 };
+  return {
+    at,
+    source: index % 3 === 0 ? 'probe' : 'interview',
+    outcome: 'success',
+    latencyMs,
+    ttftMs: latencyMs * 0.4,
+  };
 }
 
 function distribution(values: Float64Array, overheadNs: number): Distribution {
   const sorted = values.slice().sort();
-  const at = (share: number) => Math.max((sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)] ?? 0) - overheadNs, 0);
+  const at = (share: number) =>
+    Math.max((sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)] ?? 0) - overheadNs, 0);
   return { p50Ns: at(0.5), p99Ns: at(0.99), p999Ns: at(0.999), maxNs: at(1), samples: values.length };
 }
 
@@ -113,7 +122,15 @@ function measureMemory(ids: string[]): { engine: HealthEngine; memory: Record<st
   const perModel = Math.round((heapUsed + external) / MODELS);
   // What the design allocates: ring (3 Float64 + 2 Uint8 per slot) + two sorted Float64 arrays.
   const designed = SAMPLES_PER_MODEL * (3 * 8 + 2) + 2 * SAMPLES_PER_MODEL * 8;
-  return { engine, memory: { heapUsedDeltaBytes: heapUsed, externalDeltaBytes: external, perModelBytes: perModel, designedPerModelBytes: designed } };
+  return {
+    engine,
+    memory: {
+      heapUsedDeltaBytes: heapUsed,
+      externalDeltaBytes: external,
+      perModelBytes: perModel,
+      designedPerModelBytes: designed,
+    },
+  };
 }
 
 function measureRecord(engine: HealthEngine, ids: string[], overheadNs: number, startIndex: number) {
@@ -150,7 +167,8 @@ function measureSnapshot(engine: HealthEngine, ids: string[], overheadNs: number
     sink += snapshot.samples.total;
   }
   const mean = timeBatch(SNAPSHOT_BATCH_OPS, () => {
-    for (let op = 0; op < SNAPSHOT_BATCH_OPS; op += 1) sink += engine.snapshot(ids[op % MODELS] as string).consecutiveFailures;
+    for (let op = 0; op < SNAPSHOT_BATCH_OPS; op += 1)
+      sink += engine.snapshot(ids[op % MODELS] as string).consecutiveFailures;
   });
   return { ...mean, ...distribution(durations, overheadNs) };
 }
@@ -195,7 +213,12 @@ function main(): void {
     totalMemoryBytes: totalmem(),
     loadAverage: { before: loadBefore, after: loadavg() },
     gcExposed: globalThis.gc !== undefined,
-    setup: { models: MODELS, samplesPerModel: SAMPLES_PER_MODEL, windowMs: 300_000, msBetweenSamplesPerModel: MS_BETWEEN_SAMPLES_OF_ONE_MODEL },
+    setup: {
+      models: MODELS,
+      samplesPerModel: SAMPLES_PER_MODEL,
+      windowMs: 300_000,
+      msBetweenSamplesPerModel: MS_BETWEEN_SAMPLES_OF_ONE_MODEL,
+    },
     timerOverheadNs: overheadNs,
     recordNs: record,
     snapshotNs: snapshot,

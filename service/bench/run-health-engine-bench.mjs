@@ -11,7 +11,9 @@ const outPath = resolve(process.argv[2] ?? join(serviceDir, '..', 'bench', 'resu
 const buildDir = mkdtempSync(join(tmpdir(), 'modelwatch-health-bench-'));
 try {
   const tsc = join(serviceDir, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(serviceDir, 'bench', 'tsconfig.json'), '--outDir', buildDir], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(serviceDir, 'bench', 'tsconfig.json'), '--outDir', buildDir], {
+    stdio: 'inherit',
+  });
   // The compiled files are ESM; outside service/ no package.json says so.
   writeFileSync(join(buildDir, 'package.json'), '{"type":"module"}\n');
   execFileSync(process.execPath, ['--expose-gc', join(buildDir, 'bench', 'health-engine.bench.js'), outPath], {

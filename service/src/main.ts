@@ -36,7 +36,14 @@ async function main(): Promise<void> {
   // Loaded after tracing starts so every module sees the registered tracer provider.
   const { startService } = await import('./start.js');
   const service = await startService(
-    { config, agentUrl: settings.agentUrl, dataDir: settings.dataDir, logger, apiToken: settings.apiToken, tracer: tracing.tracer },
+    {
+      config,
+      agentUrl: settings.agentUrl,
+      dataDir: settings.dataDir,
+      logger,
+      apiToken: settings.apiToken,
+      tracer: tracing.tracer,
+    },
     { port: settings.port, host: settings.host },
   );
   let stopping = false;
@@ -47,7 +54,10 @@ async function main(): Promise<void> {
     void service
       .stop(settings.shutdownGraceMs)
       .then(() => tracing.shutdown())
-      .then(() => process.exit(0), () => process.exit(1));
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

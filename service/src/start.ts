@@ -48,17 +48,39 @@ function buildParts(opts: ServiceOptions) {
   for (const m of registry.all()) engine.register(m.id, m.health);
   const metricsRegistry = opts.metricsRegistry ?? createRegistry();
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
-  const store = opts.store ?? SqliteStore.openInDir(opts.dataDir, { synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL' });
+  const store =
+    opts.store ??
+    SqliteStore.openInDir(opts.dataDir, { synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL' });
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
   const health = new HealthRecorder(engine, store, metrics, logger);
   const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
-  const scheduler = new ProbeScheduler({ registry, engine, probes, health, logger, clock, random: opts.random ?? Math.random });
+  const scheduler = new ProbeScheduler({
+    registry,
+    engine,
+    probes,
+    health,
+    logger,
+    clock,
+    random: opts.random ?? Math.random,
+  });
   const { interviews } = opts.config;
   const starter = new InterviewStarter({
-    registry, engine, agent, health, store, metrics, tracer, logger, clock,
-    settings: { deadlineMs: interviews.deadlineSeconds * 1000, attemptTimeoutMs: interviews.attemptTimeoutSeconds * 1000, maxTokens: interviews.maxTokens },
+    registry,
+    engine,
+    agent,
+    health,
+    store,
+    metrics,
+    tracer,
+    logger,
+    clock,
+    settings: {
+      deadlineMs: interviews.deadlineSeconds * 1000,
+      attemptTimeoutMs: interviews.attemptTimeoutSeconds * 1000,
+      maxTokens: interviews.maxTokens,
+    },
   });
   return { clock, registry, engine, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
 }
@@ -83,7 +105,10 @@ async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts
   server.closeIdleConnections();
   let forceTimer: NodeJS.Timeout | undefined;
   const forced = new Promise<void>((resolve) => {
-    forceTimer = setTimeout(() => { server.closeAllConnections(); resolve(); }, graceMs);
+    forceTimer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, graceMs);
   });
   await Promise.race([closed, forced]);
   clearInterval(sweep);
@@ -93,13 +118,26 @@ async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts
 }
 
 /** The composition root: builds every part, wires them, and listens. */
-export async function startService(opts: ServiceOptions, at: { port: number; host: string }, scheduleProbes = true): Promise<RunningService> {
+export async function startService(
+  opts: ServiceOptions,
+  at: { port: number; host: string },
+  scheduleProbes = true,
+): Promise<RunningService> {
   const parts = buildParts(opts);
   const { registry, engine, probes, starter, store, agent, metricsRegistry, tracer, logger, clock, scheduler } = parts;
   const { api } = opts.config;
   let draining = false;
   const app = createApp({
-    registry, engine, probes, starter, store, agent, metricsRegistry, tracer, logger, clock,
+    registry,
+    engine,
+    probes,
+    starter,
+    store,
+    agent,
+    metricsRegistry,
+    tracer,
+    logger,
+    clock,
     nextProbeAt: (id) => scheduler.nextProbeAt(id),
     isDraining: () => draining,
     api: { token: opts.apiToken, protectReads: api.protectReads, bodyLimitBytes: api.bodyLimitBytes },
@@ -108,8 +146,13 @@ export async function startService(opts: ServiceOptions, at: { port: number; hos
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : at.port;
   if (scheduleProbes) scheduler.start();
-  void agent.checkReady().then((r) => logger.info({ event: 'agent_check', ready: r.ready, reason: r.reason }, 'agent checked'));
-  logger.info({ event: 'started', port, models: registry.ids(), agentUrl: opts.agentUrl }, `modelwatch service listening on ${at.host}:${port}`);
+  void agent
+    .checkReady()
+    .then((r) => logger.info({ event: 'agent_check', ready: r.ready, reason: r.reason }, 'agent checked'));
+  logger.info(
+    { event: 'started', port, models: registry.ids(), agentUrl: opts.agentUrl },
+    `modelwatch service listening on ${at.host}:${port}`,
+  );
   const stop = (graceMs = 10_000): Promise<void> => {
     draining = true;
     return drainAndClose(server, parts, graceMs);

@@ -2,7 +2,18 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, json, REPO, setSimModel, startAgent, startChild, startSimulator, testConfigText, waitFor, type ChildHandle } from './harness.js';
+import {
+  freePort,
+  json,
+  REPO,
+  setSimModel,
+  startAgent,
+  startChild,
+  startSimulator,
+  testConfigText,
+  waitFor,
+  type ChildHandle,
+} from './harness.js';
 
 // All three real processes, the service as `node dist/main.js` with its own scheduler.
 const MAIN = join(REPO, 'service/dist/main.js');
@@ -15,9 +26,25 @@ let sim: ChildHandle;
 let agent: ChildHandle;
 let dir: string;
 
-async function startServiceProcess(configFile: string, dataDir: string, env: Record<string, string> = {}): Promise<ChildHandle> {
+async function startServiceProcess(
+  configFile: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<ChildHandle> {
   const port = await freePort();
-  return startChild('node', [MAIN], { SERVICE_PORT: String(port), AGENT_URL: agent.url, CONFIG: configFile, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }, port);
+  return startChild(
+    'node',
+    [MAIN],
+    {
+      SERVICE_PORT: String(port),
+      AGENT_URL: agent.url,
+      CONFIG: configFile,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    port,
+  );
 }
 const health = async (svc: ChildHandle, id: string) => (await json(`${svc.url}/v1/health/${id}`)).body;
 const waitState = (svc: ChildHandle, id: string, state: string, timeoutMs = 20_000) =>
@@ -38,9 +65,13 @@ describe('end to end: simulator, agent and service as processes', () => {
     const dataDir = join(dir, 'data');
     let svc = await startServiceProcess(join(dir, 'config.yaml'), dataDir);
     await waitFor('readiness', async () => (await json(`${svc.url}/readyz`)).status === 200);
-    for (const id of ['openai:gpt-4o', 'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4']) await waitState(svc, id, 'healthy');
+    for (const id of ['openai:gpt-4o', 'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4'])
+      await waitState(svc, id, 'healthy');
 
-    const healthy = await json(`${svc.url}/v1/interviews`, { method: 'POST', body: { simulationId: 'e2e', primary: 'openai:gpt-4o' } });
+    const healthy = await json(`${svc.url}/v1/interviews`, {
+      method: 'POST',
+      body: { simulationId: 'e2e', primary: 'openai:gpt-4o' },
+    });
     expect(healthy.body).toMatchObject({ model: 'openai:gpt-4o', usedFallback: false });
 
     await setSimModel(sim, 'gpt-4o', { errorRate: 1, status: 500 });
@@ -48,9 +79,16 @@ describe('end to end: simulator, agent and service as processes', () => {
     expect((await health(svc, 'openai:gpt-4o')).reason).toMatch(/3 consecutive failures/);
     const fellBack = await json(`${svc.url}/v1/interviews`, {
       method: 'POST',
-      body: { simulationId: 'e2e', primary: 'openai:gpt-4o', fallbacks: ['anthropic:claude-sonnet-4', 'openai:gpt-4o-mini'] },
+      body: {
+        simulationId: 'e2e',
+        primary: 'openai:gpt-4o',
+        fallbacks: ['anthropic:claude-sonnet-4', 'openai:gpt-4o-mini'],
+      },
     });
-    expect(fellBack.body).toMatchObject({ model: 'anthropic:claude-sonnet-4', fallback: { reason: 'primary_unhealthy', source: 'caller' } });
+    expect(fellBack.body).toMatchObject({
+      model: 'anthropic:claude-sonnet-4',
+      fallback: { reason: 'primary_unhealthy', source: 'caller' },
+    });
 
     // SIGTERM: a clean stop; then the same data directory serves the same event.
     expect(await svc.stop('SIGTERM')).toBe(0);
@@ -63,7 +101,10 @@ describe('end to end: simulator, agent and service as processes', () => {
     await json(`${sim.url}/admin/reset`, { method: 'POST' });
     await waitState(svc, 'openai:gpt-4o', 'healthy');
     const history = (await json(`${svc.url}/v1/health/openai:gpt-4o/history`)).body.transitions;
-    expect(history.slice(0, 2).map((t: { from: string; to: string }) => `${t.from}->${t.to}`)).toEqual(['unhealthy->healthy', 'unknown->unhealthy']);
+    expect(history.slice(0, 2).map((t: { from: string; to: string }) => `${t.from}->${t.to}`)).toEqual([
+      'unhealthy->healthy',
+      'unknown->unhealthy',
+    ]);
     expect(history[0].reason).toMatch(/2\/2/);
     expect(await svc.stop('SIGTERM')).toBe(0);
     expect(svc.output()).toMatch(/"trace_id":"[0-9a-f]{32}"/);
@@ -71,9 +112,17 @@ describe('end to end: simulator, agent and service as processes', () => {
 
   it('when the config file is broken, then start-up stops with the file, every field and reason, and no stack trace', async () => {
     const bad = join(dir, 'broken.yaml');
-    writeFileSync(bad, 'providers:\n  openai: { kind: openia, baseUrl: "x", apiKeyEnv: OPENAI_API_KEY }\nmodels:\n  - id: nope\n');
+    writeFileSync(
+      bad,
+      'providers:\n  openai: { kind: openia, baseUrl: "x", apiKeyEnv: OPENAI_API_KEY }\nmodels:\n  - id: nope\n',
+    );
     const port = await freePort();
-    const child = await startChild('node', [MAIN], { SERVICE_PORT: String(port), CONFIG: bad, DATA_DIR: join(dir, 'bad') }, port).catch((e: Error) => e);
+    const child = await startChild(
+      'node',
+      [MAIN],
+      { SERVICE_PORT: String(port), CONFIG: bad, DATA_DIR: join(dir, 'bad') },
+      port,
+    ).catch((e: Error) => e);
     expect(child).toBeInstanceOf(Error);
     const message = (child as Error).message;
     expect(message).toContain('exited 2');

@@ -3,7 +3,18 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, json, PYTHON, REPO, setSimModel, startChild, startSimulator, testConfigText, waitFor, type ChildHandle } from './harness.js';
+import {
+  freePort,
+  json,
+  PYTHON,
+  REPO,
+  setSimModel,
+  startChild,
+  startSimulator,
+  testConfigText,
+  waitFor,
+  type ChildHandle,
+} from './harness.js';
 
 // Faults with all three real processes: the agent killed or frozen, a provider that hangs, the service
 // killed or stopped in the middle of work, and start-up refusing bad settings. Conditions are waited on
@@ -19,7 +30,12 @@ let agent: ChildHandle;
 let dir: string;
 
 async function startAgentOn(port: number): Promise<ChildHandle> {
-  return startChild(PYTHON, ['-m', 'agent'], { AGENT_PORT: String(port), SIMULATOR_API_KEY: 'sim-key', LOG_LEVEL: 'warning' }, port);
+  return startChild(
+    PYTHON,
+    ['-m', 'agent'],
+    { AGENT_PORT: String(port), SIMULATOR_API_KEY: 'sim-key', LOG_LEVEL: 'warning' },
+    port,
+  );
 }
 
 /** The agent is shared; a test that kills or freezes it leaves it running again for the next. */
@@ -34,15 +50,26 @@ function writeConfig(name: string, extra: string): string {
   return file;
 }
 
-async function startService(config: string, dataDir: string, env: Record<string, string> = {}, port?: number): Promise<ChildHandle> {
+async function startService(
+  config: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+  port?: number,
+): Promise<ChildHandle> {
   const p = port ?? (await freePort());
-  return startChild('node', [MAIN], { SERVICE_PORT: String(p), AGENT_URL: agent.url, CONFIG: config, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }, p);
+  return startChild(
+    'node',
+    [MAIN],
+    { SERVICE_PORT: String(p), AGENT_URL: agent.url, CONFIG: config, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+    p,
+  );
 }
 
 const health = async (svc: ChildHandle, id: string) => (await json(`${svc.url}/v1/health/${id}`)).body;
 const waitState = (svc: ChildHandle, id: string, state: string, timeoutMs = 20_000) =>
   waitFor(`${id} to be ${state}`, async () => (await health(svc, id)).state === state, timeoutMs, 100);
-const simStats = async (): Promise<{ models: Record<string, { total: number; outcomes: Record<string, number> }> }> => (await json(`${sim.url}/admin/stats`)).body;
+const simStats = async (): Promise<{ models: Record<string, { total: number; outcomes: Record<string, number> }> }> =>
+  (await json(`${sim.url}/admin/stats`)).body;
 const simCount = async (model: string, outcome?: string): Promise<number> => {
   const m = (await simStats()).models[model];
   if (!m) return 0;
@@ -88,7 +115,12 @@ function openLoop<T>(ratePerSecond: number, fire: () => Promise<T>) {
   const t0 = Date.now();
   const loop = (async () => {
     for (let i = 0; running; i++) {
-      calls.push(fire().then((a) => (done.push(a), a)));
+      calls.push(
+        fire().then((a) => {
+          done.push(a);
+          return a;
+        }),
+      );
       const wait = t0 + (i + 1) * every - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
@@ -108,12 +140,21 @@ function openLoop<T>(ratePerSecond: number, fire: () => Promise<T>) {
 function postFresh(url: string, body: object): Promise<{ status: number | 'refused'; body: string; error?: string }> {
   return new Promise((resolve) => {
     const data = JSON.stringify(body);
-    const req = httpRequest(`${url}/v1/interviews`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), connection: 'close' }, timeout: 5_000 }, (res: IncomingMessage) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', (e) => resolve({ status: 'refused', body: text, error: e.message }));
-    });
+    const req = httpRequest(
+      `${url}/v1/interviews`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), connection: 'close' },
+        timeout: 5_000,
+      },
+      (res: IncomingMessage) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', (e) => resolve({ status: 'refused', body: text, error: e.message }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer in 5 s')));
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 'refused', body: '', error: e.code ?? e.message }));
     req.end(data);
@@ -121,13 +162,18 @@ function postFresh(url: string, body: object): Promise<{ status: number | 'refus
 }
 
 /** A tiny OTLP/HTTP receiver: keeps the raw body of every POST /v1/traces. */
-async function otlpReceiver(): Promise<{ url: string; bodies: Array<{ contentType: string; body: Buffer }>; close: () => Promise<void> }> {
+async function otlpReceiver(): Promise<{
+  url: string;
+  bodies: Array<{ contentType: string; body: Buffer }>;
+  close: () => Promise<void>;
+}> {
   const bodies: Array<{ contentType: string; body: Buffer }> = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') bodies.push({ contentType: String(req.headers['content-type']), body: Buffer.concat(chunks) });
+      if (req.method === 'POST' && req.url === '/v1/traces')
+        bodies.push({ contentType: String(req.headers['content-type']), body: Buffer.concat(chunks) });
       const isJson = String(req.headers['content-type']).includes('json');
       res.writeHead(200, { 'content-type': isJson ? 'application/json' : 'application/x-protobuf' });
       res.end(isJson ? '{}' : '');
@@ -167,10 +213,13 @@ describe('when the agent dies or freezes under load', () => {
   let svc: ChildHandle;
   beforeAll(async () => {
     await ensureAgent();
-    const config = writeConfig('agent-faults', `
+    const config = writeConfig(
+      'agent-faults',
+      `
 probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1, jitterSeconds: 0, timeoutSeconds: 2 }
 interviews: { deadlineSeconds: ${DEADLINE_MS / 1000}, attemptTimeoutSeconds: ${DEADLINE_MS / 1000} }
-`);
+`,
+    );
     svc = await startService(config, join(dir, 'agent-faults'));
   });
   afterAll(async () => {
@@ -184,23 +233,31 @@ interviews: { deadlineSeconds: ${DEADLINE_MS / 1000}, attemptTimeoutSeconds: ${D
     const start = () => timedStart(svc.url, body, DEADLINE_MS + 5_000);
 
     const load = openLoop(20, start);
-    await waitFor('five starts answered 201 before the kill', async () => load.answered().filter((a) => a.status === 201).length >= 5, 15_000);
+    await waitFor(
+      'five starts answered 201 before the kill',
+      () => load.answered().filter((a) => a.status === 201).length >= 5,
+      15_000,
+    );
     agent.process.kill('SIGKILL');
     await agent.stop();
     const killedAt = Date.now();
     const sentAtKill = load.sent();
-    await waitFor('a 503 after the kill', async () => load.answered().some((a) => a.status === 503), 10_000);
+    await waitFor('a 503 after the kill', () => load.answered().some((a) => a.status === 503), 10_000);
     const ready = await json(`${svc.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.body.ready).toBe(false);
     expect(ready.body.reason).toMatch(/agent/);
     expect(ready.body.reason).toContain(`127.0.0.1:${agent.port}`);
-    await waitFor('a second of load with the agent dead', async () => load.sent() >= sentAtKill + 20, 10_000);
+    await waitFor('a second of load with the agent dead', () => load.sent() >= sentAtKill + 20, 10_000);
     const during = await load.stop();
 
     for (const a of during) {
-      expect(a.status, `a start got no answer within ${DEADLINE_MS + 5_000} ms: ${JSON.stringify(a)}`).not.toBe('no answer');
-      expect(a.ms, `answered in ${a.ms} ms, over the deadline: ${JSON.stringify(a.body).slice(0, 300)}`).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+      expect(a.status, `a start got no answer within ${DEADLINE_MS + 5_000} ms: ${JSON.stringify(a)}`).not.toBe(
+        'no answer',
+      );
+      expect(a.ms, `answered in ${a.ms} ms, over the deadline: ${JSON.stringify(a.body).slice(0, 300)}`).toBeLessThan(
+        DEADLINE_MS + MARGIN_MS,
+      );
       expect([201, 503], JSON.stringify(a.body).slice(0, 300)).toContain(a.status);
       if (a.status === 503) {
         expect(a.body.error).toMatchObject({ code: 'agent_unavailable', details: { retryable: true } });
@@ -215,7 +272,7 @@ interviews: { deadlineSeconds: ${DEADLINE_MS / 1000}, attemptTimeoutSeconds: ${D
     agent = await startAgentOn(agent.port);
     await waitFor('readiness after the restart', async () => (await json(`${svc.url}/readyz`)).status === 200, 15_000);
     const recovery = openLoop(20, start);
-    await waitFor('ten starts after the restart', async () => recovery.answered().length >= 10, 15_000);
+    await waitFor('ten starts after the restart', () => recovery.answered().length >= 10, 15_000);
     const after = await recovery.stop();
     expect(after.map((a) => a.status)).toEqual(after.map(() => 201));
 
@@ -242,10 +299,12 @@ interviews: { deadlineSeconds: ${DEADLINE_MS / 1000}, attemptTimeoutSeconds: ${D
         timedStart(svc.url, { primary: GPT4O }, DEADLINE_MS + 5_000),
         timedStart(svc.url, { primary: MINI, fallbacks: [CLAUDE] }, DEADLINE_MS + 5_000),
       ]);
-      for (const x of [a!, b!]) {
+      for (const x of [a, b]) {
         expect(x.status).toBe(503);
         expect(x.body.error.code).toBe('agent_unavailable');
-        expect(x.ms, `the start deadline is ${DEADLINE_MS} ms; the answer came after ${x.ms} ms`).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+        expect(x.ms, `the start deadline is ${DEADLINE_MS} ms; the answer came after ${x.ms} ms`).toBeLessThan(
+          DEADLINE_MS + MARGIN_MS,
+        );
       }
     } finally {
       agent.process.kill('SIGCONT');
@@ -255,9 +314,12 @@ interviews: { deadlineSeconds: ${DEADLINE_MS / 1000}, attemptTimeoutSeconds: ${D
 
 describe('when a provider hangs', () => {
   it('its probe ends at the timeout with outcome timeout, probes of it never overlap, and the other models stay healthy and fresh', async () => {
-    const config = writeConfig('hang', `
+    const config = writeConfig(
+      'hang',
+      `
 probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1, jitterSeconds: 0, timeoutSeconds: 2 }
-`);
+`,
+    );
     const svc = await startService(config, join(dir, 'hang'));
     try {
       await waitState(svc, GPT4O, 'healthy');
@@ -266,31 +328,45 @@ probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1, jitterSeconds: 0, tim
 
       // A manual probe joins or starts one probe; either way it ends at the 2 s timeout.
       const t0 = Date.now();
-      const manual = await json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: [MINI] } as never });
+      const manual = await json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: [MINI] } });
       const tookMs = Date.now() - t0;
       expect(manual.status).toBe(200);
       expect(manual.body.results[0]).toMatchObject({ modelId: MINI, probed: true, outcome: 'timeout' });
       expect(manual.body.results[0].latencyMs).toBeGreaterThanOrEqual(1_900);
       expect(manual.body.results[0].latencyMs).toBeLessThan(3_000);
       expect(tookMs).toBeLessThan(2 * 2_000 + 1_500);
-      await waitFor('lastError.outcome timeout', async () => (await health(svc, MINI)).lastError?.outcome === 'timeout', 10_000);
+      await waitFor(
+        'lastError.outcome timeout',
+        async () => (await health(svc, MINI)).lastError?.outcome === 'timeout',
+        10_000,
+      );
 
       // Over a 9 s window, a probe takes 2 s (timeout) then waits 1-2 s: at most 4 may start.
       // Overlapping probes (one per second) would send about 9.
       const hangsBefore = await simCount('gpt-4o-mini', 'hang');
-      const okBefore = { gpt: await simCount('gpt-4o', 'success'), claude: await simCount('claude-sonnet-4', 'success') };
+      const okBefore = {
+        gpt: await simCount('gpt-4o', 'success'),
+        claude: await simCount('claude-sonnet-4', 'success'),
+      };
       const windowStart = Date.now();
       // Concurrent manual probes during the window join the probe in flight instead of adding one.
-      await Promise.all([1, 2, 3].map(() => json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: [MINI] } as never })));
-      await waitFor('a 9 s observation window', async () => Date.now() - windowStart >= 9_000, 12_000, 200);
+      await Promise.all(
+        [1, 2, 3].map(() => json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: [MINI] } })),
+      );
+      await waitFor('a 9 s observation window', () => Date.now() - windowStart >= 9_000, 12_000, 200);
       const hangs = (await simCount('gpt-4o-mini', 'hang')) - hangsBefore;
       const elapsedS = (Date.now() - windowStart) / 1000;
-      expect(hangs, `${hangs} probes of the hung model started in ${elapsedS.toFixed(1)} s`).toBeLessThanOrEqual(Math.ceil(elapsedS / 3) + 1);
+      expect(hangs, `${hangs} probes of the hung model started in ${elapsedS.toFixed(1)} s`).toBeLessThanOrEqual(
+        Math.ceil(elapsedS / 3) + 1,
+      );
       expect(hangs).toBeGreaterThanOrEqual(2);
 
       const mini = await health(svc, MINI);
       expect(mini.lastError.outcome).toBe('timeout');
-      for (const [id, name, before] of [[GPT4O, 'gpt-4o', okBefore.gpt], [CLAUDE, 'claude-sonnet-4', okBefore.claude]] as const) {
+      for (const [id, name, before] of [
+        [GPT4O, 'gpt-4o', okBefore.gpt],
+        [CLAUDE, 'claude-sonnet-4', okBefore.claude],
+      ] as const) {
         const h = await health(svc, id);
         expect(h.state).toBe('healthy');
         expect(Date.now() - Date.parse(h.lastProbeAt), `${id} last probed at ${h.lastProbeAt}`).toBeLessThan(3_000);
@@ -305,10 +381,13 @@ probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1, jitterSeconds: 0, tim
 
 describe('when the service is killed during a burst of fallbacks', () => {
   it('every fallback event whose start was answered 201 is in the store after a restart on the same DATA_DIR', async () => {
-    const config = writeConfig('burst', `
+    const config = writeConfig(
+      'burst',
+      `
 probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1, jitterSeconds: 0, timeoutSeconds: 2 }
 health: { unhealthyConsecutiveFailures: 1 }
-`);
+`,
+    );
     const dataDir = join(dir, 'burst');
     let svc = await startService(config, dataDir);
     try {
@@ -320,16 +399,20 @@ health: { unhealthyConsecutiveFailures: 1 }
       const N = 150;
       const answered: Answer[] = [];
       const calls = Array.from({ length: N }, () =>
-        timedStart(svc.url, { primary: GPT4O, fallbacks: [CLAUDE, MINI] }, 30_000).then((a) => (answered.push(a), a)),
+        timedStart(svc.url, { primary: GPT4O, fallbacks: [CLAUDE, MINI] }, 30_000).then((a) => {
+          answered.push(a);
+          return a;
+        }),
       );
-      await waitFor('ten fallbacks answered', async () => answered.filter((a) => a.status === 201).length >= 10, 20_000, 5);
+      await waitFor('ten fallbacks answered', () => answered.filter((a) => a.status === 201).length >= 10, 20_000, 5);
       svc.process.kill('SIGKILL');
       await svc.stop();
       const all = await Promise.all(calls);
       const ok = all.filter((a) => a.status === 201);
       expect(ok.length).toBeGreaterThanOrEqual(10);
       expect(ok.length, 'the kill came after every start was answered: not a kill during the burst').toBeLessThan(N);
-      for (const a of ok) expect(a.body.fallback, JSON.stringify(a.body).slice(0, 300)).toMatchObject({ reason: 'primary_unhealthy' });
+      for (const a of ok)
+        expect(a.body.fallback, JSON.stringify(a.body).slice(0, 300)).toMatchObject({ reason: 'primary_unhealthy' });
 
       svc = await startService(config, dataDir);
       const stored = new Set<string>();
@@ -344,7 +427,9 @@ health: { unhealthyConsecutiveFailures: 1 }
       expect(missing).toEqual([]);
       for (const a of ok.slice(0, 20)) {
         expect((await json(`${svc.url}/v1/interviews/${a.body.interviewId}`)).status).toBe(200);
-        expect((await json(`${svc.url}/v1/fallbacks/${a.body.fallback.eventId}`)).body.interviewId).toBe(a.body.interviewId);
+        expect((await json(`${svc.url}/v1/fallbacks/${a.body.fallback.eventId}`)).body.interviewId).toBe(
+          a.body.interviewId,
+        );
       }
     } finally {
       await svc.stop('SIGKILL');
@@ -356,26 +441,36 @@ describe('when the service gets SIGTERM with starts in flight', () => {
   it('finishes them with 201, refuses new ones, exits 0 promptly, and flushes their traces before exit', async () => {
     const receiver = await otlpReceiver();
     // One probe per model at start-up, then none: the only slow calls are the test's starts.
-    const config = writeConfig('sigterm', `
+    const config = writeConfig(
+      'sigterm',
+      `
 probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 0, timeoutSeconds: 5 }
-`);
+`,
+    );
     const svc = await startService(config, join(dir, 'sigterm'), {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: 'modelwatch-faults-test',
       // Only the shutdown flush can deliver the spans in time.
       OTEL_BSP_SCHEDULE_DELAY: '120000',
     });
-    const exited = new Promise<{ code: number | null; at: number }>((r) => svc.process.once('exit', (code) => r({ code, at: Date.now() })));
+    const exited = new Promise<{ code: number | null; at: number }>((r) =>
+      svc.process.once('exit', (code) => r({ code, at: Date.now() })),
+    );
     try {
       await waitFor('the start-up probe of gpt-4o', async () => (await health(svc, GPT4O)).lastProbeAt !== null);
       await setSimModel(sim, 'gpt-4o', { latencyMs: 1_500, ttftMs: 100 });
       const before = await simCount('gpt-4o');
       const N = 8;
       const inFlight = Array.from({ length: N }, () => timedStart(svc.url, { primary: GPT4O }, 15_000));
-      await waitFor('every start in flight at the provider', async () => (await simCount('gpt-4o')) - before >= N, 10_000, 20);
+      await waitFor(
+        'every start in flight at the provider',
+        async () => (await simCount('gpt-4o')) - before >= N,
+        10_000,
+        20,
+      );
 
       svc.process.kill('SIGTERM');
-      await waitFor('the shutdown log line', async () => svc.output().includes('"event":"shutdown"'), 5_000, 10);
+      await waitFor('the shutdown log line', () => svc.output().includes('"event":"shutdown"'), 5_000, 10);
       const refused = await Promise.all([1, 2, 3].map(() => postFresh(svc.url, { primary: MINI })));
       for (const r of refused) {
         if (r.status === 'refused') continue;
@@ -390,13 +485,18 @@ probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 
       expect(exit, 'the service did not exit within 15 s of the last in-flight start').not.toBeNull();
       expect(exit!.code).toBe(0);
       // Soft: a slow exit is reported, and the trace check below still runs.
-      expect.soft(exit!.at - lastFinished, `exited ${exit!.at - lastFinished} ms after the last in-flight start finished`).toBeLessThan(5_000);
+      expect
+        .soft(exit!.at - lastFinished, `exited ${exit!.at - lastFinished} ms after the last in-flight start finished`)
+        .toBeLessThan(5_000);
 
       // The traces of the in-flight starts were exported before exit (the batch delay is 120 s).
       expect(receiver.bodies.length).toBeGreaterThan(0);
       for (const a of answers) {
         expect(a.body.traceId).toMatch(/^[0-9a-f]{32}$/);
-        expect(receiver.bodies.some((b) => payloadHasTrace(b.body, a.body.traceId)), `trace ${a.body.traceId} not exported`).toBe(true);
+        expect(
+          receiver.bodies.some((b) => payloadHasTrace(b.body, a.body.traceId)),
+          `trace ${a.body.traceId} not exported`,
+        ).toBe(true);
       }
     } finally {
       await svc.stop('SIGKILL');
@@ -408,7 +508,12 @@ probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 
 describe('when start-up settings are wrong, then the process exits non-zero naming every problem without a stack trace', () => {
   const failStart = async (env: Record<string, string>): Promise<string> => {
     const port = await freePort();
-    const result = await startChild('node', [MAIN], { SERVICE_PORT: String(port), AGENT_URL: agent.url, DATA_DIR: join(dir, 'never'), ...env }, port).catch((e: Error) => e);
+    const result = await startChild(
+      'node',
+      [MAIN],
+      { SERVICE_PORT: String(port), AGENT_URL: agent.url, DATA_DIR: join(dir, 'never'), ...env },
+      port,
+    ).catch((e: Error) => e);
     if (!(result instanceof Error)) {
       await result.stop('SIGKILL');
       throw new Error('the service started');
@@ -418,7 +523,12 @@ describe('when start-up settings are wrong, then the process exits non-zero nami
   };
 
   it('several bad environment settings: each variable and its reason', async () => {
-    const message = await failStart({ SERVICE_PORT: 'abc', LOG_LEVEL: 'loud', MODELWATCH_API_TOKEN: 'short', CONFIG: writeConfig('good', '') });
+    const message = await failStart({
+      SERVICE_PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      MODELWATCH_API_TOKEN: 'short',
+      CONFIG: writeConfig('good', ''),
+    });
     expect(message).toContain('exited 2');
     expect(message).toContain('invalid configuration environment');
     expect(message).toMatch(/SERVICE_PORT: .*number/);

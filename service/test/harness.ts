@@ -33,7 +33,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -45,7 +50,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
+  );
 }
 
 export interface ChildHandle {
@@ -56,21 +63,33 @@ export interface ChildHandle {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startChild(command: string, args: string[], env: Record<string, string>, port: number, healthPath = '/healthz'): Promise<ChildHandle> {
+export async function startChild(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  healthPath = '/healthz',
+): Promise<ChildHandle> {
   const child = spawn(command, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
-  const ready = waitFor(`${command} ${args.join(' ')} on ${url}${healthPath}`, async () => child.exitCode === null && (await fetch(`${url}${healthPath}`)).ok);
+  const ready = waitFor(
+    `${command} ${args.join(' ')} on ${url}${healthPath}`,
+    async () => child.exitCode === null && (await fetch(`${url}${healthPath}`)).ok,
+  );
   const died = exited.then((code) => {
     throw new Error(`exited ${code}: ${output.slice(-2000)}`);
   });
   await Promise.race([ready, died]);
   died.catch(() => undefined);
   return {
-    port, url, process: child, output: () => output,
+    port,
+    url,
+    process: child,
+    output: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
@@ -85,7 +104,12 @@ export async function startSimulator(): Promise<ChildHandle> {
 
 export async function startAgent(extraEnv: Record<string, string> = {}): Promise<ChildHandle> {
   const port = await freePort();
-  return startChild(PYTHON, ['-m', 'agent'], { AGENT_PORT: String(port), SIMULATOR_API_KEY: 'sim-key', ...extraEnv }, port);
+  return startChild(
+    PYTHON,
+    ['-m', 'agent'],
+    { AGENT_PORT: String(port), SIMULATOR_API_KEY: 'sim-key', ...extraEnv },
+    port,
+  );
 }
 
 /** A config for tests: the demo's models on the given simulator, with the given extra YAML. */
@@ -104,7 +128,15 @@ ${extra}
 
 export function captureLogs(): { stream: Writable; text: () => string } {
   let text = '';
-  return { stream: new Writable({ write(chunk, _enc, cb) { text += chunk.toString(); cb(); } }), text: () => text };
+  return {
+    stream: new Writable({
+      write(chunk, _enc, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    }),
+    text: () => text,
+  };
 }
 
 export interface InProcess {
@@ -115,9 +147,18 @@ export interface InProcess {
 }
 
 /** The service in this process on port 0, probes driven by the test through POST /v1/probes. */
-export async function startInProcess(opts: { agentUrl: string; configText: string; dataDir?: string; apiToken?: string }): Promise<InProcess> {
+export async function startInProcess(opts: {
+  agentUrl: string;
+  configText: string;
+  dataDir?: string;
+  apiToken?: string;
+}): Promise<InProcess> {
   if (!tracingStarted) {
-    startTracing({ serviceName: 'modelwatch-service-test', exportEnabled: false, spanProcessor: new SimpleSpanProcessor(spans) });
+    startTracing({
+      serviceName: 'modelwatch-service-test',
+      exportEnabled: false,
+      spanProcessor: new SimpleSpanProcessor(spans),
+    });
     tracingStarted = true;
   }
   const logs = captureLogs();
@@ -137,9 +178,15 @@ export async function startInProcess(opts: { agentUrl: string; configText: strin
   return { service, url: `http://127.0.0.1:${service.port}`, logs: logs.text, dataDir };
 }
 
-export async function json(url: string, init: Omit<RequestInit, 'body'> & { body?: unknown } = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const body = init.body === undefined || typeof init.body === 'string' ? (init.body as string | undefined) : JSON.stringify(init.body);
-  const headers = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> | undefined) };
+export async function json(
+  url: string,
+  init: Omit<RequestInit, 'body'> & { body?: unknown } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const body = init.body === undefined || typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+  const headers = {
+    ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(init.headers as Record<string, string> | undefined),
+  };
   const res = await fetch(url, { ...init, body, headers });
   const text = await res.text();
   let parsed: unknown = text;

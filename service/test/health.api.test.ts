@@ -1,5 +1,13 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { json, setSimModel, startInProcess, testConfigText, useSimulatorAndAgent, type ChildHandle, type InProcess } from './harness.js';
+import {
+  json,
+  setSimModel,
+  startInProcess,
+  testConfigText,
+  useSimulatorAndAgent,
+  type ChildHandle,
+  type InProcess,
+} from './harness.js';
 
 // The health verdicts through the API, driven by real probes through the real agent to the simulator.
 const procs = useSimulatorAndAgent();
@@ -15,13 +23,17 @@ afterEach(async () => {
   await svc?.service.stop(1000);
 });
 
-const probeOnce = async () => (await json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: [ID] } })).body.results[0];
+const probeOnce = async () =>
+  (await json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: [ID] } })).body.results[0];
 const health = async () => (await json(`${svc.url}/v1/health/${ID}`)).body;
 const metrics = async () => (await fetch(`${svc.url}/metrics`)).text();
 
 describe('health verdicts from real probes', () => {
   it('when latency steps above the SLO, then the model turns degraded with the p95 and SLO in the reason', async () => {
-    svc = await startInProcess({ agentUrl: agent.url, configText: testConfigText(sim.port, 'health: { minSamples: 5, latencySloMs: 400 }') });
+    svc = await startInProcess({
+      agentUrl: agent.url,
+      configText: testConfigText(sim.port, 'health: { minSamples: 5, latencySloMs: 400 }'),
+    });
     for (let i = 0; i < 5; i++) await probeOnce();
     expect((await health()).state).toBe('healthy');
     await setSimModel(sim, 'gpt-4o', { latencyMs: 700, ttftMs: 300 });
@@ -48,7 +60,11 @@ describe('health verdicts from real probes', () => {
     }
     expect(states).toEqual(['healthy', 'healthy', 'unhealthy']);
     const sick = await health();
-    expect(sick).toMatchObject({ consecutiveFailures: 3, requiredSuccesses: 2, lastError: { outcome: 'server_error', httpStatus: 500 } });
+    expect(sick).toMatchObject({
+      consecutiveFailures: 3,
+      requiredSuccesses: 2,
+      lastError: { outcome: 'server_error', httpStatus: 500 },
+    });
     expect(sick.reason).toMatch(/^3 consecutive failures: server_error \(HTTP 500\)/);
 
     await json(`${sim.url}/admin/reset`, { method: 'POST' });
@@ -60,9 +76,14 @@ describe('health verdicts from real probes', () => {
     expect(well.samples.total).toBeLessThanOrEqual(2);
 
     const history = (await json(`${svc.url}/v1/health/${ID}/history?limit=2`)).body;
-    expect(history.transitions.map((t: { from: string; to: string }) => `${t.from}->${t.to}`)).toEqual(['unhealthy->healthy', 'healthy->unhealthy']);
+    expect(history.transitions.map((t: { from: string; to: string }) => `${t.from}->${t.to}`)).toEqual([
+      'unhealthy->healthy',
+      'healthy->unhealthy',
+    ]);
     const older = (await json(`${svc.url}/v1/health/${ID}/history?limit=2&cursor=${history.nextCursor}`)).body;
-    expect(older.transitions.map((t: { from: string; to: string }) => `${t.from}->${t.to}`)).toEqual(['unknown->healthy']);
+    expect(older.transitions.map((t: { from: string; to: string }) => `${t.from}->${t.to}`)).toEqual([
+      'unknown->healthy',
+    ]);
     expect(older.nextCursor).toBeNull();
     const m = await metrics();
     expect(m).toContain('modelwatch_health_transitions_total{model="openai:gpt-4o",from="healthy",to="unhealthy"} 1');

@@ -1,5 +1,14 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { json, spans, setSimModel, startInProcess, testConfigText, useSimulatorAndAgent, type ChildHandle, type InProcess } from './harness.js';
+import {
+  json,
+  spans,
+  setSimModel,
+  startInProcess,
+  testConfigText,
+  useSimulatorAndAgent,
+  type ChildHandle,
+  type InProcess,
+} from './harness.js';
 
 // The service in-process on port 0; the agent and the simulator as the real processes.
 const procs = useSimulatorAndAgent();
@@ -24,8 +33,10 @@ async function start(extra = HEALTH, dataDir?: string): Promise<InProcess> {
   svc = await startInProcess({ agentUrl: agent.url, configText: testConfigText(sim.port, extra), dataDir });
   return svc;
 }
-const probe = (s: InProcess, models?: string[]) => json(`${s.url}/v1/probes`, { method: 'POST', body: models ? { models } : {} });
-const startInterview = (s: InProcess, body: unknown, headers: Record<string, string> = {}) => json(`${s.url}/v1/interviews`, { method: 'POST', body, headers });
+const probe = (s: InProcess, models?: string[]) =>
+  json(`${s.url}/v1/probes`, { method: 'POST', body: models ? { models } : {} });
+const startInterview = (s: InProcess, body: unknown, headers: Record<string, string> = {}) =>
+  json(`${s.url}/v1/interviews`, { method: 'POST', body, headers });
 const stateOf = async (s: InProcess, id: string) => (await json(`${s.url}/v1/health/${id}`)).body.state as string;
 
 async function breakModel(s: InProcess, model: string, id: string, status = 500): Promise<void> {
@@ -41,7 +52,13 @@ describe('interview starts with the embedded simulator', () => {
     expect(await stateOf(s, 'openai:gpt-4o')).toBe('healthy');
     const res = await startInterview(s, { simulationId: 'sim-1', primary: 'openai:gpt-4o', config: { role: 'SRE' } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ simulationId: 'sim-1', requestedModel: 'openai:gpt-4o', model: 'openai:gpt-4o', usedFallback: false, fallback: null });
+    expect(res.body).toMatchObject({
+      simulationId: 'sim-1',
+      requestedModel: 'openai:gpt-4o',
+      model: 'openai:gpt-4o',
+      usedFallback: false,
+      fallback: null,
+    });
     expect(res.body.openingLine.length).toBeGreaterThan(0);
     expect((await json(`${s.url}/v1/fallbacks`)).body.events).toEqual([]);
     expect((await json(`${s.url}/v1/interviews/${res.body.interviewId}`)).body.model).toBe('openai:gpt-4o');
@@ -52,9 +69,17 @@ describe('interview starts with the embedded simulator', () => {
     await probe(s);
     await breakModel(s, 'gpt-4o', 'openai:gpt-4o');
     await breakModel(s, 'gpt-4o-mini', 'openai:gpt-4o-mini');
-    const res = await startInterview(s, { simulationId: 'sim-2', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4'] });
+    const res = await startInterview(s, {
+      simulationId: 'sim-2',
+      primary: 'openai:gpt-4o',
+      fallbacks: ['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4'],
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ model: 'anthropic:claude-sonnet-4', usedFallback: true, fallback: { reason: 'primary_unhealthy', source: 'caller' } });
+    expect(res.body).toMatchObject({
+      model: 'anthropic:claude-sonnet-4',
+      usedFallback: true,
+      fallback: { reason: 'primary_unhealthy', source: 'caller' },
+    });
     const events = (await json(`${s.url}/v1/fallbacks`)).body.events;
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
@@ -79,7 +104,10 @@ describe('interview starts with the embedded simulator', () => {
     await probe(s);
     await breakModel(s, 'gpt-4o', 'openai:gpt-4o');
     const res = await startInterview(s, { simulationId: 'x', primary: 'openai:gpt-4o' });
-    expect(res.body).toMatchObject({ model: 'anthropic:claude-sonnet-4', fallback: { reason: 'primary_unhealthy', source: 'auto' } });
+    expect(res.body).toMatchObject({
+      model: 'anthropic:claude-sonnet-4',
+      fallback: { reason: 'primary_unhealthy', source: 'auto' },
+    });
   });
 
   it('when the primary is degraded (p95 over the SLO), then a healthy candidate takes the interview', async () => {
@@ -89,8 +117,15 @@ describe('interview starts with the embedded simulator', () => {
     const health = (await json(`${s.url}/v1/health/openai:gpt-4o`)).body;
     expect(health.state).toBe('degraded');
     expect(health.latency.p95Ms).toBeGreaterThan(1000);
-    const res = await startInterview(s, { simulationId: 'x', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'] });
-    expect(res.body).toMatchObject({ model: 'openai:gpt-4o-mini', fallback: { reason: 'primary_degraded', source: 'caller' } });
+    const res = await startInterview(s, {
+      simulationId: 'x',
+      primary: 'openai:gpt-4o',
+      fallbacks: ['openai:gpt-4o-mini'],
+    });
+    expect(res.body).toMatchObject({
+      model: 'openai:gpt-4o-mini',
+      fallback: { reason: 'primary_degraded', source: 'caller' },
+    });
   });
 
   it('when the call fails on a primary still marked healthy, then the next candidate serves, the failure reaches the engine, and every attempt is listed', async () => {
@@ -98,9 +133,16 @@ describe('interview starts with the embedded simulator', () => {
     await probe(s);
     expect(await stateOf(s, 'openai:gpt-4o')).toBe('healthy');
     await setSimModel(sim, 'gpt-4o', { errorRate: 1, status: 503 });
-    const res = await startInterview(s, { simulationId: 'x', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'] });
+    const res = await startInterview(s, {
+      simulationId: 'x',
+      primary: 'openai:gpt-4o',
+      fallbacks: ['openai:gpt-4o-mini'],
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ model: 'openai:gpt-4o-mini', fallback: { reason: 'primary_failed', source: 'caller' } });
+    expect(res.body).toMatchObject({
+      model: 'openai:gpt-4o-mini',
+      fallback: { reason: 'primary_failed', source: 'caller' },
+    });
     expect(res.body.attempts.map((a: { modelId: string; outcome: string }) => [a.modelId, a.outcome])).toEqual([
       ['openai:gpt-4o', 'overloaded'],
       ['openai:gpt-4o-mini', 'success'],
@@ -115,12 +157,15 @@ describe('interview starts with the embedded simulator', () => {
     await probe(s);
     await setSimModel(sim, 'gpt-4o', { hang: true });
     await setSimModel(sim, 'gpt-4o-mini', { hang: true });
-    const res = await startInterview(s, { simulationId: 'x', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4'] });
+    const res = await startInterview(s, {
+      simulationId: 'x',
+      primary: 'openai:gpt-4o',
+      fallbacks: ['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4'],
+    });
     expect(res.status).toBe(503);
-    expect(res.body.error.details.attempts.map((a: { modelId: string; outcome: string }) => `${a.modelId}:${a.outcome}`)).toEqual([
-      'openai:gpt-4o:timeout',
-      'openai:gpt-4o-mini:timeout',
-    ]);
+    expect(
+      res.body.error.details.attempts.map((a: { modelId: string; outcome: string }) => `${a.modelId}:${a.outcome}`),
+    ).toEqual(['openai:gpt-4o:timeout', 'openai:gpt-4o-mini:timeout']);
     const sonnet = (await json(`${s.url}/v1/health/anthropic:claude-sonnet-4`)).body;
     expect(sonnet).toMatchObject({ state: 'healthy', consecutiveFailures: 0 });
     expect(sonnet.samples.bySource.interview).toBe(0);
@@ -128,19 +173,29 @@ describe('interview starts with the embedded simulator', () => {
 
   it('when nothing is usable, then the primary is tried anyway, and when that fails too, 503 lists every candidate', async () => {
     const s = await start();
-    for (const [m, id] of [['gpt-4o', 'openai:gpt-4o'], ['gpt-4o-mini', 'openai:gpt-4o-mini'], ['claude-sonnet-4', 'anthropic:claude-sonnet-4']]) await breakModel(s, m!, id!);
+    for (const [m, id] of [
+      ['gpt-4o', 'openai:gpt-4o'],
+      ['gpt-4o-mini', 'openai:gpt-4o-mini'],
+      ['claude-sonnet-4', 'anthropic:claude-sonnet-4'],
+    ])
+      await breakModel(s, m!, id!);
     const failed = await startInterview(s, { simulationId: 'x', primary: 'openai:gpt-4o' });
     expect(failed.status).toBe(503);
     expect(failed.body.error.code).toBe('no_model_available');
-    expect(failed.body.error.details.candidates.map((c: { model: string; state: string }) => `${c.model}:${c.state}`)).toEqual([
-      'openai:gpt-4o:unhealthy', 'anthropic:claude-sonnet-4:unhealthy', 'openai:gpt-4o-mini:unhealthy',
-    ]);
+    expect(
+      failed.body.error.details.candidates.map((c: { model: string; state: string }) => `${c.model}:${c.state}`),
+    ).toEqual(['openai:gpt-4o:unhealthy', 'anthropic:claude-sonnet-4:unhealthy', 'openai:gpt-4o-mini:unhealthy']);
     expect(failed.body.error.details.attempts).toHaveLength(1);
 
     await setSimModel(sim, 'gpt-4o', { errorRate: 0 });
     const anyway = await startInterview(s, { simulationId: 'x', primary: 'openai:gpt-4o' });
     expect(anyway.status).toBe(201);
-    expect(anyway.body).toMatchObject({ model: 'openai:gpt-4o', usedFallback: false, primaryTriedAnyway: true, fallback: { reason: 'no_healthy_model', source: 'primary' } });
+    expect(anyway.body).toMatchObject({
+      model: 'openai:gpt-4o',
+      usedFallback: false,
+      primaryTriedAnyway: true,
+      fallback: { reason: 'no_healthy_model', source: 'primary' },
+    });
   });
 
   it('when a start is retried with the same Idempotency-Key, then the same interview comes back and one event exists', async () => {
@@ -148,7 +203,10 @@ describe('interview starts with the embedded simulator', () => {
     await probe(s);
     await breakModel(s, 'gpt-4o', 'openai:gpt-4o');
     const body = { simulationId: 'x', primary: 'openai:gpt-4o' };
-    const [a, b] = await Promise.all([startInterview(s, body, { 'Idempotency-Key': 'k-1' }), startInterview(s, body, { 'Idempotency-Key': 'k-1' })]);
+    const [a, b] = await Promise.all([
+      startInterview(s, body, { 'Idempotency-Key': 'k-1' }),
+      startInterview(s, body, { 'Idempotency-Key': 'k-1' }),
+    ]);
     const c = await startInterview(s, body, { 'Idempotency-Key': 'k-1' });
     expect(new Set([a.body.interviewId, b.body.interviewId, c.body.interviewId]).size).toBe(1);
     expect(c.headers.get('idempotent-replayed')).toBe('true');
@@ -158,13 +216,24 @@ describe('interview starts with the embedded simulator', () => {
   it('when a stored simulation is named, then its primary and fallbacks are used, and request fields override them', async () => {
     const s = await start();
     await probe(s);
-    const put = await json(`${s.url}/v1/simulations/backend-1`, { method: 'PUT', body: { primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'], interview: { role: 'Backend' } } });
+    const put = await json(`${s.url}/v1/simulations/backend-1`, {
+      method: 'PUT',
+      body: { primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'], interview: { role: 'Backend' } },
+    });
     expect(put.status).toBe(201);
     await breakModel(s, 'gpt-4o', 'openai:gpt-4o');
     const stored = await startInterview(s, { simulationId: 'backend-1' });
-    expect(stored.body).toMatchObject({ requestedModel: 'openai:gpt-4o', model: 'openai:gpt-4o-mini', fallback: { source: 'simulation' } });
+    expect(stored.body).toMatchObject({
+      requestedModel: 'openai:gpt-4o',
+      model: 'openai:gpt-4o-mini',
+      fallback: { source: 'simulation' },
+    });
     const overridden = await startInterview(s, { simulationId: 'backend-1', primary: 'anthropic:claude-sonnet-4' });
-    expect(overridden.body).toMatchObject({ requestedModel: 'anthropic:claude-sonnet-4', model: 'anthropic:claude-sonnet-4', usedFallback: false });
+    expect(overridden.body).toMatchObject({
+      requestedModel: 'anthropic:claude-sonnet-4',
+      model: 'anthropic:claude-sonnet-4',
+      usedFallback: false,
+    });
     const byCaller = await startInterview(s, { simulationId: 'backend-1', fallbacks: ['anthropic:claude-sonnet-4'] });
     expect(byCaller.body).toMatchObject({ model: 'anthropic:claude-sonnet-4', fallback: { source: 'caller' } });
   });
@@ -177,9 +246,13 @@ describe('interview starts with the embedded simulator', () => {
     const started = await startInterview(first, { simulationId: 'keep-me' });
     await first.service.stop(1000);
     const second = await start(HEALTH, first.dataDir);
-    expect((await json(`${second.url}/v1/fallbacks`)).body.events.map((e: { id: string }) => e.id)).toEqual([started.body.fallback.eventId]);
+    expect((await json(`${second.url}/v1/fallbacks`)).body.events.map((e: { id: string }) => e.id)).toEqual([
+      started.body.fallback.eventId,
+    ]);
     expect((await json(`${second.url}/v1/simulations/keep-me`)).status).toBe(200);
-    expect((await json(`${second.url}/v1/health/openai:gpt-4o/history`)).body.transitions.length).toBeGreaterThanOrEqual(2);
+    expect(
+      (await json(`${second.url}/v1/health/openai:gpt-4o/history`)).body.transitions.length,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('when 200 starts arrive at once while the primary is failing, then every start is answered and every fallback has exactly one event', async () => {
@@ -187,12 +260,17 @@ describe('interview starts with the embedded simulator', () => {
     await probe(s);
     await breakModel(s, 'gpt-4o', 'openai:gpt-4o');
     await setSimModel(sim, 'claude-sonnet-4', { latencyMs: 20, ttftMs: 10 });
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => startInterview(s, { simulationId: `c-${i % 7}`, primary: 'openai:gpt-4o' })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        startInterview(s, { simulationId: `c-${i % 7}`, primary: 'openai:gpt-4o' }),
+      ),
+    );
     expect(results.map((r) => r.status).filter((st) => st !== 201)).toEqual([]);
     const eventIds = new Set<string>();
     let cursor: string | null = null;
     do {
-      const page: { body: { events: Array<{ id: string; interviewId: string }>; nextCursor: string | null } } = await json(`${s.url}/v1/fallbacks?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { events: Array<{ id: string; interviewId: string }>; nextCursor: string | null } } =
+        await json(`${s.url}/v1/fallbacks?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
       page.body.events.forEach((e) => eventIds.add(e.interviewId));
       cursor = page.body.nextCursor;
     } while (cursor);

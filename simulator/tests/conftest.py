@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import anthropic
 import httpx
@@ -54,16 +55,14 @@ def session_admin(sim_process: SimProcess) -> Iterator[Admin]:
 
 @pytest.fixture(scope="session")
 def session_openai(sim_process: SimProcess) -> Iterator[openai.OpenAI]:
-    client = openai.OpenAI(base_url=f"{sim_process.url}/v1", api_key="sim-key", max_retries=0,
-                           timeout=CLIENT_TIMEOUT_S)
+    client = openai.OpenAI(base_url=f"{sim_process.url}/v1", api_key="sim-key", max_retries=0, timeout=CLIENT_TIMEOUT_S)
     yield client
     client.close()
 
 
 @pytest.fixture(scope="session")
 def session_anthropic(sim_process: SimProcess) -> Iterator[anthropic.Anthropic]:
-    client = anthropic.Anthropic(base_url=sim_process.url, api_key="sim-key", max_retries=0,
-                                 timeout=CLIENT_TIMEOUT_S)
+    client = anthropic.Anthropic(base_url=sim_process.url, api_key="sim-key", max_retries=0, timeout=CLIENT_TIMEOUT_S)
     yield client
     client.close()
 

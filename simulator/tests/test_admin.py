@@ -6,8 +6,16 @@ import pytest
 
 pytestmark = pytest.mark.timeout(20)
 
-DEFAULTS = {"latencyMs": 150, "jitterMs": 0, "ttftMs": 60, "errorRate": 0, "status": 500, "hang": False,
-            "emptyResponse": False, "garbage": False}
+DEFAULTS = {
+    "latencyMs": 150,
+    "jitterMs": 0,
+    "ttftMs": 60,
+    "errorRate": 0,
+    "status": 500,
+    "hang": False,
+    "emptyResponse": False,
+    "garbage": False,
+}
 NUMBER_HINT = "must be a number of milliseconds"
 STATUS_HINT = "must be an integer HTTP status (400-599) or 0 to drop the connection"
 
@@ -22,10 +30,15 @@ def test_when_nothing_is_set_then_only_the_contract_defaults(admin) -> None:
 
 def test_when_settings_are_put_then_they_merge_into_the_current_ones(admin) -> None:
     assert admin.set("gpt-4o", latencyMs=10) == {**DEFAULTS, "latencyMs": 10}
-    assert admin.set("gpt-4o", errorRate=0.5, status=503) == {**DEFAULTS, "latencyMs": 10, "errorRate": 0.5,
-                                                               "status": 503}
-    assert admin.get("/admin/models")["models"] == {"gpt-4o": {**DEFAULTS, "latencyMs": 10, "errorRate": 0.5,
-                                                               "status": 503}}
+    assert admin.set("gpt-4o", errorRate=0.5, status=503) == {
+        **DEFAULTS,
+        "latencyMs": 10,
+        "errorRate": 0.5,
+        "status": 503,
+    }
+    assert admin.get("/admin/models")["models"] == {
+        "gpt-4o": {**DEFAULTS, "latencyMs": 10, "errorRate": 0.5, "status": 503}
+    }
 
 
 def test_when_a_model_name_has_a_slash_then_it_is_one_model(admin) -> None:
@@ -45,8 +58,11 @@ def test_when_a_model_name_has_a_slash_then_it_is_one_model(admin) -> None:
         ({"status": 500.0}, "status", STATUS_HINT),
         ({"hang": "yes"}, "hang", "must be true or false"),
         ({"emptyResponse": 1}, "emptyResponse", "must be true or false"),
-        ({"latency": 5}, "latency", "unknown setting (known: latencyMs, jitterMs, ttftMs, errorRate, status, "
-                                    "hang, emptyResponse, garbage)"),
+        (
+            {"latency": 5},
+            "latency",
+            "unknown setting (known: latencyMs, jitterMs, ttftMs, errorRate, status, hang, emptyResponse, garbage)",
+        ),
         ([1, 2], "body", "must be an object of settings"),
     ],
 )
@@ -75,8 +91,7 @@ def test_when_reset_then_every_model_and_the_stats_are_cleared(admin, oai) -> No
     admin.set("claude-sonnet-4", latencyMs=0)
     with pytest.raises(Exception):
         oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
-    assert admin.get("/admin/stats") == {"total": 1, "models": {"gpt-4o": {"total": 1,
-                                                                           "outcomes": {"status_429": 1}}}}
+    assert admin.get("/admin/stats") == {"total": 1, "models": {"gpt-4o": {"total": 1, "outcomes": {"status_429": 1}}}}
     admin.reset()
     assert admin.get("/admin/models")["models"] == {}
     assert admin.get("/admin/stats") == {"total": 0, "models": {}}

@@ -10,8 +10,17 @@ import pytest
 
 pytestmark = pytest.mark.timeout(20)
 USER = [{"role": "user", "content": "Hello there"}]
-EXPECTED_EVENTS = ["message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta",
-                   "content_block_delta", "content_block_stop", "message_delta", "message_stop"]
+EXPECTED_EVENTS = [
+    "message_start",
+    "content_block_start",
+    "ping",
+    "content_block_delta",
+    "content_block_delta",
+    "content_block_delta",
+    "content_block_stop",
+    "message_delta",
+    "message_stop",
+]
 
 
 def sse_events(response: httpx.Response) -> list[tuple[str, dict]]:
@@ -44,8 +53,9 @@ def test_when_max_tokens_is_reached_then_stop_reason_is_max_tokens(ant: anthropi
 def test_when_streaming_then_events_follow_the_real_sequence(sim, admin) -> None:
     admin.set("claude-sonnet-4", latencyMs=0, ttftMs=0)
     body = {"model": "claude-sonnet-4", "max_tokens": 3, "messages": USER, "stream": True}
-    response = httpx.post(f"{sim.url}/v1/messages", json=body,
-                          headers={"x-api-key": "k", "anthropic-version": "2023-06-01"})
+    response = httpx.post(
+        f"{sim.url}/v1/messages", json=body, headers={"x-api-key": "k", "anthropic-version": "2023-06-01"}
+    )
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["request-id"].startswith("req_")
     events = sse_events(response)
@@ -60,8 +70,9 @@ def test_when_streaming_then_events_follow_the_real_sequence(sim, admin) -> None
 
 def test_when_streaming_with_the_sdk_helper_then_the_final_message_is_complete(ant: anthropic.Anthropic) -> None:
     # `thinking` is accepted and ignored, as the agent may send it.
-    with ant.messages.stream(model="claude-sonnet-4", max_tokens=2048, messages=USER,
-                             thinking={"type": "enabled", "budget_tokens": 1024}) as stream:
+    with ant.messages.stream(
+        model="claude-sonnet-4", max_tokens=2048, messages=USER, thinking={"type": "enabled", "budget_tokens": 1024}
+    ) as stream:
         streamed = "".join(stream.text_stream)
         final = stream.get_final_message()
     plain = ant.messages.create(model="claude-sonnet-4", max_tokens=2048, messages=USER)
@@ -89,8 +100,11 @@ def test_when_no_api_key_then_authentication_error(ant: anthropic.Anthropic) -> 
 
 
 def test_when_max_tokens_is_missing_then_bad_request(sim) -> None:
-    response = httpx.post(f"{sim.url}/v1/messages", json={"model": "claude-sonnet-4", "messages": USER},
-                          headers={"x-api-key": "k", "anthropic-version": "2023-06-01"})
+    response = httpx.post(
+        f"{sim.url}/v1/messages",
+        json={"model": "claude-sonnet-4", "messages": USER},
+        headers={"x-api-key": "k", "anthropic-version": "2023-06-01"},
+    )
     assert response.status_code == 400
     assert response.json()["error"] == {"type": "invalid_request_error", "message": "max_tokens: Field required"}
     assert response.json()["type"] == "error"

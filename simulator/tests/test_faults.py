@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import anthropic
 import httpx
@@ -51,10 +52,19 @@ def seconds(fn: Callable[[], Any]) -> float:
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
-@pytest.mark.parametrize(("status", "oai_exc", "oai_type", "ant_exc", "ant_type"), STATUS_CASES,
-                         ids=[str(c[0]) for c in STATUS_CASES])
+@pytest.mark.parametrize(
+    ("status", "oai_exc", "oai_type", "ant_exc", "ant_type"), STATUS_CASES, ids=[str(c[0]) for c in STATUS_CASES]
+)
 def test_when_a_model_fails_with_a_status_then_each_sdk_raises_its_real_exception(
-    admin, oai, ant, stream, status, oai_exc, oai_type, ant_exc, ant_type,
+    admin,
+    oai,
+    ant,
+    stream,
+    status,
+    oai_exc,
+    oai_type,
+    ant_exc,
+    ant_type,
 ) -> None:
     admin.set(MODEL, errorRate=1, status=status, ttftMs=0)
     with pytest.raises(oai_exc) as oai_caught:
@@ -150,8 +160,9 @@ def test_when_reset_then_hung_requests_are_released_with_a_500(sim, admin) -> No
 
     def hung_request() -> None:
         body = {"model": MODEL, "messages": USER}
-        result["response"] = httpx.post(f"{sim.url}/v1/chat/completions", json=body,
-                                        headers={"Authorization": "Bearer k"}, timeout=10)
+        result["response"] = httpx.post(
+            f"{sim.url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}, timeout=10
+        )
 
     thread = threading.Thread(target=hung_request)
     thread.start()

@@ -13,7 +13,7 @@ USER = [{"role": "user", "content": "Hello there"}]
 
 
 def sse_payloads(response: httpx.Response) -> list[str]:
-    return [line[len("data: "):] for line in response.text.split("\n\n") if line.startswith("data: ")]
+    return [line[len("data: ") :] for line in response.text.split("\n\n") if line.startswith("data: ")]
 
 
 def test_when_non_streaming_then_the_completion_has_the_real_shape(oai: openai.OpenAI) -> None:
@@ -43,15 +43,21 @@ def test_when_max_tokens_is_set_then_that_many_tokens_are_emitted(oai: openai.Op
 
 def test_when_the_prompt_says_reply_with_then_the_model_does(oai: openai.OpenAI) -> None:
     completion = oai.chat.completions.create(
-        model="gpt-4o", max_tokens=1, messages=[{"role": "user", "content": "Reply with: ok"}])
+        model="gpt-4o", max_tokens=1, messages=[{"role": "user", "content": "Reply with: ok"}]
+    )
     assert completion.choices[0].message.content == "ok"
     assert completion.choices[0].finish_reason == "stop"
 
 
 def test_when_streaming_with_include_usage_then_chunks_follow_the_real_sequence(sim, admin) -> None:
     admin.set("gpt-4o", latencyMs=0, ttftMs=0)
-    body = {"model": "gpt-4o", "messages": USER, "stream": True, "max_tokens": 4,
-            "stream_options": {"include_usage": True}}
+    body = {
+        "model": "gpt-4o",
+        "messages": USER,
+        "stream": True,
+        "max_tokens": 4,
+        "stream_options": {"include_usage": True},
+    }
     response = httpx.post(f"{sim.url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"})
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["x-request-id"].startswith("req_")
@@ -110,7 +116,10 @@ def test_when_the_request_is_invalid_then_bad_request(oai: openai.OpenAI, kwargs
 
 
 def test_when_the_body_is_not_json_then_bad_request(sim) -> None:
-    response = httpx.post(f"{sim.url}/v1/chat/completions", content=b"{nope",
-                          headers={"Authorization": "Bearer k", "content-type": "application/json"})
+    response = httpx.post(
+        f"{sim.url}/v1/chat/completions",
+        content=b"{nope",
+        headers={"Authorization": "Bearer k", "content-type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"

@@ -30,8 +30,10 @@ INVALID = {
     "model_missing.yaml": ("steps[0].model", "required: a provider model name such as gpt-4o"),
     "step_does_nothing.yaml": ("steps[0]", "needs `set` with at least one setting, or `reset: true`"),
     "set_invalid_value.yaml": ("steps[1].set.errorRate", "must be a number between 0 and 1"),
-    "set_unknown_setting.yaml": ("steps[0].set.errorrate", "unknown setting (known: latencyMs, jitterMs, ttftMs, "
-                                                           "errorRate, status, hang, emptyResponse, garbage)"),
+    "set_unknown_setting.yaml": (
+        "steps[0].set.errorrate",
+        "unknown setting (known: latencyMs, jitterMs, ttftMs, errorRate, status, hang, emptyResponse, garbage)",
+    ),
     "reset_not_a_bool.yaml": ("steps[0].reset", "must be true or false"),
     "steps_out_of_order.yaml": ("steps[1].at", "must not be earlier than the previous step (60s)"),
     "loop_not_a_bool.yaml": ("loop", "must be true or false"),

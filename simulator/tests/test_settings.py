@@ -13,7 +13,12 @@ pytestmark = pytest.mark.timeout(20)
 def test_when_nothing_is_set_then_the_contract_defaults() -> None:
     config = settings.load({})
     assert (config.host, config.port, config.scenario, config.log_level, config.seed) == (
-        "127.0.0.1", 8010, None, "info", None)
+        "127.0.0.1",
+        8010,
+        None,
+        "info",
+        None,
+    )
 
 
 @pytest.mark.parametrize(

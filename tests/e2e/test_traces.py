@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.support.otlp import OtlpReceiver, otlp_receiver
-from tests.support.stack import Stack, start_agent, start_service, start_simulator, service_config, wait_until
+from tests.support.stack import Stack, service_config, start_agent, start_service, start_simulator, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 FAST_EXPORT = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
@@ -45,8 +45,15 @@ def test_an_interview_start_with_a_fallback_is_one_trace_from_service_to_llm_spa
     httpx.put(f"{sim}/admin/models/gpt-4o", json={"errorRate": 1, "status": 500}).raise_for_status()
     for _ in range(3):
         httpx.post(f"{svc}/v1/probes", json={"models": ["openai:gpt-4o"]}, timeout=30).raise_for_status()
-    started = httpx.post(f"{svc}/v1/interviews", json={"simulationId": "trace", "primary": "openai:gpt-4o",
-                                                       "config": {"candidate": "Ada", "systemPrompt": "SECRET-PROMPT-TEXT"}}, timeout=30)
+    started = httpx.post(
+        f"{svc}/v1/interviews",
+        json={
+            "simulationId": "trace",
+            "primary": "openai:gpt-4o",
+            "config": {"candidate": "Ada", "systemPrompt": "SECRET-PROMPT-TEXT"},
+        },
+        timeout=30,
+    )
     assert started.status_code == 201, started.text
     body = started.json()
     assert body["model"] == "anthropic:claude-sonnet-4"
@@ -89,13 +96,20 @@ def test_an_interview_start_with_a_fallback_is_one_trace_from_service_to_llm_spa
 
 def test_each_probe_is_its_own_trace(traced):
     stack, receiver = traced
-    httpx.post(f"{stack.service.base_url}/v1/probes", json={"models": ["openai:gpt-4o-mini"]}, timeout=30).raise_for_status()
+    httpx.post(
+        f"{stack.service.base_url}/v1/probes", json={"models": ["openai:gpt-4o-mini"]}, timeout=30
+    ).raise_for_status()
 
     def probe_roots():
         with receiver.lock:
-            return [s for s in receiver.spans if s["name"] == "probe openai:gpt-4o-mini" and not s["parent_span_id"]] or None
+            return [
+                s for s in receiver.spans if s["name"] == "probe openai:gpt-4o-mini" and not s["parent_span_id"]
+            ] or None
 
     root = wait_until("a probe root span", probe_roots)[0]
-    llm = wait_until("the probe's LLM span", lambda: [s for s in spans_of(receiver, root["trace_id"]) if s["name"] == "chat gpt-4o-mini"] or None)
+    llm = wait_until(
+        "the probe's LLM span",
+        lambda: [s for s in spans_of(receiver, root["trace_id"]) if s["name"] == "chat gpt-4o-mini"] or None,
+    )
     assert llm[0]["attributes"].get("modelwatch.purpose") == "probe"
     assert not any(s["name"].startswith("POST /v1/probes") for s in spans_of(receiver, root["trace_id"]))

@@ -50,7 +50,9 @@ def wait_for(what: str, check: Callable[[], T], timeout_s: float = 20.0, every_s
         except Exception as exc:  # noqa: BLE001 - the last one is reported
             last_error = exc
         time.sleep(every_s)
-    raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}" + (f": {last_error!r}" if last_error else ""))
+    raise TimeoutError(
+        f"timed out after {timeout_s} s waiting for {what}" + (f": {last_error!r}" if last_error else "")
+    )
 
 
 @dataclass
@@ -99,7 +101,11 @@ def start_process(name: str, argv: list[str], env: dict[str, str], log_path: Pat
     proc = Proc(name, process, log_path)
     try:
         deadline = START_DEADLINE_S
-        port = wait_for(f"{name} to log its port", lambda: proc.alive() or next(filter(None, map(_logged_port, proc.output().splitlines())), None), deadline)
+        port = wait_for(
+            f"{name} to log its port",
+            lambda: proc.alive() or next(filter(None, map(_logged_port, proc.output().splitlines())), None),
+            deadline,
+        )
         proc.url = f"http://127.0.0.1:{port}"
 
         def healthy() -> bool:
@@ -115,7 +121,18 @@ def start_process(name: str, argv: list[str], env: dict[str, str], log_path: Pat
 
 def base_env(**overrides: str) -> dict[str, str]:
     """The current environment minus what would change the processes under test."""
-    prefixes = ("OTEL_", "AGENT_", "SIMULATOR_", "SCENARIO", "SERVICE_", "MODELWATCH_", "CONFIG", "DATA_DIR", "LOG_LEVEL", "MW_")
+    prefixes = (
+        "OTEL_",
+        "AGENT_",
+        "SIMULATOR_",
+        "SCENARIO",
+        "SERVICE_",
+        "MODELWATCH_",
+        "CONFIG",
+        "DATA_DIR",
+        "LOG_LEVEL",
+        "MW_",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(overrides)
     return env
@@ -130,7 +147,7 @@ class OtlpReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self._body()
                 content_type = self.headers.get("content-type", "")
                 if self.path == "/v1/traces":
@@ -285,7 +302,9 @@ def metric_series(text: str, prefix: str = "modelwatch_") -> set[str]:
     return series
 
 
-def assert_clear_4xx(res: httpx.Response, status: int | tuple[int, ...] | None = None, code: str | None = None) -> dict[str, Any]:
+def assert_clear_4xx(
+    res: httpx.Response, status: int | tuple[int, ...] | None = None, code: str | None = None
+) -> dict[str, Any]:
     """A 4xx with the API's error shape {"error": {code, message, details}} and no stack trace."""
     what = f"{res.request.method} {str(res.request.url)[:120]} -> {res.status_code} {res.text[:300]!r}"
     if status is not None:

@@ -37,7 +37,9 @@ def wrong_credentials(token: str) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize(("method", "path", "body"), PROTECTED, ids=[f"{m} {p}" for m, p, _ in PROTECTED])
-def test_when_a_protected_route_gets_no_or_wrong_credentials_then_401(stack: Stack, method: str, path: str, body: object) -> None:
+def test_when_a_protected_route_gets_no_or_wrong_credentials_then_401(
+    stack: Stack, method: str, path: str, body: object
+) -> None:
     with stack.client() as http:
         for name, headers in wrong_credentials(stack.token).items():
             res = http.request(method, path, json=body, headers=headers)
@@ -53,7 +55,9 @@ def test_when_the_token_is_given_then_protected_routes_work(stack: Stack) -> Non
         probed = http.post("/v1/probes", json={"models": ["openai:gpt-4o-mini"]})
         assert probed.status_code == 200, probed.text
         assert probed.json()["results"][0]["modelId"] == "openai:gpt-4o-mini"
-        put = http.put("/v1/simulations/access-test", json={"primary": "openai:gpt-4o", "fallbacks": ["openai:gpt-4o-mini"]})
+        put = http.put(
+            "/v1/simulations/access-test", json={"primary": "openai:gpt-4o", "fallbacks": ["openai:gpt-4o-mini"]}
+        )
         assert put.status_code in (200, 201), put.text
         started = http.post("/v1/interviews", json={"simulationId": "access-test"})
         assert started.status_code == 201, started.text
@@ -66,7 +70,11 @@ def test_when_the_scheme_is_written_in_another_case_then_the_token_is_still_acce
     """RFC 9110 §11.1: the authentication scheme is a case-insensitive token ("bearer" = "Bearer")."""
     with stack.client() as http:
         for scheme in ("bearer", "BEARER"):
-            res = http.post("/v1/probes", json={"models": ["openai:gpt-4o-mini"]}, headers={"authorization": f"{scheme} {stack.token}"})
+            res = http.post(
+                "/v1/probes",
+                json={"models": ["openai:gpt-4o-mini"]},
+                headers={"authorization": f"{scheme} {stack.token}"},
+            )
             assert res.status_code == 200, f"{scheme}: {res.status_code} {res.text[:200]}"
 
 
@@ -97,7 +105,9 @@ def test_the_token_is_never_logged_or_answered(stack: Stack) -> None:
     with stack.client() as http:
         # Both a right and a wrong use of the token, on success and on error paths.
         http.post("/v1/interviews", json={"primary": "openai:gpt-4o-mini"}, headers=stack.auth())
-        http.post("/v1/interviews", content=b'{"primary": ', headers={**stack.auth(), "content-type": "application/json"})
+        http.post(
+            "/v1/interviews", content=b'{"primary": ', headers={**stack.auth(), "content-type": "application/json"}
+        )
         http.post("/v1/probes", json={}, headers={"authorization": f"Basic {stack.token}"})
         http.get("/v1/nothing-here", headers=stack.auth())
     assert stack.token not in stack.service.output()

@@ -25,7 +25,17 @@ RNG = random.Random(20261120)
 def random_ids(n: int) -> list[str]:
     alphabet = string.ascii_letters + string.digits + ":-_./%~!$&'()*+,;=@ éü中文🙂"
     ids = ["".join(RNG.choice(alphabet) for _ in range(RNG.randint(1, 60))) for _ in range(n)]
-    return ids + ["openai:gpt-9", "openai:", ":gpt-4o", "OPENAI:GPT-4O", "openai:gpt-4o ", "openai:gpt-4o\u0000", "x" * 5000, "../../etc/passwd", "nokey:gpt-4o-mini"]
+    return ids + [
+        "openai:gpt-9",
+        "openai:",
+        ":gpt-4o",
+        "OPENAI:GPT-4O",
+        "openai:gpt-4o ",
+        "openai:gpt-4o\u0000",
+        "x" * 5000,
+        "../../etc/passwd",
+        "nokey:gpt-4o-mini",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +66,12 @@ def test_unknown_and_random_model_ids_in_bodies_get_422_naming_the_field(http: h
     for model in random_ids(25):
         for method, path, body, field in (
             ("POST", "/v1/interviews", {"primary": model}, "primary"),
-            ("POST", "/v1/interviews", {"primary": "openai:gpt-4o", "fallbacks": ["openai:gpt-4o-mini", model]}, "fallbacks[1]"),
+            (
+                "POST",
+                "/v1/interviews",
+                {"primary": "openai:gpt-4o", "fallbacks": ["openai:gpt-4o-mini", model]},
+                "fallbacks[1]",
+            ),
             ("POST", "/v1/probes", {"models": [model]}, "models[0]"),
             ("PUT", "/v1/simulations/bad-input", {"primary": model}, "primary"),
         ):
@@ -90,11 +105,20 @@ def test_bodies_over_64_kib_get_413(http: httpx.Client, method: str, path: str) 
 
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/octet-stream", "json"],
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+        "application/octet-stream",
+        "json",
+    ],
 )
 def test_wrong_content_types_get_415(http: httpx.Client, content_type: str) -> None:
     for method, path in (("POST", "/v1/interviews"), ("POST", "/v1/probes"), ("PUT", "/v1/simulations/ct")):
-        res = http.request(method, path, content=b'{"primary": "openai:gpt-4o"}', headers={"content-type": content_type})
+        res = http.request(
+            method, path, content=b'{"primary": "openai:gpt-4o"}', headers={"content-type": content_type}
+        )
         assert_clear_4xx(res, 415, "unsupported_media_type")
 
 
@@ -107,7 +131,11 @@ def test_a_body_without_a_content_type_gets_415(stack: Stack) -> None:
 
 
 def test_an_unsupported_charset_gets_415(http: httpx.Client) -> None:
-    res = http.post("/v1/interviews", content=b'{"primary": "openai:gpt-4o"}', headers={"content-type": "application/json; charset=latin1"})
+    res = http.post(
+        "/v1/interviews",
+        content=b'{"primary": "openai:gpt-4o"}',
+        headers={"content-type": "application/json; charset=latin1"},
+    )
     assert_clear_4xx(res, 415, "unsupported_media_type")
 
 
@@ -129,13 +157,27 @@ def test_deep_json_gets_400(http: httpx.Client, depth: int) -> None:
 
 
 def test_malformed_json_gets_400(http: httpx.Client) -> None:
-    for body in (b'{"primary": ', b"{'primary': 'x'}", b"nul", b'{"primary": "openai:gpt-4o"}}', b"\xef\xbb\xbf{}", b'"just a string"', b"[]", b"null", b"1e999"):
+    for body in (
+        b'{"primary": ',
+        b"{'primary': 'x'}",
+        b"nul",
+        b'{"primary": "openai:gpt-4o"}}',
+        b"\xef\xbb\xbf{}",
+        b'"just a string"',
+        b"[]",
+        b"null",
+        b"1e999",
+    ):
         res = http.post("/v1/interviews", content=body, headers={"content-type": "application/json"})
         assert_clear_4xx(res, 400)
 
 
 def test_invalid_utf8_in_a_body_gets_a_4xx(http: httpx.Client) -> None:
-    for body in (b'{"primary": "\xff\xfe\xfd"}', b'{"primary": "openai:gpt-4o", "config": {"\xc3\x28": "\xa0\xa1"}}', b'{"\xed\xa0\x80": 1}'):
+    for body in (
+        b'{"primary": "\xff\xfe\xfd"}',
+        b'{"primary": "openai:gpt-4o", "config": {"\xc3\x28": "\xa0\xa1"}}',
+        b'{"\xed\xa0\x80": 1}',
+    ):
         res = http.post("/v1/interviews", content=body, headers={"content-type": "application/json"})
         assert_clear_4xx(res)
 
@@ -176,7 +218,13 @@ def dechunk(body: bytes) -> bytes:
 
 
 def test_invalid_utf8_in_a_percent_encoded_path_gets_a_4xx(http: httpx.Client) -> None:
-    for path in ("/v1/health/%FF%FE", "/v1/interviews/%C3%28", "/v1/fallbacks/%ED%A0%80", "/v1/simulations/%E0%80%AF", "/v1/health/%"):
+    for path in (
+        "/v1/health/%FF%FE",
+        "/v1/interviews/%C3%28",
+        "/v1/fallbacks/%ED%A0%80",
+        "/v1/simulations/%E0%80%AF",
+        "/v1/health/%",
+    ):
         assert_clear_4xx(http.get(path))
 
 
@@ -224,7 +272,9 @@ def test_a_huge_query_string_gets_a_clear_4xx(stack: Stack) -> None:
 
 def test_bad_idempotency_keys_get_400(http: httpx.Client) -> None:
     for key in ("has space", "k" * 129, "ünï", "a/b", ""):
-        res = http.post("/v1/interviews", json={"primary": "openai:gpt-4o-mini"}, headers={"idempotency-key": key.encode()})
+        res = http.post(
+            "/v1/interviews", json={"primary": "openai:gpt-4o-mini"}, headers={"idempotency-key": key.encode()}
+        )
         if key == "":
             continue  # an empty header is the same as none for many clients
         error = assert_clear_4xx(res, 400, "invalid_request")
@@ -232,5 +282,11 @@ def test_bad_idempotency_keys_get_400(http: httpx.Client) -> None:
 
 
 def test_unknown_routes_and_methods_get_404(http: httpx.Client) -> None:
-    for method, path in (("GET", "/v2/health"), ("PATCH", "/v1/interviews"), ("DELETE", "/v1/health"), ("POST", "/v1/health/openai:gpt-4o"), ("GET", "/v1/probes")):
+    for method, path in (
+        ("GET", "/v2/health"),
+        ("PATCH", "/v1/interviews"),
+        ("DELETE", "/v1/health"),
+        ("POST", "/v1/health/openai:gpt-4o"),
+        ("GET", "/v1/probes"),
+    ):
         assert_clear_4xx(http.request(method, path), (404, 405))

@@ -42,11 +42,15 @@ class Run:
     seconds: float
 
     def failures(self, types: set[str] | None = None, exclude: set[str] = frozenset()) -> list[dict[str, Any]]:
-        return [f for f in self.report["failures"] if (types is None or f["type"] in types) and f["type"] not in exclude]
+        return [
+            f for f in self.report["failures"] if (types is None or f["type"] in types) and f["type"] not in exclude
+        ]
 
     def explain(self, failures: list[dict[str, Any]]) -> str:
         """The failures, and the part of the CLI output that shows each with a curl to reproduce it."""
-        summary = "\n".join(f"  {f['code']} {f['title']} ({f['count']}): {', '.join(f['operations'])}" for f in failures)
+        summary = "\n".join(
+            f"  {f['code']} {f['title']} ({f['count']}): {', '.join(f['operations'])}" for f in failures
+        )
         details = self.output.split("FAILURES", 1)[-1].split("WARNINGS", 1)[0]
         return f"{summary}\n(seed {self.report['seed']}, {self.seconds:.0f} s)\n{details[:8000]}"
 
@@ -71,7 +75,9 @@ def run(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Run:
     done = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=RUN_DEADLINE_S, check=False)
     seconds = time.monotonic() - started
     if not report_path.exists():
-        pytest.fail(f"schemathesis wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+        pytest.fail(
+            f"schemathesis wrote no report (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
     report = json.loads(Path(report_path).read_text())
     assert report["complete"], report.get("stop_reason")
     assert report["operations"]["tested"] == report["operations"]["total"] >= 15, report["operations"]

@@ -52,7 +52,12 @@ def exercise(stack: Stack) -> None:
 
         stack.sim("claude-sonnet-4", errorRate=1, status=401)
         stack.sim("gpt-4o-mini", errorRate=1, status=500)
-        expected = {"openai:gpt-4o": "auth", "anthropic:claude-sonnet-4": "auth", "openai:gpt-4o-mini": "server_error", "nokey:gpt-4o": "auth"}
+        expected = {
+            "openai:gpt-4o": "auth",
+            "anthropic:claude-sonnet-4": "auth",
+            "openai:gpt-4o-mini": "server_error",
+            "nokey:gpt-4o": "auth",
+        }
 
         def failing_probes() -> list[dict] | None:
             # A manual probe joins one already under way, which may have started before the change.
@@ -62,7 +67,13 @@ def exercise(stack: Stack) -> None:
         probes = wait_for("probes that see the failures", failing_probes, timeout_s=15, every_s=0.1)
         assert "is not set" in next(r["errorMessage"] for r in probes if r["modelId"] == "nokey:gpt-4o")
         # Every model fails: a 503 that lists each attempt with its (scrubbed) error message.
-        failed = http.post("/v1/interviews", json={"primary": "openai:gpt-4o", "fallbacks": ["anthropic:claude-sonnet-4", "openai:gpt-4o-mini", "nokey:gpt-4o"]})
+        failed = http.post(
+            "/v1/interviews",
+            json={
+                "primary": "openai:gpt-4o",
+                "fallbacks": ["anthropic:claude-sonnet-4", "openai:gpt-4o-mini", "nokey:gpt-4o"],
+            },
+        )
         assert failed.status_code == 503, failed.text
         attempts = failed.json()["error"]["details"]["attempts"]
         assert attempts and {a["outcome"] for a in attempts} <= {"auth", "server_error"}, attempts
@@ -87,13 +98,21 @@ def test_the_canary_key_and_token_never_leave_the_processes(stack_reset: Stack) 
 
     wait_for("spans from the service and the agent at the OTLP receiver", spans_from_both, timeout_s=15)
     # The failing calls' spans are there too (status ERROR with the scrubbed message): wait for the agent's auth spans.
-    wait_for("an agent span with outcome auth", lambda: any(b"auth" in p and b"chat gpt-4o" in p for p in stack.receiver.payloads()), timeout_s=15)
+    wait_for(
+        "an agent span with outcome auth",
+        lambda: any(b"auth" in p and b"chat gpt-4o" in p for p in stack.receiver.payloads()),
+        timeout_s=15,
+    )
 
     metrics = {
         "service /metrics": httpx.get(f"{stack.url}/metrics", timeout=10).text,
-        "service /metrics (OpenMetrics)": httpx.get(f"{stack.url}/metrics", headers={"accept": "application/openmetrics-text"}, timeout=10).text,
+        "service /metrics (OpenMetrics)": httpx.get(
+            f"{stack.url}/metrics", headers={"accept": "application/openmetrics-text"}, timeout=10
+        ).text,
         "agent /metrics": httpx.get(f"{stack.agent.url}/metrics", timeout=10).text,
-        "agent /metrics (OpenMetrics)": httpx.get(f"{stack.agent.url}/metrics", headers={"accept": "application/openmetrics-text"}, timeout=10).text,
+        "agent /metrics (OpenMetrics)": httpx.get(
+            f"{stack.agent.url}/metrics", headers={"accept": "application/openmetrics-text"}, timeout=10
+        ).text,
     }
     # The request that deliberately sent the key as a model id is the one place it may come back (echoed input).
     echoed = [r for r in stack.responses if stack.canary_key.encode() in request_body(r)]

@@ -114,21 +114,37 @@ def recording_rules() -> list[dict]:
 
 # --------------------------------------------------------------------------------------------
 # PromQL: a deliberately small lexer, enough to list the series names an expression selects.
-_KEYWORDS = frozenset({"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
-                       "group_right", "bool", "offset", "inf", "nan", "atan2"})
+_KEYWORDS = frozenset(
+    {
+        "and",
+        "or",
+        "unless",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "offset",
+        "inf",
+        "nan",
+        "atan2",
+    }
+)
 
 
 def metric_names_in_expr(expr: str) -> set[str]:
     """Series names selected by a PromQL expression (function and aggregation names excluded)."""
-    s = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)                 # string literals
+    s = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)  # string literals
     s = re.sub(r"'(?:[^'\\]|\\.)*'", "''", s)
-    s = re.sub(r"\{[^}]*\}", " ", s)                               # label matchers
-    s = re.sub(r"\[[^\]]*\]", " ", s)                              # ranges and subqueries
+    s = re.sub(r"\{[^}]*\}", " ", s)  # label matchers
+    s = re.sub(r"\[[^\]]*\]", " ", s)  # ranges and subqueries
     s = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", s)
     names = set()
     for m in re.finditer(r"(?<![\w:.])([a-zA-Z_:][a-zA-Z0-9_:]*)", s):
         name = m.group(1)
-        if s[m.end():].lstrip().startswith("(") or name.lower() in _KEYWORDS:
+        if s[m.end() :].lstrip().startswith("(") or name.lower() in _KEYWORDS:
             continue  # a function or aggregation call, or a keyword
         names.add(name)
     return names
@@ -138,17 +154,20 @@ def metric_names_in_expr(expr: str) -> set[str]:
 _GRAFANA_DURATIONS = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h", "__range_s": "3600"}
 
 
-def substitute_grafana_variables(expr: str, variables: dict[str, str] | None = None,
-                                 durations: dict[str, str] | None = None) -> str:
+def substitute_grafana_variables(
+    expr: str, variables: dict[str, str] | None = None, durations: dict[str, str] | None = None
+) -> str:
     """Replace $var / ${var} / ${var:fmt}: built-in intervals by durations (`durations` overrides
     the defaults), dashboard variables by their value in `variables`, else by `.*` (they are only
     valid inside =~ matchers, so a misplaced variable fails to parse)."""
     builtins = {**_GRAFANA_DURATIONS, **(durations or {})}
+
     def repl(m: re.Match) -> str:
         name = m.group(1) or m.group(2)
         if name in builtins:
             return builtins[name]
         return (variables or {}).get(name, ".*")
+
     return re.sub(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)", repl, expr)
 
 
@@ -169,8 +188,12 @@ def dashboard_panels(dashboard: dict) -> list[dict]:
 
 def dashboard_targets(dashboard: dict) -> list[tuple[dict, dict]]:
     """(panel, target) for every PromQL target of the dashboard."""
-    return [(panel, target) for panel in dashboard_panels(dashboard)
-            for target in panel.get("targets", []) if "expr" in target]
+    return [
+        (panel, target)
+        for panel in dashboard_panels(dashboard)
+        for target in panel.get("targets", [])
+        if "expr" in target
+    ]
 
 
 _LABEL_VALUES = re.compile(r"^\s*label_values\(\s*(?P<selector>.+?)\s*,\s*(?P<label>\w+)\s*\)\s*$", re.S)
@@ -213,8 +236,9 @@ def promtool() -> str | None:
 
 
 def run_promtool(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([promtool() or "promtool", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [promtool() or "promtool", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def promtool_version() -> tuple[int, int, int]:
@@ -225,9 +249,15 @@ def promtool_version() -> tuple[int, int, int]:
     return tuple(int(x) for x in m.groups())  # type: ignore[return-value]
 
 
-def write_native_prometheus_config(dest_dir: Path, *, service_port: int, agent_port: int,
-                                   prometheus_port: int | None = None, host: str = "127.0.0.1",
-                                   scrape_interval: str | None = None) -> Path:
+def write_native_prometheus_config(
+    dest_dir: Path,
+    *,
+    service_port: int,
+    agent_port: int,
+    prometheus_port: int | None = None,
+    host: str = "127.0.0.1",
+    scrape_interval: str | None = None,
+) -> Path:
     """Write dest_dir/prometheus.yml: the compose configuration with its targets moved to
     host:port and rule_files pointing at this repository's prometheus/rules/*.yml.
 
@@ -259,8 +289,10 @@ def write_native_prometheus_config(dest_dir: Path, *, service_port: int, agent_p
         config["global"]["evaluation_interval"] = scrape_interval
     dest_dir.mkdir(parents=True, exist_ok=True)
     path = dest_dir / "prometheus.yml"
-    path.write_text("# Generated by tests/observability/observability_helpers.py from prometheus/prometheus.yml\n"
-                    + yaml.safe_dump(config, sort_keys=False))
+    path.write_text(
+        "# Generated by tests/observability/observability_helpers.py from prometheus/prometheus.yml\n"
+        + yaml.safe_dump(config, sort_keys=False)
+    )
     return path
 
 

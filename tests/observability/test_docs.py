@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import observability_helpers as oh  # noqa: E402
+import observability_helpers as oh
 
 DOC = oh.REPO / "docs" / "observability.md"
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-import observability_helpers as oh  # noqa: E402
+import observability_helpers as oh
 
 pytestmark = pytest.mark.skipif(oh.promtool() is None, reason="promtool is not installed (Debian package: prometheus)")
 
@@ -75,20 +75,25 @@ def test_promtool_check_config_accepts_the_compose_prometheus_yml():
 
 def test_compose_prometheus_yml_scrapes_service_and_agent_under_the_contract_job_names():
     config = yaml.safe_load(oh.PROMETHEUS_CONFIG.read_text())
-    targets = {job["job_name"]: [t for sc in job["static_configs"] for t in sc["targets"]]
-               for job in config["scrape_configs"]}
+    targets = {
+        job["job_name"]: [t for sc in job["static_configs"] for t in sc["targets"]] for job in config["scrape_configs"]
+    }
     assert targets[oh.SERVICE_JOB] == ["service:3000"]
     assert targets[oh.AGENT_JOB] == ["agent:8000"]
     assert config["rule_files"] == ["rules/*.yml"]
 
 
 def test_native_config_helper_writes_localhost_targets_that_promtool_accepts(tmp_path):
-    path = oh.write_native_prometheus_config(tmp_path, service_port=13000, agent_port=18000,
-                                             prometheus_port=19090, scrape_interval="1s")
+    path = oh.write_native_prometheus_config(
+        tmp_path, service_port=13000, agent_port=18000, prometheus_port=19090, scrape_interval="1s"
+    )
     config = yaml.safe_load(path.read_text())
     targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
-    assert targets == {"prometheus": ["127.0.0.1:19090"], oh.SERVICE_JOB: ["127.0.0.1:13000"],
-                       oh.AGENT_JOB: ["127.0.0.1:18000"]}
+    assert targets == {
+        "prometheus": ["127.0.0.1:19090"],
+        oh.SERVICE_JOB: ["127.0.0.1:13000"],
+        oh.AGENT_JOB: ["127.0.0.1:18000"],
+    }
     assert config["rule_files"] == [str(oh.RULES_DIR / "*.yml")]
     _promtool_ok(oh.run_promtool("check", "config", path))
     command = oh.prometheus_command(path, tmp_path / "data", 19090)
@@ -133,8 +138,9 @@ def test_alert_has_severity_summary_description_and_runbook_url(rule):
 
 def test_every_runbook_url_anchor_exists_in_docs_runbooks():
     anchors = oh.runbook_anchors()
-    missing = [r["alert"] for r in oh.alerting_rules()
-               if r["annotations"]["runbook_url"].split("#", 1)[1] not in anchors]
+    missing = [
+        r["alert"] for r in oh.alerting_rules() if r["annotations"]["runbook_url"].split("#", 1)[1] not in anchors
+    ]
     assert not missing, f"docs/runbooks.md has no section for: {missing}"
 
 
@@ -167,12 +173,15 @@ def test_alert_has_a_firing_and_a_quiet_unit_test(alert):
 
 
 def test_every_recording_rule_is_checked_by_a_promql_expr_test():
-    tested = " ".join(case["expr"]
-                      for path in oh.rule_test_files()
-                      for test in yaml.safe_load(path.read_text())["tests"]
-                      for case in test.get("promql_expr_test", []))
-    untested = [r["record"] for r in oh.recording_rules()
-                if not re.search(re.escape(r["record"]) + r"(?![\w:])", tested)]
+    tested = " ".join(
+        case["expr"]
+        for path in oh.rule_test_files()
+        for test in yaml.safe_load(path.read_text())["tests"]
+        for case in test.get("promql_expr_test", [])
+    )
+    untested = [
+        r["record"] for r in oh.recording_rules() if not re.search(re.escape(r["record"]) + r"(?![\w:])", tested)
+    ]
     assert not untested, f"recording rules without a promql_expr_test: {untested}"
 
 
@@ -184,9 +193,11 @@ def test_unit_tests_load_every_rule_file():
 
 
 def test_metric_name_extraction_ignores_functions_labels_and_keywords():
-    expr = ('sum by (model) (rate(a_total{outcome!="success"}[5m])) or 0 * b:c:d '
-            '/ on (model) histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m]))) > bool 1e3 '
-            'and time() - (g > 0) unless label_replace(x, "model", "$1", "primary", "(.*)") offset 5m')
+    expr = (
+        'sum by (model) (rate(a_total{outcome!="success"}[5m])) or 0 * b:c:d '
+        '/ on (model) histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m]))) > bool 1e3 '
+        'and time() - (g > 0) unless label_replace(x, "model", "$1", "primary", "(.*)") offset 5m'
+    )
     assert oh.metric_names_in_expr(expr) == {"a_total", "b:c:d", "h_bucket", "g", "x"}
 
 
@@ -217,7 +228,9 @@ def test_datasources_have_fixed_uids_and_exemplars_link_trace_id_to_jaeger():
 
 def test_dashboard_provider_loads_the_directory_compose_mounts():
     compose = yaml.safe_load(oh.COMPOSE_FILE.read_text())
-    provider_paths = {p["options"]["path"] for p in yaml.safe_load(oh.DASHBOARD_PROVIDERS_FILE.read_text())["providers"]}
+    provider_paths = {
+        p["options"]["path"] for p in yaml.safe_load(oh.DASHBOARD_PROVIDERS_FILE.read_text())["providers"]
+    }
     mounts = {v.split(":")[1]: v.split(":")[0] for v in compose["services"]["grafana"]["volumes"]}
     assert "/var/lib/grafana/dashboards" in provider_paths
     assert mounts["/var/lib/grafana/dashboards"] == "./grafana/dashboards"
@@ -275,23 +288,30 @@ def test_every_dashboard_expression_parses(tmp_path):
     # dashboard expressions (variables substituted) makes `promtool check rules` parse them all.
     exprs = _dashboard_exprs()
     assert exprs
-    rules = [{"record": f"dashboard:expr_{i}:check", "expr": oh.substitute_grafana_variables(expr)}
-             for i, (_, expr) in enumerate(exprs)]
+    rules = [
+        {"record": f"dashboard:expr_{i}:check", "expr": oh.substitute_grafana_variables(expr)}
+        for i, (_, expr) in enumerate(exprs)
+    ]
     path = tmp_path / "dashboard_exprs.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
     result = oh.run_promtool("check", "rules", path)
     if result.returncode != 0:
         index = {f"dashboard:expr_{i}:check": where for i, (where, _) in enumerate(exprs)}
-        pytest.fail(f"a dashboard expression does not parse:\n{result.stdout}{result.stderr}\n"
-                    + "\n".join(f"{k} = {v}" for k, v in index.items()))
+        pytest.fail(
+            f"a dashboard expression does not parse:\n{result.stdout}{result.stderr}\n"
+            + "\n".join(f"{k} = {v}" for k, v in index.items())
+        )
 
 
 def test_dashboards_only_name_exported_metrics_or_recorded_series():
     recorded = {r["record"] for r in oh.recording_rules()}
     unknown = {}
     for where, expr in _dashboard_exprs():
-        bad = sorted(n for n in oh.metric_names_in_expr(oh.substitute_grafana_variables(expr))
-                     if not oh.is_allowed_series(n, recorded))
+        bad = sorted(
+            n
+            for n in oh.metric_names_in_expr(oh.substitute_grafana_variables(expr))
+            if not oh.is_allowed_series(n, recorded)
+        )
         if bad:
             unknown[where] = bad
     for where, metric in _variable_metrics():
@@ -309,8 +329,13 @@ def _compose() -> dict:
 def test_docker_compose_config_is_valid():
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose is not installed: cannot run `docker-compose config -q`")
-    result = subprocess.run(["docker-compose", "-f", str(oh.COMPOSE_FILE), "config", "-q"],
-                            cwd=oh.REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["docker-compose", "-f", str(oh.COMPOSE_FILE), "config", "-q"],
+        cwd=oh.REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
 
 

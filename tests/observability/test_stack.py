@@ -32,28 +32,37 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import observability_helpers as oh  # noqa: E402
+import observability_helpers as oh
 
 if str(oh.REPO) not in sys.path:  # `tests.support` and `agent.tests` live under the repository root
     sys.path.insert(0, str(oh.REPO))
-from agent.tests.processes import RunningProcess  # noqa: E402
-from tests.support.stack import (  # noqa: E402
-    SERVICE_MAIN, Stack, free_port, service_config, start_agent, start_command, start_service, start_simulator,
+from agent.tests.processes import RunningProcess
+from tests.support.stack import (
+    SERVICE_MAIN,
+    Stack,
+    free_port,
+    service_config,
+    start_agent,
+    start_command,
+    start_service,
+    start_simulator,
 )
 
 pytestmark = [
     pytest.mark.timeout(90),
-    pytest.mark.skipif(oh.promtool() is None or shutil.which("prometheus") is None,
-                       reason="prometheus/promtool are not installed (Debian package: prometheus)"),
+    pytest.mark.skipif(
+        oh.promtool() is None or shutil.which("prometheus") is None,
+        reason="prometheus/promtool are not installed (Debian package: prometheus)",
+    ),
     pytest.mark.skipif(not SERVICE_MAIN.exists(), reason="the service is not built: run `make build`"),
 ]
 
-PRIMARY = "openai:gpt-4o"               # the model the outage hits
-PRIMARY_SIMULATOR_MODEL = "gpt-4o"      # its name at the (simulated) provider
+PRIMARY = "openai:gpt-4o"  # the model the outage hits
+PRIMARY_SIMULATOR_MODEL = "gpt-4o"  # its name at the (simulated) provider
 FAST_PROBES = "probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1, jitterSeconds: 0 }"
-INTERVAL = "1s"                         # scrape and rule evaluation
+INTERVAL = "1s"  # scrape and rule evaluation
 FALLBACK_STARTS = 3
-DEADLINE_S = 30.0                       # for anything Prometheus has to see after the fixture ran
+DEADLINE_S = 30.0  # for anything Prometheus has to see after the fixture ran
 
 # What Grafana would put in for its built-in variables, and the value each dashboard variable is set
 # to (the value must be among those the variable's own query returns from the real Prometheus).
@@ -65,8 +74,13 @@ T = TypeVar("T")
 
 # ------------------------------------------------------------------------------------------------
 # Waiting with deadlines.
-def eventually(what: str, check: Callable[[], T | None], timeout: float = DEADLINE_S,
-               describe: Callable[[], str] | None = None, every: float = 0.2) -> T:
+def eventually(
+    what: str,
+    check: Callable[[], T | None],
+    timeout: float = DEADLINE_S,
+    describe: Callable[[], str] | None = None,
+    every: float = 0.2,
+) -> T:
     """Polls `check` until it returns something truthy. Transport errors count as "not yet". On the
     deadline, fails naming `what`, with `describe()` (the state that was seen) when given."""
     deadline = time.monotonic() + timeout
@@ -85,8 +99,11 @@ def eventually(what: str, check: Callable[[], T | None], timeout: float = DEADLI
             seen = "\nlast seen: " + describe()
         except Exception as exc:  # noqa: BLE001 - the diagnosis must not hide the timeout
             seen = f"\n(could not describe the state: {exc!r})"
-    pytest.fail(f"timed out after {timeout} s waiting for {what}"
-                + (f" (last error: {last_error!r})" if last_error else "") + seen)
+    pytest.fail(
+        f"timed out after {timeout} s waiting for {what}"
+        + (f" (last error: {last_error!r})" if last_error else "")
+        + seen
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -104,7 +121,9 @@ class PrometheusApi:
 
     def query_raw(self, expr: str) -> dict:
         """The whole answer of an instant query, errors included (status, errorType, error)."""
-        return httpx.post(self.url + "/api/v1/query", data={"query": expr, "time": f"{time.time():.3f}"}, timeout=5).json()
+        return httpx.post(
+            self.url + "/api/v1/query", data={"query": expr, "time": f"{time.time():.3f}"}, timeout=5
+        ).json()
 
     def query(self, expr: str) -> list[dict]:
         body = self.query_raw(expr)
@@ -151,10 +170,21 @@ def _port(url: str) -> int:
 def start_prometheus(tmp: Path, service_port: int, agent_port: int) -> RunningProcess:
     """The native Prometheus on a free port, its own storage, the repository's rule files."""
     port = free_port()
-    config = oh.write_native_prometheus_config(tmp / "prometheus", service_port=service_port, agent_port=agent_port,
-                                               prometheus_port=port, scrape_interval=INTERVAL)
-    return start_command("prometheus", oh.prometheus_command(config, tmp / "prometheus" / "data", port), tmp / "prometheus.log",
-                         f"http://127.0.0.1:{port}", "/-/ready", cwd=tmp)
+    config = oh.write_native_prometheus_config(
+        tmp / "prometheus",
+        service_port=service_port,
+        agent_port=agent_port,
+        prometheus_port=port,
+        scrape_interval=INTERVAL,
+    )
+    return start_command(
+        "prometheus",
+        oh.prometheus_command(config, tmp / "prometheus" / "data", port),
+        tmp / "prometheus.log",
+        f"http://127.0.0.1:{port}",
+        "/-/ready",
+        cwd=tmp,
+    )
 
 
 def _health(service_url: str, model: str) -> dict:
@@ -167,14 +197,24 @@ def _drive_outage(stack: Stack) -> list[dict]:
     """GPT-4o healthy first (so its window has latencies), then failing with 500s until the service
     judges it unhealthy; then interview starts requested on it, each of which must fall back."""
     svc, sim = stack.service.base_url, stack.simulator.base_url
-    eventually(f"{PRIMARY} healthy before the outage", lambda: _health(svc, PRIMARY)["state"] == "healthy",
-               describe=lambda: str(_health(svc, PRIMARY)))
-    httpx.put(f"{sim}/admin/models/{PRIMARY_SIMULATOR_MODEL}", json={"errorRate": 1, "status": 500}, timeout=5).raise_for_status()
-    eventually(f"{PRIMARY} unhealthy after failed probes", lambda: _health(svc, PRIMARY)["state"] == "unhealthy",
-               describe=lambda: str(_health(svc, PRIMARY)))
+    eventually(
+        f"{PRIMARY} healthy before the outage",
+        lambda: _health(svc, PRIMARY)["state"] == "healthy",
+        describe=lambda: str(_health(svc, PRIMARY)),
+    )
+    httpx.put(
+        f"{sim}/admin/models/{PRIMARY_SIMULATOR_MODEL}", json={"errorRate": 1, "status": 500}, timeout=5
+    ).raise_for_status()
+    eventually(
+        f"{PRIMARY} unhealthy after failed probes",
+        lambda: _health(svc, PRIMARY)["state"] == "unhealthy",
+        describe=lambda: str(_health(svc, PRIMARY)),
+    )
     starts = []
     for i in range(FALLBACK_STARTS):
-        response = httpx.post(f"{svc}/v1/interviews", json={"simulationId": f"stack-{i}", "primary": PRIMARY}, timeout=30)
+        response = httpx.post(
+            f"{svc}/v1/interviews", json={"simulationId": f"stack-{i}", "primary": PRIMARY}, timeout=30
+        )
         assert response.status_code == 201, response.text
         body = response.json()
         assert body["usedFallback"] and body["model"] != PRIMARY, body
@@ -279,12 +319,30 @@ def _any(rows: list[tuple[dict, float]]) -> bool:
 KEY_PANELS = [
     pytest.param("modelwatch-health", "Health state per model", "A", _unhealthy_is_1, id="health-state-timeline"),
     pytest.param("modelwatch-health", "Probe latency: window the verdict used", "A", _has_p95, id="window-latency-p95"),
-    pytest.param("modelwatch-health", "Probe latency from histograms (exemplars → traces)", "B", _any, id="histogram-latency-p95"),
+    pytest.param(
+        "modelwatch-health", "Probe latency from histograms (exemplars → traces)", "B", _any, id="histogram-latency-p95"
+    ),
     pytest.param("modelwatch-health", "Probe outcomes by class", "A", _server_errors, id="probes-by-outcome"),
-    pytest.param("modelwatch-fallbacks", "Fallbacks per interview start (10m)", "A", _positive_for_primary, id="fallback-rate"),
-    pytest.param("modelwatch-fallbacks", "Fallbacks per minute by requested model", "A", _positive_for_primary, id="fallbacks-per-minute"),
-    pytest.param("modelwatch-fallbacks", "Interview starts per minute by outcome", "A", _started, id="starts-by-outcome"),
-    pytest.param("modelwatch-agent", "LLM call duration by provider and model (exemplars → traces)", "B", _any, id="agent-operation-duration-p95"),
+    pytest.param(
+        "modelwatch-fallbacks", "Fallbacks per interview start (10m)", "A", _positive_for_primary, id="fallback-rate"
+    ),
+    pytest.param(
+        "modelwatch-fallbacks",
+        "Fallbacks per minute by requested model",
+        "A",
+        _positive_for_primary,
+        id="fallbacks-per-minute",
+    ),
+    pytest.param(
+        "modelwatch-fallbacks", "Interview starts per minute by outcome", "A", _started, id="starts-by-outcome"
+    ),
+    pytest.param(
+        "modelwatch-agent",
+        "LLM call duration by provider and model (exemplars → traces)",
+        "B",
+        _any,
+        id="agent-operation-duration-p95",
+    ),
 ]
 
 
@@ -299,8 +357,13 @@ _TYPE_LINE = re.compile(r"^# TYPE (\S+) (\S+)$")
 def series_names(text: str) -> set[str]:
     """Sample names of a scrape (histograms appear as _bucket, _sum, _count; OpenMetrics counters
     as _total and, from client_python, _created)."""
-    return {m.group(1) for line in text.splitlines() if line and not line.startswith("#")
-            for m in [_SAMPLE_NAME.match(line)] if m}
+    return {
+        m.group(1)
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+        for m in [_SAMPLE_NAME.match(line)]
+        if m
+    }
 
 
 def openmetrics_families(text: str) -> dict[str, str]:
@@ -350,7 +413,9 @@ KNOWN_ISSUE_A = "A: `quantile` label on the window-percentile gauges"
 def known_issue(job: str, problem: str) -> str | None:
     if job != oh.SERVICE_JOB:
         return None
-    if re.fullmatch(r'modelwatch_model_(latency|ttft)_seconds non-summary metrics should not have "quantile" label', problem):
+    if re.fullmatch(
+        r'modelwatch_model_(latency|ttft)_seconds non-summary metrics should not have "quantile" label', problem
+    ):
         return KNOWN_ISSUE_A
     return None
 
@@ -368,8 +433,11 @@ def test_the_outage_made_interview_starts_fall_back(observed):
 
 
 def test_prometheus_scrapes_service_and_agent(observed):
-    targets = eventually("both targets up", lambda: _targets(observed.api) if _targets_up(observed.api) else None,
-                         describe=lambda: str(_targets(observed.api)))
+    targets = eventually(
+        "both targets up",
+        lambda: _targets(observed.api) if _targets_up(observed.api) else None,
+        describe=lambda: str(_targets(observed.api)),
+    )
     for job, process in ((oh.SERVICE_JOB, observed.stack.service), (oh.AGENT_JOB, observed.stack.agent)):
         assert targets[job]["health"] == "up", targets[job].get("lastError")
         assert targets[job]["scrapeUrl"] == process.base_url + "/metrics"
@@ -380,16 +448,30 @@ def test_model_unhealthy_alert_goes_pending_or_firing_for_the_broken_primary(obs
         return observed.api.get("/api/v1/alerts")["alerts"]
 
     def primary_alert() -> dict | None:
-        return next((a for a in alerts() if a["labels"]["alertname"] == "ModelUnhealthy"
-                     and a["labels"].get("model") == PRIMARY and a["state"] in ("pending", "firing")), None)
+        return next(
+            (
+                a
+                for a in alerts()
+                if a["labels"]["alertname"] == "ModelUnhealthy"
+                and a["labels"].get("model") == PRIMARY
+                and a["state"] in ("pending", "firing")
+            ),
+            None,
+        )
 
-    alert = eventually(f"ModelUnhealthy pending or firing for {PRIMARY}", primary_alert,
-                       describe=lambda: str([(a["labels"], a["state"]) for a in alerts()]))
+    alert = eventually(
+        f"ModelUnhealthy pending or firing for {PRIMARY}",
+        primary_alert,
+        describe=lambda: str([(a["labels"], a["state"]) for a in alerts()]),
+    )
     assert alert["labels"]["severity"] == "page"
     assert alert["annotations"]["runbook_url"].endswith("#modelunhealthy")
     assert PRIMARY in alert["annotations"]["summary"]
-    others = [a["labels"]["model"] for a in alerts()
-              if a["labels"]["alertname"] == "ModelUnhealthy" and a["labels"]["model"] != PRIMARY]
+    others = [
+        a["labels"]["model"]
+        for a in alerts()
+        if a["labels"]["alertname"] == "ModelUnhealthy" and a["labels"]["model"] != PRIMARY
+    ]
     assert not others, f"ModelUnhealthy for models that are fine: {others}"
 
 
@@ -401,8 +483,11 @@ def test_every_rule_evaluates_against_real_data_without_error(observed):
         current = rules()
         return current if all(r["health"] != "unknown" for r in current) else None
 
-    evaluated = eventually("every rule evaluated at least once", all_evaluated,
-                           describe=lambda: str([r["name"] for r in rules() if r["health"] == "unknown"]))
+    evaluated = eventually(
+        "every rule evaluated at least once",
+        all_evaluated,
+        describe=lambda: str([r["name"] for r in rules() if r["health"] == "unknown"]),
+    )
     assert len(evaluated) == len(oh.load_rules())
     failed = {r["name"]: r.get("lastError") for r in evaluated if r["health"] != "ok"}
     assert not failed, f"rules failing on real data: {failed}"
@@ -422,8 +507,11 @@ def test_every_dashboard_query_parses_and_runs_on_real_prometheus(observed):
 @pytest.mark.parametrize(("uid", "title", "ref_id", "shows_outage"), KEY_PANELS)
 def test_key_panel_shows_the_outage(observed, uid, title, ref_id, shows_outage):
     expr = panel_query(observed.api, uid, title, ref_id)
-    eventually(f"{uid} / {title} / {ref_id} to show the outage", lambda: shows_outage(finite_values(observed.api.query(expr))),
-               describe=lambda: f"{expr} -> {observed.api.query(expr)}")
+    eventually(
+        f"{uid} / {title} / {ref_id} to show the outage",
+        lambda: shows_outage(finite_values(observed.api.query(expr))),
+        describe=lambda: f"{expr} -> {observed.api.query(expr)}",
+    )
 
 
 def test_every_metric_rules_and_dashboards_name_is_exported_by_the_real_processes(observed):
@@ -454,8 +542,12 @@ def test_exported_metric_families_match_the_metrics_contract(observed, job):
         found = ours()
         return found if set(contract) <= set(found) else None
 
-    found = eventually(f"every contract metric of {job} in a scrape", complete, timeout=15,
-                       describe=lambda: f"missing {sorted(set(contract) - set(ours()))}")
+    found = eventually(
+        f"every contract metric of {job} in a scrape",
+        complete,
+        timeout=15,
+        describe=lambda: f"missing {sorted(set(contract) - set(ours()))}",
+    )
     assert found == contract, f"{job}: scrape {found} != contract (observability_helpers.EXPORTED_METRICS)"
 
 
@@ -463,13 +555,17 @@ def test_exported_metric_families_match_the_metrics_contract(observed, job):
 def test_promtool_check_metrics_on_a_real_scrape(observed, job):
     response = observed.scrape(job, TEXT)  # promtool reads the text format only
     assert response.headers["content-type"].startswith("text/plain"), response.headers["content-type"]
-    result = subprocess.run([oh.promtool(), "check", "metrics"], input=response.text, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [oh.promtool(), "check", "metrics"], input=response.text, capture_output=True, text=True, timeout=30
+    )
     problems = {line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()}
     ours = {p for p in problems if not p.startswith(THIRD_PARTY_PREFIXES[job])}
     new = sorted(p for p in ours if known_issue(job, p) is None)
     assert not new, f"promtool check metrics on {job}: {new}"
     fixed = KNOWN_ISSUES[job] - {known_issue(job, p) for p in ours}
-    assert not fixed, f"{job}: no longer seen, remove from KNOWN_ISSUES here and from docs/observability.md: {sorted(fixed)}"
+    assert not fixed, (
+        f"{job}: no longer seen, remove from KNOWN_ISSUES here and from docs/observability.md: {sorted(fixed)}"
+    )
     if not problems:
         assert result.returncode == 0, result.stderr
 
@@ -488,7 +584,10 @@ def test_service_metrics_carry_trace_id_exemplars_in_openmetrics(observed):
         assert response.text.rstrip().endswith("# EOF")
         return TRACE_ID_EXEMPLAR.findall(response.text)
 
-    found = eventually("a probe-duration exemplar", lambda: [e for e in exemplars() if e[0] == "modelwatch_probe_duration_seconds_bucket"])
+    found = eventually(
+        "a probe-duration exemplar",
+        lambda: [e for e in exemplars() if e[0] == "modelwatch_probe_duration_seconds_bucket"],
+    )
     assert found
     names = {name for name, _ in exemplars()}
     assert "modelwatch_interview_start_duration_seconds_bucket" in names, names
@@ -500,15 +599,22 @@ def test_agent_metrics_carry_trace_id_exemplars_in_openmetrics(observed):
     def names() -> set[str]:
         return {name for name, _ in TRACE_ID_EXEMPLAR.findall(observed.scrape(oh.AGENT_JOB, OPENMETRICS).text)}
 
-    eventually("an LLM-call-duration exemplar on the agent", lambda: "gen_ai_client_operation_duration_seconds_bucket" in names(),
-               describe=lambda: str(names()))
+    eventually(
+        "an LLM-call-duration exemplar on the agent",
+        lambda: "gen_ai_client_operation_duration_seconds_bucket" in names(),
+        describe=lambda: str(names()),
+    )
 
 
-@pytest.mark.parametrize("metric", ["modelwatch_probe_duration_seconds_bucket", "gen_ai_client_operation_duration_seconds_bucket"])
+@pytest.mark.parametrize(
+    "metric", ["modelwatch_probe_duration_seconds_bucket", "gen_ai_client_operation_duration_seconds_bucket"]
+)
 def test_prometheus_stores_the_exemplars_for_grafana(observed, metric):
     def stored() -> list[dict]:
         now = time.time()
-        data = observed.api.get("/api/v1/query_exemplars", query=metric, start=f"{now - 600:.0f}", end=f"{now + 60:.0f}")
+        data = observed.api.get(
+            "/api/v1/query_exemplars", query=metric, start=f"{now - 600:.0f}", end=f"{now + 60:.0f}"
+        )
         return [e for series in data for e in series["exemplars"]]
 
     exemplars = eventually(f"exemplars of {metric} in Prometheus", stored)

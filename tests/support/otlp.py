@@ -25,15 +25,23 @@ def _value(v: dict) -> object:
 def _from_json(payload: dict) -> list[dict]:
     spans = []
     for rs in payload.get("resourceSpans", []):
-        service = {a["key"]: _value(a["value"]) for a in rs.get("resource", {}).get("attributes", [])}.get("service.name")
+        service = {a["key"]: _value(a["value"]) for a in rs.get("resource", {}).get("attributes", [])}.get(
+            "service.name"
+        )
         for ss in rs.get("scopeSpans", []):
             for s in ss.get("spans", []):
-                spans.append({
-                    "service": service, "name": s["name"], "trace_id": s["traceId"].lower(), "span_id": s["spanId"].lower(),
-                    "parent_span_id": (s.get("parentSpanId") or "").lower(), "kind": s.get("kind"),
-                    "attributes": {a["key"]: _value(a["value"]) for a in s.get("attributes", [])},
-                    "events": [e["name"] for e in s.get("events", [])],
-                })
+                spans.append(
+                    {
+                        "service": service,
+                        "name": s["name"],
+                        "trace_id": s["traceId"].lower(),
+                        "span_id": s["spanId"].lower(),
+                        "parent_span_id": (s.get("parentSpanId") or "").lower(),
+                        "kind": s.get("kind"),
+                        "attributes": {a["key"]: _value(a["value"]) for a in s.get("attributes", [])},
+                        "events": [e["name"] for e in s.get("events", [])],
+                    }
+                )
     return spans
 
 
@@ -51,12 +59,18 @@ def _from_protobuf(body: bytes) -> list[dict]:
         service = {a.key: _any_value(a.value) for a in rs.resource.attributes}.get("service.name")
         for ss in rs.scope_spans:
             for s in ss.spans:
-                spans.append({
-                    "service": service, "name": s.name, "trace_id": s.trace_id.hex(), "span_id": s.span_id.hex(),
-                    "parent_span_id": s.parent_span_id.hex(), "kind": s.kind,
-                    "attributes": {a.key: _any_value(a.value) for a in s.attributes},
-                    "events": [e.name for e in s.events],
-                })
+                spans.append(
+                    {
+                        "service": service,
+                        "name": s.name,
+                        "trace_id": s.trace_id.hex(),
+                        "span_id": s.span_id.hex(),
+                        "parent_span_id": s.parent_span_id.hex(),
+                        "kind": s.kind,
+                        "attributes": {a.key: _any_value(a.value) for a in s.attributes},
+                        "events": [e.name for e in s.events],
+                    }
+                )
     return spans
 
 
@@ -75,7 +89,7 @@ class OtlpReceiver(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: OtlpReceiver
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = self._read_body()
         if self.headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)

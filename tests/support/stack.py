@@ -43,8 +43,16 @@ def start_agent(tmp: Path, **env: str) -> RunningProcess:
     return start_module("agent", base_env(AGENT_PORT="0", SIMULATOR_API_KEY="sim-key", **env), tmp / "agent.log")
 
 
-def start_command(name: str, argv: list[str], log_path: Path, base_url: str, ready_path: str,
-                  env: dict[str, str] | None = None, cwd: Path = REPO_ROOT, timeout: float = 30.0) -> RunningProcess:
+def start_command(
+    name: str,
+    argv: list[str],
+    log_path: Path,
+    base_url: str,
+    ready_path: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = REPO_ROOT,
+    timeout: float = 30.0,
+) -> RunningProcess:
     """Runs a command with its output in a file and returns once `ready_path` answers 200, within a deadline."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -67,8 +75,17 @@ def start_service(tmp: Path, agent_url: str, config_text: str, **env: str) -> Ru
     config = tmp / "service-config.yaml"
     config.write_text(config_text)
     port = free_port()
-    full_env = base_env(SERVICE_PORT=str(port), AGENT_URL=agent_url, CONFIG=str(config), DATA_DIR=str(tmp / "data"), **env)
-    return start_command("service", ["node", str(SERVICE_MAIN)], tmp / "service.log", f"http://127.0.0.1:{port}", "/healthz", env=full_env)
+    full_env = base_env(
+        SERVICE_PORT=str(port), AGENT_URL=agent_url, CONFIG=str(config), DATA_DIR=str(tmp / "data"), **env
+    )
+    return start_command(
+        "service",
+        ["node", str(SERVICE_MAIN)],
+        tmp / "service.log",
+        f"http://127.0.0.1:{port}",
+        "/healthz",
+        env=full_env,
+    )
 
 
 @dataclass

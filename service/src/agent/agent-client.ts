@@ -54,7 +54,12 @@ function parseUsage(u: unknown): AgentCallResult['usage'] {
 /** Checks what the agent measured before it reaches the health engine: a bad figure is an agent fault. */
 function parseResult(body: unknown): AgentCallResult {
   const b = body as Partial<AgentCallResult> | null;
-  const valid = b && typeof b === 'object' && OUTCOMES.includes(b.outcome as Outcome) && nonNegative(b.latencyMs) && (b.ttftMs == null || nonNegative(b.ttftMs));
+  const valid =
+    b &&
+    typeof b === 'object' &&
+    OUTCOMES.includes(b.outcome as Outcome) &&
+    nonNegative(b.latencyMs) &&
+    (b.ttftMs == null || nonNegative(b.ttftMs));
   if (!valid) throw new AgentUnavailableError('answered with a body that is not a valid call result');
   return {
     outcome: b.outcome as Outcome,
@@ -94,7 +99,12 @@ export class AgentClient {
   }
 
   /** `transportMs` bounds the whole exchange, so a frozen agent cannot hold a start past its deadline. */
-  initiateInterview(target: AgentCallTarget, interviewId: string, interview: Record<string, unknown>, transportMs?: number): Promise<AgentCallResult> {
+  initiateInterview(
+    target: AgentCallTarget,
+    interviewId: string,
+    interview: Record<string, unknown>,
+    transportMs?: number,
+  ): Promise<AgentCallResult> {
     return this.call('/v1/interviews', transportMs ?? target.timeoutMs + TRANSPORT_MARGIN_MS, {
       interviewId,
       modelId: target.modelId,
@@ -112,7 +122,9 @@ export class AgentClient {
       const res = await fetch(`${this.baseUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
       await res.arrayBuffer();
       this.mark(res.ok, res.ok ? null : `healthz answered HTTP ${res.status}`);
-      return res.ok ? { ready: true, reason: 'agent answers' } : { ready: false, reason: `agent /healthz answered HTTP ${res.status}` };
+      return res.ok
+        ? { ready: true, reason: 'agent answers' }
+        : { ready: false, reason: `agent /healthz answered HTTP ${res.status}` };
     } catch (err) {
       const detail = describeFetchError(err, this.baseUrl);
       this.mark(false, detail);

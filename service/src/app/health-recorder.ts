@@ -32,12 +32,21 @@ export class HealthRecorder {
 
   private onTransition(t: Transition): void {
     try {
-      this.store.recordTransition({ modelId: t.modelId, at: new Date(t.at).toISOString(), from: t.from, to: t.to, reason: t.reason });
+      this.store.recordTransition({
+        modelId: t.modelId,
+        at: new Date(t.at).toISOString(),
+        from: t.from,
+        to: t.to,
+        reason: t.reason,
+      });
     } catch (err) {
       // The verdict has changed whatever the store says: losing a history row must not fail a start or a probe.
       this.logger.error({ event: 'store_error', model: t.modelId, err }, 'could not record a health transition');
     }
     this.metrics.recordTransition(t);
-    this.logger.info({ event: 'health_transition', model: t.modelId, from: t.from, to: t.to, reason: t.reason }, `${t.modelId}: ${t.from} -> ${t.to}`);
+    this.logger.info(
+      { event: 'health_transition', model: t.modelId, from: t.from, to: t.to, reason: t.reason },
+      `${t.modelId}: ${t.from} -> ${t.to}`,
+    );
   }
 }

@@ -25,10 +25,18 @@ export interface ResolvedInterview {
 export function resolveInterview(req: InterviewRequest, store: Store, registry: ModelRegistry): ResolvedInterview {
   const sim = req.simulationId ? store.getSimulation(req.simulationId) : null;
   if (req.simulationId && !sim && !req.primary) {
-    throw new AppError(404, 'unknown_simulation', `simulationId: simulation "${req.simulationId}" is not stored and the request names no primary`, { field: 'simulationId' });
+    throw new AppError(
+      404,
+      'unknown_simulation',
+      `simulationId: simulation "${req.simulationId}" is not stored and the request names no primary`,
+      { field: 'simulationId' },
+    );
   }
   const primary = req.primary ?? sim?.primary;
-  if (!primary) throw new AppError(400, 'invalid_request', 'primary: required when no stored simulation is named', { field: 'primary' });
+  if (!primary)
+    throw new AppError(400, 'invalid_request', 'primary: required when no stored simulation is named', {
+      field: 'primary',
+    });
   if (!registry.has(primary)) throw unregisteredModel('primary', primary, registry.ids());
   (req.fallbacks ?? []).forEach((id, i) => {
     if (!registry.has(id)) throw unregisteredModel(`fallbacks[${i}]`, id, registry.ids());

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import { AgentRejectedError, AgentUnavailableError, type AgentCallResult, type AgentClient } from '../agent/agent-client.js';
+import {
+  AgentRejectedError,
+  AgentUnavailableError,
+  type AgentCallResult,
+  type AgentClient,
+} from '../agent/agent-client.js';
 import type { HealthEngine } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/registry.js';
 import { planSelection, type Candidate, type FallbackReason, type SelectionPlan } from '../domain/selection.js';
@@ -76,7 +81,13 @@ export class InterviewStarter {
     const startedAt = this.deps.clock();
     const running = this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
       // Whatever went wrong after the request was accepted, the interview did not start: count it for the SLO.
-      this.deps.metrics.recordStart(resolved.primary, null, 'unavailable', this.deps.clock() - startedAt, currentTraceId());
+      this.deps.metrics.recordStart(
+        resolved.primary,
+        null,
+        'unavailable',
+        this.deps.clock() - startedAt,
+        currentTraceId(),
+      );
       throw err;
     });
     this.inFlight.add(running);
@@ -84,7 +95,11 @@ export class InterviewStarter {
     return running;
   }
 
-  private async run(resolved: ResolvedInterview, idempotencyKey: string | null, startedAt: number): Promise<StartResult> {
+  private async run(
+    resolved: ResolvedInterview,
+    idempotencyKey: string | null,
+    startedAt: number,
+  ): Promise<StartResult> {
     const { store, clock } = this.deps;
     const interviewId = `iv_${randomUUID()}`;
     const plan = this.plan(resolved);
@@ -92,10 +107,20 @@ export class InterviewStarter {
     const outcome = await this.attemptInOrder(plan, interviewId, resolved.interview, startedAt);
     const durationMs = clock() - startedAt;
     if (!outcome.chosen || !outcome.result) {
-      throw new AppError(503, 'no_model_available', `no model could start the interview within ${this.deps.settings.deadlineMs / 1000} s`, {
-        candidates: plan.considered.map((c) => ({ model: c.modelId, source: c.source, state: c.state, reason: c.reason })),
-        attempts: outcome.attempts,
-      });
+      throw new AppError(
+        503,
+        'no_model_available',
+        `no model could start the interview within ${this.deps.settings.deadlineMs / 1000} s`,
+        {
+          candidates: plan.considered.map((c) => ({
+            model: c.modelId,
+            source: c.source,
+            state: c.state,
+            reason: c.reason,
+          })),
+          attempts: outcome.attempts,
+        },
+      );
     }
     const { record, event } = this.records(resolved, plan, outcome, evidence, interviewId, startedAt, durationMs);
     const fresh = store.recordInterview(record, event, idempotencyKey);
@@ -136,10 +161,22 @@ export class InterviewStarter {
 
   private evidence(modelId: string): HealthEvidence {
     const s = this.deps.engine.snapshot(modelId);
-    return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms, errorRate: s.errorRate, samples: s.samples.total, consecutiveFailures: s.consecutiveFailures };
+    return {
+      state: s.state,
+      reason: s.reason,
+      p95Ms: s.latency.p95Ms,
+      errorRate: s.errorRate,
+      samples: s.samples.total,
+      consecutiveFailures: s.consecutiveFailures,
+    };
   }
 
-  private async attemptInOrder(plan: SelectionPlan, interviewId: string, interview: Record<string, unknown>, startedAt: number): Promise<AttemptsOutcome> {
+  private async attemptInOrder(
+    plan: SelectionPlan,
+    interviewId: string,
+    interview: Record<string, unknown>,
+    startedAt: number,
+  ): Promise<AttemptsOutcome> {
     const { clock, settings } = this.deps;
     const attempts: AttemptRecord[] = [];
     // Below this, an attempt cannot fairly judge a model: stop rather than charge it a timeout.
@@ -165,17 +202,42 @@ export class InterviewStarter {
   }
 
   /** One initiation call; its outcome feeds the health engine at once, failure or not. */
-  private attempt(candidate: Candidate, interviewId: string, interview: Record<string, unknown>, timeoutMs: number, transportMs: number): Promise<AgentCallResult> {
+  private attempt(
+    candidate: Candidate,
+    interviewId: string,
+    interview: Record<string, unknown>,
+    timeoutMs: number,
+    transportMs: number,
+  ): Promise<AgentCallResult> {
     const { registry, agent, health, tracer, clock, settings } = this.deps;
     const model = registry.get(candidate.modelId)!;
     return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
-      span.setAttributes({ 'modelwatch.model': candidate.modelId, 'modelwatch.source': candidate.source, 'modelwatch.state': candidate.state });
+      span.setAttributes({
+        'modelwatch.model': candidate.modelId,
+        'modelwatch.source': candidate.source,
+        'modelwatch.state': candidate.state,
+      });
       try {
-        const target = { modelId: model.id, endpoint: model.endpoint, model: model.model, timeoutMs, maxTokens: settings.maxTokens };
+        const target = {
+          modelId: model.id,
+          endpoint: model.endpoint,
+          model: model.model,
+          timeoutMs,
+          maxTokens: settings.maxTokens,
+        };
         const result = await agent.initiateInterview(target, interviewId, interview, transportMs);
         // A timeout on a budget the deadline cut short says nothing about the model.
         const truncated = result.outcome === 'timeout' && timeoutMs < settings.attemptTimeoutMs;
-        if (!truncated) health.record(model.id, { at: clock(), source: 'interview', outcome: result.outcome, latencyMs: result.latencyMs, ttftMs: result.ttftMs, httpStatus: result.httpStatus, errorMessage: result.errorMessage });
+        if (!truncated)
+          health.record(model.id, {
+            at: clock(),
+            source: 'interview',
+            outcome: result.outcome,
+            latencyMs: result.latencyMs,
+            ttftMs: result.ttftMs,
+            httpStatus: result.httpStatus,
+            errorMessage: result.errorMessage,
+          });
         span.setAttribute('modelwatch.outcome', result.outcome);
         if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
         return result;
@@ -183,12 +245,26 @@ export class InterviewStarter {
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
         if (err instanceof AgentRejectedError) {
           // This model's configuration is refused by the agent: no health sample, try the next candidate.
-          this.deps.logger.error({ event: 'agent_rejected', model: model.id, detail: err.detail }, 'the agent refused a call: check this model\'s configuration');
-          return { outcome: 'bad_request' as const, latencyMs: 0, ttftMs: null, httpStatus: null, usage: null, requestId: null, responseModel: null, errorMessage: 'the agent refused the request for this model; see the service log' };
+          this.deps.logger.error(
+            { event: 'agent_rejected', model: model.id, detail: err.detail },
+            "the agent refused a call: check this model's configuration",
+          );
+          return {
+            outcome: 'bad_request' as const,
+            latencyMs: 0,
+            ttftMs: null,
+            httpStatus: null,
+            usage: null,
+            requestId: null,
+            responseModel: null,
+            errorMessage: 'the agent refused the request for this model; see the service log',
+          };
         }
         if (err instanceof AgentUnavailableError) {
           this.deps.logger.error({ event: 'agent_unavailable', detail: err.detail }, 'the agent did not answer');
-          throw new AppError(503, 'agent_unavailable', 'the agent that makes LLM calls is unavailable; retry shortly', { retryable: true });
+          throw new AppError(503, 'agent_unavailable', 'the agent that makes LLM calls is unavailable; retry shortly', {
+            retryable: true,
+          });
         }
         throw err;
       } finally {
@@ -199,19 +275,40 @@ export class InterviewStarter {
 
   private fallbackReason(plan: SelectionPlan, chosen: Candidate, attempts: AttemptRecord[]): FallbackReason | null {
     const primaryTried = attempts.some((a) => a.source === 'primary');
-    if (chosen.modelId !== plan.primary.modelId) return primaryTried ? 'primary_failed' : (plan.reason ?? 'primary_failed');
+    if (chosen.modelId !== plan.primary.modelId)
+      return primaryTried ? 'primary_failed' : (plan.reason ?? 'primary_failed');
     // The primary served although it was unhealthy: nothing else was usable or everything else failed.
     return plan.reason === 'no_healthy_model' || plan.reason === 'primary_unhealthy' ? 'no_healthy_model' : null;
   }
 
-  private records(resolved: ResolvedInterview, plan: SelectionPlan, outcome: AttemptsOutcome, evidence: HealthEvidence, interviewId: string, startedAt: number, durationMs: number): { record: InterviewRecord; event: FallbackEvent | null } {
+  private records(
+    resolved: ResolvedInterview,
+    plan: SelectionPlan,
+    outcome: AttemptsOutcome,
+    evidence: HealthEvidence,
+    interviewId: string,
+    startedAt: number,
+    durationMs: number,
+  ): { record: InterviewRecord; event: FallbackEvent | null } {
     const chosen = outcome.chosen!;
     const result = outcome.result!;
     const at = new Date(startedAt).toISOString();
     const traceId = currentTraceId();
     const reason = this.fallbackReason(plan, chosen, outcome.attempts);
     const event: FallbackEvent | null = reason
-      ? { id: `fb_${randomUUID()}`, at, simulationId: resolved.simulationId, interviewId, primary: resolved.primary, chosen: chosen.modelId, reason, source: chosen.source, primaryHealth: evidence, attempts: outcome.attempts, traceId }
+      ? {
+          id: `fb_${randomUUID()}`,
+          at,
+          simulationId: resolved.simulationId,
+          interviewId,
+          primary: resolved.primary,
+          chosen: chosen.modelId,
+          reason,
+          source: chosen.source,
+          primaryHealth: evidence,
+          attempts: outcome.attempts,
+          traceId,
+        }
       : null;
     const record: InterviewRecord = {
       interviewId,
@@ -244,6 +341,17 @@ export class InterviewStarter {
       'modelwatch.chosen': event.chosen,
       'modelwatch.primary.state': event.primaryHealth.state,
     });
-    logger.info({ event: 'fallback', fallbackId: event.id, interviewId: record.interviewId, primary: event.primary, chosen: event.chosen, reason: event.reason, source: event.source }, `fallback ${event.primary} -> ${event.chosen}`);
+    logger.info(
+      {
+        event: 'fallback',
+        fallbackId: event.id,
+        interviewId: record.interviewId,
+        primary: event.primary,
+        chosen: event.chosen,
+        reason: event.reason,
+        source: event.source,
+      },
+      `fallback ${event.primary} -> ${event.chosen}`,
+    );
   }
 }

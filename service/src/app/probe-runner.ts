@@ -1,5 +1,10 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { AgentRejectedError, AgentUnavailableError, type AgentCallResult, type AgentClient } from '../agent/agent-client.js';
+import {
+  AgentRejectedError,
+  AgentUnavailableError,
+  type AgentCallResult,
+  type AgentClient,
+} from '../agent/agent-client.js';
 import type { ModelRegistry } from '../domain/registry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
@@ -69,24 +74,37 @@ export class ProbeRunner {
     const model = registry.get(modelId);
     if (!model) return Promise.resolve({ modelId, probed: false, skipped: 'not registered' });
     // Each probe is its own trace: root span, never a child of whatever triggered it.
-    return tracer.startActiveSpan(`probe ${modelId}`, { root: true, kind: SpanKind.INTERNAL, attributes: { 'modelwatch.model': modelId } }, async (span) => {
-      const at = this.deps.clock();
-      try {
-        const result = await this.deps.agent.probe({ modelId, endpoint: model.endpoint, model: model.model, timeoutMs: model.probe.timeoutMs, maxTokens: model.probe.maxTokens });
-        this.apply(modelId, result, at);
-        span.setAttributes({ 'modelwatch.outcome': result.outcome, 'modelwatch.latency_ms': result.latencyMs });
-        if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
-        return { modelId, probed: true as const, result, at };
-      } catch (err) {
-        // The agent being down, or refusing this model's configuration, says nothing about the provider: no sample.
-        const reason = err instanceof AgentUnavailableError || err instanceof AgentRejectedError ? err.message : `internal error: ${String(err)}`;
-        span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
-        this.deps.logger.warn({ event: 'probe_skipped', model: modelId, reason }, 'probe not sent');
-        return { modelId, probed: false as const, skipped: reason };
-      } finally {
-        span.end();
-      }
-    });
+    return tracer.startActiveSpan(
+      `probe ${modelId}`,
+      { root: true, kind: SpanKind.INTERNAL, attributes: { 'modelwatch.model': modelId } },
+      async (span) => {
+        const at = this.deps.clock();
+        try {
+          const result = await this.deps.agent.probe({
+            modelId,
+            endpoint: model.endpoint,
+            model: model.model,
+            timeoutMs: model.probe.timeoutMs,
+            maxTokens: model.probe.maxTokens,
+          });
+          this.apply(modelId, result, at);
+          span.setAttributes({ 'modelwatch.outcome': result.outcome, 'modelwatch.latency_ms': result.latencyMs });
+          if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
+          return { modelId, probed: true as const, result, at };
+        } catch (err) {
+          // The agent being down, or refusing this model's configuration, says nothing about the provider: no sample.
+          const reason =
+            err instanceof AgentUnavailableError || err instanceof AgentRejectedError
+              ? err.message
+              : `internal error: ${String(err)}`;
+          span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+          this.deps.logger.warn({ event: 'probe_skipped', model: modelId, reason }, 'probe not sent');
+          return { modelId, probed: false as const, skipped: reason };
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   private apply(modelId: string, result: AgentCallResult, at: number): void {
@@ -102,6 +120,16 @@ export class ProbeRunner {
       httpStatus: result.httpStatus,
       errorMessage: result.errorMessage,
     });
-    logger.debug({ event: 'probe', model: modelId, outcome: result.outcome, latencyMs: result.latencyMs, ttftMs: result.ttftMs, startedAt: at }, 'probe done');
+    logger.debug(
+      {
+        event: 'probe',
+        model: modelId,
+        outcome: result.outcome,
+        latencyMs: result.latencyMs,
+        ttftMs: result.ttftMs,
+        startedAt: at,
+      },
+      'probe done',
+    );
   }
 }

@@ -20,16 +20,40 @@ function problemsOf(file: string): string[] {
 describe('when a config file is invalid, then start-up names the file, the field and the reason', () => {
   it.each([
     ['unknown-provider.yaml', ['models[0].id: provider "mistral" is not declared under providers (declared: openai)']],
-    ['bad-kind.yaml', ['providers.openai.kind: Invalid option: expected one of "openai"|"anthropic"|"openai_compatible"']],
+    [
+      'bad-kind.yaml',
+      ['providers.openai.kind: Invalid option: expected one of "openai"|"anthropic"|"openai_compatible"'],
+    ],
     ['duplicate-model.yaml', ['models[1].id: duplicate model id "openai:gpt-4o"']],
-    ['key-not-a-variable.yaml', ['providers.openai.apiKeyEnv: must be the name of an environment variable ending in _API_KEY, such as OPENAI_API_KEY']],
+    [
+      'key-not-a-variable.yaml',
+      [
+        'providers.openai.apiKeyEnv: must be the name of an environment variable ending in _API_KEY, such as OPENAI_API_KEY',
+      ],
+    ],
     ['bad-error-rate.yaml', ['models[0].health.unhealthyErrorRate: Too big: expected number to be <=1']],
     ['unknown-field.yaml', ['models[0]: Unrecognized key: "intervalSeconds"']],
     ['no-models.yaml', ['models: register at least one model']],
-    ['recovery-over-cap.yaml', ['models[0].health (with the top-level health settings): health threshold recoveryMaxSuccesses (8) must be ≥ recoverySuccesses (9)']],
-    ['bad-header.yaml', ['providers.openai.headers.x bad: Invalid key in record', 'models[0].probe.timeoutSeconds: Too big: expected number to be <=600']],
+    [
+      'recovery-over-cap.yaml',
+      [
+        'models[0].health (with the top-level health settings): health threshold recoveryMaxSuccesses (8) must be ≥ recoverySuccesses (9)',
+      ],
+    ],
+    [
+      'bad-header.yaml',
+      [
+        'providers.openai.headers.x bad: Invalid key in record',
+        'models[0].probe.timeoutSeconds: Too big: expected number to be <=600',
+      ],
+    ],
     ['bad-url.yaml', ['providers.openai.baseUrl: must be an http(s) URL']],
-    ['missing-variable.yaml', ['environment variable MODELWATCH_TEST_UNSET_HOST is referenced but not set (use ${MODELWATCH_TEST_UNSET_HOST:-default})']],
+    [
+      'missing-variable.yaml',
+      [
+        'environment variable MODELWATCH_TEST_UNSET_HOST is referenced but not set (use ${MODELWATCH_TEST_UNSET_HOST:-default})',
+      ],
+    ],
     [
       'several-problems.yaml',
       [
@@ -43,7 +67,9 @@ describe('when a config file is invalid, then start-up names the file, the field
   });
 
   it('bad-model-id.yaml: says the id must be provider:model', () => {
-    expect(problemsOf('bad-model-id.yaml')[0]).toBe('models[0].id: must be "provider:model" (letters, digits, ".", "_", "-"), e.g. openai:gpt-4o');
+    expect(problemsOf('bad-model-id.yaml')[0]).toBe(
+      'models[0].id: must be "provider:model" (letters, digits, ".", "_", "-"), e.g. openai:gpt-4o',
+    );
   });
 
   it('bad-yaml.yaml: a YAML syntax error names its line', () => {
@@ -86,8 +112,13 @@ describe('when the demo config loads, then', () => {
 
 describe('when the real-provider example loads, then', () => {
   it('it is valid and names key variables, not keys', () => {
-    const registry = buildRegistry(loadConfigFile(join(import.meta.dirname, '../../../config/real-providers.example.yaml'), {}));
-    expect(registry.get('groq:llama-3.3-70b')?.endpoint).toMatchObject({ kind: 'openai_compatible', apiKeyEnv: 'GROQ_API_KEY' });
+    const registry = buildRegistry(
+      loadConfigFile(join(import.meta.dirname, '../../../config/real-providers.example.yaml'), {}),
+    );
+    expect(registry.get('groq:llama-3.3-70b')?.endpoint).toMatchObject({
+      kind: 'openai_compatible',
+      apiKeyEnv: 'GROQ_API_KEY',
+    });
     expect(registry.get('anthropic:claude-sonnet-4')?.model).toBe('claude-sonnet-4-20250514');
   });
 });

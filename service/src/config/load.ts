@@ -22,7 +22,10 @@ const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * substituted, so a key value can never be pasted into the file this way by accident: configs
  * name key variables (`apiKeyEnv`) rather than interpolating them.
  */
-export function interpolate(text: string, env: Record<string, string | undefined>): { text: string; missing: string[] } {
+export function interpolate(
+  text: string,
+  env: Record<string, string | undefined>,
+): { text: string; missing: string[] } {
   const missing: string[] = [];
   const out = text.replace(VARIABLE, (_match, name: string, fallback: string | undefined) => {
     const value = env[name];
@@ -49,11 +52,15 @@ export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
 
 export function parseConfigText(file: string, raw: string, env: Record<string, string | undefined>): ConfigFile {
   const { text, missing } = interpolate(raw, env);
-  const problems = missing.map((name) => `environment variable ${name} is referenced but not set (use \${${name}:-default})`);
+  const problems = missing.map(
+    (name) => `environment variable ${name} is referenced but not set (use \${${name}:-default})`,
+  );
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
-    problems.push(...doc.errors.map((e) => `line ${lines.linePos(e.pos[0]).line}: YAML syntax: ${e.message.split('\n')[0]}`));
+    problems.push(
+      ...doc.errors.map((e) => `line ${lines.linePos(e.pos[0]).line}: YAML syntax: ${e.message.split('\n')[0]}`),
+    );
     throw new ConfigError(file, problems);
   }
   const result = configSchema.safeParse(doc.toJS() ?? {});

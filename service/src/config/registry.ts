@@ -22,7 +22,7 @@ export function toThresholds(h: HealthOverridesConfig | undefined): Partial<Heal
     tripMemoryMs: seconds(h.tripMemorySeconds),
     staleAfterMs: seconds(h.staleAfterSeconds),
   };
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<HealthThresholds>;
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
 
 export function buildRegistry(config: ConfigFile): ModelRegistry {
@@ -60,13 +60,15 @@ export function buildRegistry(config: ConfigFile): ModelRegistry {
 /** Rules between fields (e.g. the recovery streak and its cap), checked per model as the engine will see them. */
 export function thresholdProblems(config: ConfigFile): string[] {
   const problems: string[] = [];
-  buildRegistry(config).all().forEach((model, i) => {
-    try {
-      resolveThresholds(model.health);
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      problems.push(`models[${i}].health (with the top-level health settings): ${err.message}`);
-    }
-  });
+  buildRegistry(config)
+    .all()
+    .forEach((model, i) => {
+      try {
+        resolveThresholds(model.health);
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        problems.push(`models[${i}].health (with the top-level health settings): ${err.message}`);
+      }
+    });
   return problems;
 }

@@ -8,7 +8,10 @@ const ratio = z.number().min(0).max(1);
 // The agent only reads variables named as API keys (see docs/design.md); refuse others at start-up.
 const envVarName = z
   .string()
-  .regex(/^[A-Z][A-Z0-9_]*_API_KEY$/, 'must be the name of an environment variable ending in _API_KEY, such as OPENAI_API_KEY');
+  .regex(
+    /^[A-Z][A-Z0-9_]*_API_KEY$/,
+    'must be the name of an environment variable ending in _API_KEY, such as OPENAI_API_KEY',
+  );
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'openai_compatible'] as const;
 
@@ -60,13 +63,22 @@ const probeOverridesSchema = z.strictObject({
 
 export const modelSchema = z.strictObject({
   // No "/" in ids, so every id is one URL path segment; a provider model name with "/" goes in `model`.
-  id: z.string().max(200).regex(/^[a-z0-9_-]+:[A-Za-z0-9._-]+$/, 'must be "provider:model" (letters, digits, ".", "_", "-"), e.g. openai:gpt-4o'),
-  model: z.string().min(1).max(256).regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters').optional(),
+  id: z
+    .string()
+    .max(200)
+    .regex(
+      /^[a-z0-9_-]+:[A-Za-z0-9._-]+$/,
+      'must be "provider:model" (letters, digits, ".", "_", "-"), e.g. openai:gpt-4o',
+    ),
+  model: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^\P{Cc}+$/u, 'must not contain control characters')
+    .optional(),
   tier: z.string().min(1).optional(),
   capabilities: z.array(z.string().min(1)).default([]),
-  pricing: z
-    .strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) })
-    .optional(),
+  pricing: z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }).optional(),
   probe: probeOverridesSchema.optional(),
   health: healthOverridesSchema.optional(),
 });
@@ -89,7 +101,10 @@ export const storeSettingsSchema = z.strictObject({
 
 export const configSchema = z
   .strictObject({
-    providers: z.record(z.string().regex(/^[a-z0-9_-]{1,64}$/, 'provider names are lowercase letters, digits, "_" or "-", at most 64'), providerSchema),
+    providers: z.record(
+      z.string().regex(/^[a-z0-9_-]{1,64}$/, 'provider names are lowercase letters, digits, "_" or "-", at most 64'),
+      providerSchema,
+    ),
     models: z.array(modelSchema).min(1, 'register at least one model'),
     probes: probeSettingsSchema.default(probeSettingsSchema.parse({})),
     health: healthOverridesSchema.default({}),

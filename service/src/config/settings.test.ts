@@ -5,16 +5,27 @@ import { readSettings } from './settings.js';
 describe('readSettings', () => {
   it('when nothing is set, then the documented defaults', () => {
     expect(readSettings({})).toMatchObject({
-      port: 3000, host: '127.0.0.1', agentUrl: 'http://127.0.0.1:8000', dataDir: 'data', configFile: 'config/demo.yaml',
-      apiToken: undefined, tracing: { serviceName: 'modelwatch-service', exportEnabled: false },
+      port: 3000,
+      host: '127.0.0.1',
+      agentUrl: 'http://127.0.0.1:8000',
+      dataDir: 'data',
+      configFile: 'config/demo.yaml',
+      apiToken: undefined,
+      tracing: { serviceName: 'modelwatch-service', exportEnabled: false },
     });
   });
 
   it.each([
     [{ AGENT_PORT: '9000' }, { agentUrl: 'http://127.0.0.1:9000' }],
     [{ AGENT_URL: 'http://agent:8000/' }, { agentUrl: 'http://agent:8000' }],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' }, { tracing: { serviceName: 'modelwatch-service', exportEnabled: true } }],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_TRACES_EXPORTER: 'none' }, { tracing: { serviceName: 'modelwatch-service', exportEnabled: false } }],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' },
+      { tracing: { serviceName: 'modelwatch-service', exportEnabled: true } },
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_TRACES_EXPORTER: 'none' },
+      { tracing: { serviceName: 'modelwatch-service', exportEnabled: false } },
+    ],
     [{ SERVICE_PORT: '' }, { port: 3000 }],
   ])('when %j, then %j', (env, expected) => {
     expect(readSettings(env)).toMatchObject(expected);
@@ -24,7 +35,10 @@ describe('readSettings', () => {
     [{ SERVICE_PORT: 'abc' }, 'SERVICE_PORT: Invalid input: expected number, received NaN'],
     [{ SERVICE_PORT: '70000' }, 'SERVICE_PORT: Too big: expected number to be <=65535'],
     [{ MODELWATCH_API_TOKEN: 'short' }, 'MODELWATCH_API_TOKEN: must be at least 16 characters'],
-    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
+    ],
   ])('when %j, then start-up names the variable: %s', (env, problem) => {
     let error: unknown;
     try {

@@ -53,7 +53,9 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     shutdownGraceMs: s.SHUTDOWN_GRACE_SECONDS * 1000,
     tracing: {
       serviceName: s.OTEL_SERVICE_NAME,
-      exportEnabled: Boolean(s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? s.OTEL_EXPORTER_OTLP_ENDPOINT) && s.OTEL_TRACES_EXPORTER !== 'none',
+      exportEnabled:
+        Boolean(s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? s.OTEL_EXPORTER_OTLP_ENDPOINT) &&
+        s.OTEL_TRACES_EXPORTER !== 'none',
     },
   };
 }

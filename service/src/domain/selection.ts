@@ -7,7 +7,12 @@ import type { HealthState } from './health/index.js';
 
 export type CandidateSource = 'primary' | 'caller' | 'simulation' | 'auto';
 export type FallbackSource = Exclude<CandidateSource, 'primary'>;
-export const FALLBACK_REASONS = ['primary_unhealthy', 'primary_degraded', 'primary_failed', 'no_healthy_model'] as const;
+export const FALLBACK_REASONS = [
+  'primary_unhealthy',
+  'primary_degraded',
+  'primary_failed',
+  'no_healthy_model',
+] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 
 export interface HealthView {

@@ -1,7 +1,14 @@
 import express, { type Express } from 'express';
 import { AppError } from '../app/app-error.js';
 import type { ApiContext } from './context.js';
-import { errorHandler, methodNotAllowed, rejectInvalidUtf8, requestSpan, requireJson, requireToken } from './middleware.js';
+import {
+  errorHandler,
+  methodNotAllowed,
+  rejectInvalidUtf8,
+  requestSpan,
+  requireJson,
+  requireToken,
+} from './middleware.js';
 import { buildOpenApi } from './openapi.js';
 import { fallbackRoutes } from './routes/fallbacks.js';
 import { healthRoutes } from './routes/health.js';
@@ -36,7 +43,9 @@ export function createApp(ctx: ApiContext): Express {
   app.use(fallbackRoutes(ctx));
   app.use(simulationRoutes(ctx, writeGuard));
   app.use(methodNotAllowed(openapi.paths as Record<string, Record<string, unknown>>));
-  app.use((req, _res, next) => next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path })));
+  app.use((req, _res, next) =>
+    next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path })),
+  );
   app.use(errorHandler(ctx.logger));
   return app;
 }

@@ -17,10 +17,17 @@ export function requestSpan(tracer: Tracer): RequestHandler {
   return (req, res, next) => {
     if (req.path === '/metrics' || req.path === '/healthz') return next();
     const parent = propagation.extract(context.active(), req.headers);
-    const span = tracer.startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
+    const span = tracer.startSpan(
+      `${req.method} ${req.path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } },
+      parent,
+    );
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path;
-      if (route) span.updateName(`${req.method} ${req.baseUrl}${route}`), span.setAttribute('http.route', `${req.baseUrl}${route}`);
+      if (route) {
+        span.updateName(`${req.method} ${req.baseUrl}${route}`);
+        span.setAttribute('http.route', `${req.baseUrl}${route}`);
+      }
       span.setAttribute('http.response.status_code', res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
@@ -33,7 +40,14 @@ export function requestSpan(tracer: Tracer): RequestHandler {
 export const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
   if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && !req.is('application/json')) {
-    return next(new AppError(415, 'unsupported_media_type', `content-type must be application/json (got ${req.headers['content-type'] ?? 'none'})`, { field: 'content-type' }));
+    return next(
+      new AppError(
+        415,
+        'unsupported_media_type',
+        `content-type must be application/json (got ${req.headers['content-type'] ?? 'none'})`,
+        { field: 'content-type' },
+      ),
+    );
   }
   next();
 };
@@ -48,7 +62,11 @@ export function requireToken(token: string | undefined): RequestHandler {
     // The scheme is case-insensitive (RFC 9110 §11.1).
     const given = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (given && timingSafeEqual(digest(given), expected)) return next();
-    next(new AppError(401, 'unauthorized', 'this endpoint needs Authorization: Bearer <MODELWATCH_API_TOKEN>', { field: 'authorization' }));
+    next(
+      new AppError(401, 'unauthorized', 'this endpoint needs Authorization: Bearer <MODELWATCH_API_TOKEN>', {
+        field: 'authorization',
+      }),
+    );
   };
 }
 
@@ -57,11 +75,25 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof AppError) return sendError(res, err);
     const e = err as { type?: string; status?: number; limit?: number; message?: string };
-    if (e.type === 'entity.too.large') return sendError(res, new AppError(413, 'payload_too_large', `request body is over the limit of ${e.limit} bytes`, { field: 'body', limit: e.limit }));
-    if (e.type === 'encoding.invalid') return sendError(res, new AppError(400, 'malformed_json', 'request body is not valid UTF-8', { field: 'body' }));
-    if (e.type === 'entity.parse.failed') return sendError(res, new AppError(400, 'malformed_json', 'request body is not valid JSON', { field: 'body' }));
-    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, new AppError(415, 'unsupported_media_type', e.message ?? 'unsupported encoding', { field: 'content-type' }));
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, new AppError(e.status, 'bad_request', e.message ?? 'bad request', {}));
+    if (e.type === 'entity.too.large')
+      return sendError(
+        res,
+        new AppError(413, 'payload_too_large', `request body is over the limit of ${e.limit} bytes`, {
+          field: 'body',
+          limit: e.limit,
+        }),
+      );
+    if (e.type === 'encoding.invalid')
+      return sendError(res, new AppError(400, 'malformed_json', 'request body is not valid UTF-8', { field: 'body' }));
+    if (e.type === 'entity.parse.failed')
+      return sendError(res, new AppError(400, 'malformed_json', 'request body is not valid JSON', { field: 'body' }));
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+      return sendError(
+        res,
+        new AppError(415, 'unsupported_media_type', e.message ?? 'unsupported encoding', { field: 'content-type' }),
+      );
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+      return sendError(res, new AppError(e.status, 'bad_request', e.message ?? 'bad request', {}));
     logger.error({ err, path: req.path }, 'unhandled error');
     sendError(res, new AppError(500, 'internal', 'internal error; the log has the details', {}));
   };
@@ -82,12 +114,23 @@ export function rejectInvalidUtf8(_req: Request, _res: Response, buf: Buffer): v
 export function methodNotAllowed(paths: Record<string, Record<string, unknown>>): RequestHandler {
   const routes = Object.entries(paths).map(([path, item]) => {
     const methods = Object.keys(item).map((m) => m.toUpperCase());
-    return { pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`), path, allow: methods.includes('GET') ? [...methods, 'HEAD'] : methods };
+    return {
+      pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      path,
+      allow: methods.includes('GET') ? [...methods, 'HEAD'] : methods,
+    };
   });
   return (req, res, next) => {
     const route = routes.find((r) => r.pattern.test(req.path));
     if (!route) return next();
     res.set('Allow', route.allow.join(', '));
-    next(new AppError(405, 'method_not_allowed', `${req.method} is not allowed on ${route.path} (allowed: ${route.allow.join(', ')})`, { allow: route.allow }));
+    next(
+      new AppError(
+        405,
+        'method_not_allowed',
+        `${req.method} is not allowed on ${route.path} (allowed: ${route.allow.join(', ')})`,
+        { allow: route.allow },
+      ),
+    );
   };
 }

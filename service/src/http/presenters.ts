@@ -5,11 +5,15 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 const DAY_MS = 86_400_000;
 
 /** The estimated daily cost of probing a model at its healthy interval, from its last probe's usage. */
-export function probeCost(model: RegisteredModel, usage: { inputTokens: number; outputTokens: number } | null): { tokensPerProbe: number | null; estimatedUsdPerDay: number | null } {
+export function probeCost(
+  model: RegisteredModel,
+  usage: { inputTokens: number; outputTokens: number } | null,
+): { tokensPerProbe: number | null; estimatedUsdPerDay: number | null } {
   if (!usage) return { tokensPerProbe: null, estimatedUsdPerDay: null };
   const tokensPerProbe = usage.inputTokens + usage.outputTokens;
   if (!model.pricing) return { tokensPerProbe, estimatedUsdPerDay: null };
-  const perProbe = (usage.inputTokens * model.pricing.inputPerMillion + usage.outputTokens * model.pricing.outputPerMillion) / 1e6;
+  const perProbe =
+    (usage.inputTokens * model.pricing.inputPerMillion + usage.outputTokens * model.pricing.outputPerMillion) / 1e6;
   return { tokensPerProbe, estimatedUsdPerDay: perProbe * (DAY_MS / model.probe.intervalMs) };
 }
 
@@ -37,7 +41,10 @@ export function healthView(
     lastError: s.lastError ? { ...s.lastError, at: new Date(s.lastError.at).toISOString() } : null,
     nextProbeAt: extra.nextProbeAt === null || !Number.isFinite(extra.nextProbeAt) ? null : iso(extra.nextProbeAt),
     probing: extra.probing,
-    thresholds: Object.fromEntries(Object.entries(s.thresholds).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
+    thresholds: Object.fromEntries(Object.entries(s.thresholds).filter(([, v]) => typeof v === 'number')) as Record<
+      string,
+      number
+    >,
     probeCost: probeCost(model, extra.usage),
   };
 }

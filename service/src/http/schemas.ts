@@ -25,7 +25,11 @@ const freeForm = z
 export const startInterviewBody = z.strictObject({
   simulationId: resourceId.optional().describe('A stored simulation; request fields override it'),
   primary: modelId.optional().describe('Required unless simulationId names a stored simulation'),
-  fallbacks: z.array(modelId).max(20).optional().describe("The caller's fallbacks, tried in this order before the simulation's and auto"),
+  fallbacks: z
+    .array(modelId)
+    .max(20)
+    .optional()
+    .describe("The caller's fallbacks, tried in this order before the simulation's and auto"),
   config: freeForm.optional(),
 });
 
@@ -87,7 +91,9 @@ export const healthModel = z.object({
   requiredSuccesses: z.number(),
   lastProbeAt: z.string().nullable(),
   lastSuccessAt: z.string().nullable(),
-  lastError: z.object({ at: z.string(), outcome, httpStatus: z.number().nullable(), message: z.string().nullable() }).nullable(),
+  lastError: z
+    .object({ at: z.string(), outcome, httpStatus: z.number().nullable(), message: z.string().nullable() })
+    .nullable(),
   nextProbeAt: z.string().nullable(),
   probing: z.boolean(),
   thresholds: z.record(z.string(), z.number()),

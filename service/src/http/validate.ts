@@ -3,7 +3,11 @@ import { AppError } from '../app/app-error.js';
 import { formatPath } from '../config/load.js';
 
 /** Parses input with a schema; a failure is a 400 naming every field and what is wrong with it. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'path'): z.infer<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  where: 'body' | 'query' | 'path',
+): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const fields = result.error.issues.map((i) => ({ field: formatPath(i.path), problem: i.message }));

@@ -40,7 +40,15 @@ export class ProbeScheduler {
   private scheduleNext(modelId: string): void {
     const model = this.deps.registry.get(modelId);
     if (!model || !this.due.has(modelId)) return;
-    this.due.set(modelId, nextProbeDue(this.deps.clock(), this.deps.engine.probeIntervalMs(modelId), model.probe.jitterMs, this.deps.random));
+    this.due.set(
+      modelId,
+      nextProbeDue(
+        this.deps.clock(),
+        this.deps.engine.probeIntervalMs(modelId),
+        model.probe.jitterMs,
+        this.deps.random,
+      ),
+    );
   }
 
   nextProbeAt(modelId: string): number | null {
@@ -52,9 +60,13 @@ export class ProbeScheduler {
     for (const model of registry.all()) {
       // Spread the first probes over the first jitter window instead of all at once.
       this.due.set(model.id, clock() + Math.floor(random() * model.probe.jitterMs));
-      this.tasks.push(cron.schedule('* * * * * *', () => this.tickModel(model.id), { name: `probe ${model.id}`, noOverlap: true }));
+      this.tasks.push(
+        cron.schedule('* * * * * *', () => this.tickModel(model.id), { name: `probe ${model.id}`, noOverlap: true }),
+      );
     }
-    this.tasks.push(cron.schedule('* * * * * *', () => this.tickHealth(), { name: 'health staleness', noOverlap: true }));
+    this.tasks.push(
+      cron.schedule('* * * * * *', () => this.tickHealth(), { name: 'health staleness', noOverlap: true }),
+    );
   }
 
   /** Staleness and window expiry; an error is logged as JSON here rather than by node-cron's console. */
@@ -67,7 +79,7 @@ export class ProbeScheduler {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.tasks.map((t) => t.destroy()));
+    await Promise.all(this.tasks.map(async (t) => t.destroy()));
     this.tasks.length = 0;
   }
 
@@ -77,6 +89,10 @@ export class ProbeScheduler {
     const dueAt = this.due.get(modelId);
     if (dueAt === undefined || clock() < dueAt || probes.isProbing(modelId)) return;
     this.due.set(modelId, Number.POSITIVE_INFINITY);
-    probes.probe(modelId).catch((err: unknown) => logger.error({ event: 'probe_error', model: modelId, err }, 'probe failed unexpectedly'));
+    probes
+      .probe(modelId)
+      .catch((err: unknown) =>
+        logger.error({ event: 'probe_error', model: modelId, err }, 'probe failed unexpectedly'),
+      );
   }
 }

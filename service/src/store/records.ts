@@ -94,7 +94,10 @@ export interface Store {
   listFallbackEvents(filter: FallbackFilter): Page<FallbackEvent>;
   recordTransition(t: TransitionRecord): void;
   listTransitions(modelId: string, limit: number, cursor?: string): Page<TransitionRecord>;
-  putSimulation(sim: Omit<SimulationRecord, 'createdAt' | 'updatedAt'>, now: string): { record: SimulationRecord; created: boolean };
+  putSimulation(
+    sim: Omit<SimulationRecord, 'createdAt' | 'updatedAt'>,
+    now: string,
+  ): { record: SimulationRecord; created: boolean };
   getSimulation(id: string): SimulationRecord | null;
   listSimulations(): SimulationRecord[];
   deleteSimulation(id: string): boolean;

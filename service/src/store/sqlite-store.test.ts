@@ -9,16 +9,43 @@ const freshDir = () => mkdtempSync(join(tmpdir(), 'modelwatch-store-'));
 
 function interview(n: number, overrides: Partial<InterviewRecord> = {}): InterviewRecord {
   return {
-    interviewId: `iv_${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), simulationId: 'sim-a', requestedModel: 'openai:gpt-4o',
-    model: 'anthropic:claude-sonnet-4', usedFallback: true, fallback: { reason: 'primary_unhealthy', source: 'auto', eventId: `fb_${n}` },
-    primaryTriedAnyway: false, attempts: [], openingLine: 'Hello', usage: null, latencyMs: 10, traceId: null, ...overrides,
+    interviewId: `iv_${n}`,
+    at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+    simulationId: 'sim-a',
+    requestedModel: 'openai:gpt-4o',
+    model: 'anthropic:claude-sonnet-4',
+    usedFallback: true,
+    fallback: { reason: 'primary_unhealthy', source: 'auto', eventId: `fb_${n}` },
+    primaryTriedAnyway: false,
+    attempts: [],
+    openingLine: 'Hello',
+    usage: null,
+    latencyMs: 10,
+    traceId: null,
+    ...overrides,
   };
 }
 function event(n: number, overrides: Partial<FallbackEvent> = {}): FallbackEvent {
   return {
-    id: `fb_${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), simulationId: 'sim-a', interviewId: `iv_${n}`, primary: 'openai:gpt-4o',
-    chosen: 'anthropic:claude-sonnet-4', reason: 'primary_unhealthy', source: 'auto',
-    primaryHealth: { state: 'unhealthy', reason: '3 consecutive failures', p95Ms: null, errorRate: 1, samples: 3, consecutiveFailures: 3 }, attempts: [], traceId: null, ...overrides,
+    id: `fb_${n}`,
+    at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+    simulationId: 'sim-a',
+    interviewId: `iv_${n}`,
+    primary: 'openai:gpt-4o',
+    chosen: 'anthropic:claude-sonnet-4',
+    reason: 'primary_unhealthy',
+    source: 'auto',
+    primaryHealth: {
+      state: 'unhealthy',
+      reason: '3 consecutive failures',
+      p95Ms: null,
+      errorRate: 1,
+      samples: 3,
+      consecutiveFailures: 3,
+    },
+    attempts: [],
+    traceId: null,
+    ...overrides,
   };
 }
 
@@ -27,8 +54,17 @@ describe('SqliteStore', () => {
     const dir = freshDir();
     const first = SqliteStore.openInDir(dir);
     first.recordInterview(interview(1), event(1), 'key-1');
-    first.putSimulation({ id: 'sim-a', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'], interview: { role: 'SRE' } }, '2026-01-01T00:00:00.000Z');
-    first.recordTransition({ modelId: 'openai:gpt-4o', at: '2026-01-01T00:00:00.000Z', from: 'unknown', to: 'healthy', reason: 'ok' });
+    first.putSimulation(
+      { id: 'sim-a', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'], interview: { role: 'SRE' } },
+      '2026-01-01T00:00:00.000Z',
+    );
+    first.recordTransition({
+      modelId: 'openai:gpt-4o',
+      at: '2026-01-01T00:00:00.000Z',
+      from: 'unknown',
+      to: 'healthy',
+      reason: 'ok',
+    });
     first.close();
     const second = SqliteStore.openInDir(dir);
     expect(second.getInterview('iv_1')?.model).toBe('anthropic:claude-sonnet-4');
@@ -77,10 +113,20 @@ describe('SqliteStore', () => {
 
   it('when a simulation is put twice, then the second replaces it and keeps createdAt', () => {
     const store = SqliteStore.openInDir(freshDir());
-    expect(store.putSimulation({ id: 's', primary: 'a:b', fallbacks: [], interview: {} }, '2026-01-01T00:00:00.000Z').created).toBe(true);
-    const second = store.putSimulation({ id: 's', primary: 'a:c', fallbacks: [], interview: {} }, '2026-01-02T00:00:00.000Z');
+    expect(
+      store.putSimulation({ id: 's', primary: 'a:b', fallbacks: [], interview: {} }, '2026-01-01T00:00:00.000Z')
+        .created,
+    ).toBe(true);
+    const second = store.putSimulation(
+      { id: 's', primary: 'a:c', fallbacks: [], interview: {} },
+      '2026-01-02T00:00:00.000Z',
+    );
     expect(second.created).toBe(false);
-    expect(second.record).toMatchObject({ primary: 'a:c', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z' });
+    expect(second.record).toMatchObject({
+      primary: 'a:c',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-02T00:00:00.000Z',
+    });
     expect(store.deleteSimulation('s')).toBe(true);
     expect(store.deleteSimulation('s')).toBe(false);
   });

@@ -81,7 +81,16 @@ export class SqliteStore implements Store {
     this.writeInterview = this.db.transaction((i: InterviewRecord, e: FallbackEvent | null, key: string | null) => {
       const inserted = this.insertInterview.run(i.interviewId, key, i.at, JSON.stringify(i)).changes === 1;
       if (inserted && e) {
-        this.insertEvent.run(e.id, e.interviewId, e.at, e.simulationId, e.primary, e.chosen, e.reason, JSON.stringify(e));
+        this.insertEvent.run(
+          e.id,
+          e.interviewId,
+          e.at,
+          e.simulationId,
+          e.primary,
+          e.chosen,
+          e.reason,
+          JSON.stringify(e),
+        );
       }
       return inserted;
     });
@@ -112,19 +121,39 @@ export class SqliteStore implements Store {
     const where: string[] = [];
     const args: unknown[] = [];
     const cursor = f.cursor ? decodeCursor(f.cursor) : null;
-    if (cursor !== null) where.push('seq < ?'), args.push(cursor);
-    if (f.model) where.push('(primary_model = ? OR chosen_model = ?)'), args.push(f.model, f.model);
-    if (f.simulationId) where.push('simulation_id = ?'), args.push(f.simulationId);
-    if (f.reason) where.push('reason = ?'), args.push(f.reason);
-    if (f.since) where.push('at >= ?'), args.push(f.since);
-    if (f.until) where.push('at < ?'), args.push(f.until);
+    if (cursor !== null) {
+      where.push('seq < ?');
+      args.push(cursor);
+    }
+    if (f.model) {
+      where.push('(primary_model = ? OR chosen_model = ?)');
+      args.push(f.model, f.model);
+    }
+    if (f.simulationId) {
+      where.push('simulation_id = ?');
+      args.push(f.simulationId);
+    }
+    if (f.reason) {
+      where.push('reason = ?');
+      args.push(f.reason);
+    }
+    if (f.since) {
+      where.push('at >= ?');
+      args.push(f.since);
+    }
+    if (f.until) {
+      where.push('at < ?');
+      args.push(f.until);
+    }
     const sql = `SELECT seq, body FROM fallback_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY seq DESC LIMIT ?`;
     return page<FallbackEvent>(this.db.prepare(sql).all(...args, f.limit + 1) as Row[], f.limit);
   }
 
   recordTransition(t: TransitionRecord): void {
-    this.db.prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)').run(t.modelId, t.at, JSON.stringify(t));
+    this.db
+      .prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)')
+      .run(t.modelId, t.at, JSON.stringify(t));
   }
 
   listTransitions(modelId: string, limit: number, cursor?: string): Page<TransitionRecord> {
@@ -135,7 +164,10 @@ export class SqliteStore implements Store {
     return page<TransitionRecord>(rows, limit);
   }
 
-  putSimulation(sim: Omit<SimulationRecord, 'createdAt' | 'updatedAt'>, now: string): { record: SimulationRecord; created: boolean } {
+  putSimulation(
+    sim: Omit<SimulationRecord, 'createdAt' | 'updatedAt'>,
+    now: string,
+  ): { record: SimulationRecord; created: boolean } {
     const existing = this.getSimulation(sim.id);
     const record: SimulationRecord = { ...sim, createdAt: existing?.createdAt ?? now, updatedAt: now };
     this.db

@@ -5,7 +5,9 @@ import type { FallbackReason, FallbackSource } from '../domain/selection.js';
 import { FALLBACK_REASONS } from '../domain/selection.js';
 
 // OpenTelemetry GenAI duration buckets, plus 3 s: the default latency SLO should be a bucket boundary.
-export const LATENCY_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 3, 5.12, 10.24, 20.48, 40.96, 81.92];
+export const LATENCY_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 3, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
 const QUANTILES = [
   ['0.5', 'p50Ms'],
   ['0.95', 'p95Ms'],
@@ -18,7 +20,7 @@ const FALLBACK_SOURCES: Array<FallbackSource | 'primary'> = ['caller', 'simulati
 const MAX_MODELS_FOR_PAIR_PRESET = 20;
 
 // prom-client types exemplar labels as the metric's own label names; the exemplar's are its own.
-const exemplar = (traceId: string | null): Record<string, string> => (traceId ? { trace_id: traceId } : {}) as Record<string, string>;
+const exemplar = (traceId: string | null): Record<string, string> => (traceId ? { trace_id: traceId } : {});
 
 export type StartOutcome = (typeof START_OUTCOMES)[number];
 
@@ -49,26 +51,70 @@ export class ServiceMetrics {
     const registers = [registry];
     this.providerOf = new Map(models.map((m) => [m.id, m.provider]));
     this.pricing = new Map(models.map((m) => [m.id, m.pricing]));
-    const c = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
-    const g = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name, help, labelNames, registers });
+    const c = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    const g = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Gauge<L>({ name, help, labelNames, registers });
     const h = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new Histogram<L>({ name, help, labelNames, buckets: LATENCY_BUCKETS, registers, enableExemplars: true });
 
-    this.probes = c('modelwatch_probes_total', 'Probes sent to each model, by outcome class.', ['model', 'provider', 'outcome']);
+    this.probes = c('modelwatch_probes_total', 'Probes sent to each model, by outcome class.', [
+      'model',
+      'provider',
+      'outcome',
+    ]);
     this.probeDuration = h('modelwatch_probe_duration_seconds', 'Total latency of each probe.', ['model', 'provider']);
-    this.probeTtft = h('modelwatch_probe_ttft_seconds', 'Time to first token of each streamed probe.', ['model', 'provider']);
-    this.lastSuccess = g('modelwatch_probe_last_success_timestamp_seconds', 'Unix time of the last successful probe (0: none yet).', ['model']);
-    this.healthState = g('modelwatch_model_health_state', 'Current health state: 1 for the state the model is in, 0 for the others.', ['model', 'state']);
-    this.windowLatency = g('modelwatch_model_latency_seconds', 'Latency percentiles over the health window, as the verdict used them.', ['model', 'quantile']);
-    this.windowTtft = g('modelwatch_model_ttft_seconds', 'Time-to-first-token percentiles over the health window.', ['model', 'quantile']);
+    this.probeTtft = h('modelwatch_probe_ttft_seconds', 'Time to first token of each streamed probe.', [
+      'model',
+      'provider',
+    ]);
+    this.lastSuccess = g(
+      'modelwatch_probe_last_success_timestamp_seconds',
+      'Unix time of the last successful probe (0: none yet).',
+      ['model'],
+    );
+    this.healthState = g(
+      'modelwatch_model_health_state',
+      'Current health state: 1 for the state the model is in, 0 for the others.',
+      ['model', 'state'],
+    );
+    this.windowLatency = g(
+      'modelwatch_model_latency_seconds',
+      'Latency percentiles over the health window, as the verdict used them.',
+      ['model', 'quantile'],
+    );
+    this.windowTtft = g('modelwatch_model_ttft_seconds', 'Time-to-first-token percentiles over the health window.', [
+      'model',
+      'quantile',
+    ]);
     this.errorRatio = g('modelwatch_model_error_ratio', 'Share of failed calls in the health window (0-1).', ['model']);
     this.transitions = c('modelwatch_health_transitions_total', 'Health state changes.', ['model', 'from', 'to']);
-    this.starts = c('modelwatch_interview_starts_total', 'Interview starts, by requested model, the model used, and outcome.', ['requested_model', 'model', 'outcome']);
-    this.startDuration = h('modelwatch_interview_start_duration_seconds', 'Time to start an interview, every attempt included.', ['model']);
-    this.fallbacks = c('modelwatch_fallbacks_total', 'Interview starts that did not run on the requested primary as planned: it was unhealthy, degraded, failed, or served only because nothing else could.', ['primary', 'chosen', 'reason', 'source']);
+    this.starts = c(
+      'modelwatch_interview_starts_total',
+      'Interview starts, by requested model, the model used, and outcome.',
+      ['requested_model', 'model', 'outcome'],
+    );
+    this.startDuration = h(
+      'modelwatch_interview_start_duration_seconds',
+      'Time to start an interview, every attempt included.',
+      ['model'],
+    );
+    this.fallbacks = c(
+      'modelwatch_fallbacks_total',
+      'Interview starts that did not run on the requested primary as planned: it was unhealthy, degraded, failed, or served only because nothing else could.',
+      ['primary', 'chosen', 'reason', 'source'],
+    );
     this.probeTokens = c('modelwatch_probe_tokens_total', 'Tokens spent by probes.', ['model', 'type']);
-    this.probeCost = c('modelwatch_probe_cost_usd_total', 'Estimated money spent by probes, from the configured price table.', ['model']);
-    this.agentUp = new Gauge({ name: 'modelwatch_agent_up', help: '1 when the last exchange with the agent got an answer.', registers });
+    this.probeCost = c(
+      'modelwatch_probe_cost_usd_total',
+      'Estimated money spent by probes, from the configured price table.',
+      ['model'],
+    );
+    this.agentUp = new Gauge({
+      name: 'modelwatch_agent_up',
+      help: '1 when the last exchange with the agent got an answer.',
+      registers,
+    });
     this.presetSeries(models);
   }
 
@@ -87,10 +133,12 @@ export class ServiceMetrics {
         this.windowTtft.set({ model: m.id, quantile }, NaN);
       }
       this.errorRatio.set({ model: m.id }, NaN);
-      for (const from of HEALTH_STATES) for (const to of HEALTH_STATES) if (from !== to) this.transitions.inc({ model: m.id, from, to }, 0);
+      for (const from of HEALTH_STATES)
+        for (const to of HEALTH_STATES) if (from !== to) this.transitions.inc({ model: m.id, from, to }, 0);
       for (const type of ['input', 'output']) this.probeTokens.inc({ model: m.id, type }, 0);
       this.probeCost.inc({ model: m.id }, 0);
-      for (const outcome of START_OUTCOMES) for (const used of [...ids, 'none']) this.starts.inc({ requested_model: m.id, model: used, outcome }, 0);
+      for (const outcome of START_OUTCOMES)
+        for (const used of [...ids, 'none']) this.starts.inc({ requested_model: m.id, model: used, outcome }, 0);
     }
     if (ids.length > MAX_MODELS_FOR_PAIR_PRESET) return;
     for (const primary of ids)
@@ -102,7 +150,17 @@ export class ServiceMetrics {
           }
   }
 
-  recordProbe(modelId: string, r: { outcome: Outcome; latencyMs: number; ttftMs: number | null; usage: { inputTokens: number; outputTokens: number } | null }, at: number, traceId: string | null): void {
+  recordProbe(
+    modelId: string,
+    r: {
+      outcome: Outcome;
+      latencyMs: number;
+      ttftMs: number | null;
+      usage: { inputTokens: number; outputTokens: number } | null;
+    },
+    at: number,
+    traceId: string | null,
+  ): void {
     const labels = { model: modelId, provider: this.providerOf.get(modelId) ?? 'unknown' };
     const exemplarLabels = exemplar(traceId);
     this.probes.inc({ ...labels, outcome: r.outcome });
@@ -113,7 +171,11 @@ export class ServiceMetrics {
       this.probeTokens.inc({ model: modelId, type: 'input' }, r.usage.inputTokens);
       this.probeTokens.inc({ model: modelId, type: 'output' }, r.usage.outputTokens);
       const price = this.pricing.get(modelId);
-      if (price) this.probeCost.inc({ model: modelId }, (r.usage.inputTokens * price.inputPerMillion + r.usage.outputTokens * price.outputPerMillion) / 1e6);
+      if (price)
+        this.probeCost.inc(
+          { model: modelId },
+          (r.usage.inputTokens * price.inputPerMillion + r.usage.outputTokens * price.outputPerMillion) / 1e6,
+        );
     }
   }
 
@@ -130,10 +192,20 @@ export class ServiceMetrics {
     this.transitions.inc({ model: t.modelId, from: t.from, to: t.to });
   }
 
-  recordStart(requestedModel: string, model: string | null, outcome: StartOutcome, durationMs: number, traceId: string | null): void {
+  recordStart(
+    requestedModel: string,
+    model: string | null,
+    outcome: StartOutcome,
+    durationMs: number,
+    traceId: string | null,
+  ): void {
     this.starts.inc({ requested_model: requestedModel, model: model ?? 'none', outcome });
     // Starts that could not start are timed too (model="none"): a slow 503 is what a candidate waits through.
-    this.startDuration.observe({ labels: { model: model ?? 'none' }, value: durationMs / 1000, exemplarLabels: exemplar(traceId) });
+    this.startDuration.observe({
+      labels: { model: model ?? 'none' },
+      value: durationMs / 1000,
+      exemplarLabels: exemplar(traceId),
+    });
   }
 
   recordFallback(primary: string, chosen: string, reason: FallbackReason, source: FallbackSource | 'primary'): void {
@@ -150,7 +222,7 @@ export class ServiceMetrics {
 }
 
 export function createRegistry(withDefaultMetrics = true): Registry {
-  const registry = new Registry() as Registry;
+  const registry = new Registry();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
   if (withDefaultMetrics) collectDefaultMetrics({ register: registry });
   return registry;

@@ -24,7 +24,8 @@ export interface Tracing {
  */
 export function startTracing(options: TracingOptions): Tracing {
   const processor =
-    options.spanProcessor ?? (options.exportEnabled ? new BatchSpanProcessor(new OTLPTraceExporter()) : new NoopSpanProcessor());
+    options.spanProcessor ??
+    (options.exportEnabled ? new BatchSpanProcessor(new OTLPTraceExporter()) : new NoopSpanProcessor());
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors: [processor],

@@ -138,7 +138,11 @@ describe('HealthEngine input validation', () => {
     ['an unknown source', { source: 'cron' }, "unknown sample source 'cron'"],
     ['a NaN latency', { latencyMs: Number.NaN }, 'sample.latencyMs must be a finite number ≥ 0, got NaN'],
     ['a negative latency', { latencyMs: -1 }, 'sample.latencyMs must be a finite number ≥ 0, got -1'],
-    ['an infinite ttft', { ttftMs: Number.POSITIVE_INFINITY }, 'sample.ttftMs must be null or a finite number ≥ 0, got Infinity'],
+    [
+      'an infinite ttft',
+      { ttftMs: Number.POSITIVE_INFINITY },
+      'sample.ttftMs must be null or a finite number ≥ 0, got Infinity',
+    ],
     ['a NaN time', { at: Number.NaN }, 'sample.at must be a finite epoch ms, got NaN'],
   ])('when a sample has %s, then record throws a RangeError and keeps the window clean', (_name, bad, message) => {
     const { engine } = engineAt();

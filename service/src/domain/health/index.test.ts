@@ -2,7 +2,16 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as health from './index.js';
 import { DEFAULT_THRESHOLDS, HEALTH_STATES, HealthEngine, OUTCOMES, resolveThresholds } from './index.js';
-import type { HealthSnapshot, HealthState, HealthThresholds, LatencyFigures, Outcome, Sample, SampleSource, Transition } from './index.js';
+import type {
+  HealthSnapshot,
+  HealthState,
+  HealthThresholds,
+  LatencyFigures,
+  Outcome,
+  Sample,
+  SampleSource,
+  Transition,
+} from './index.js';
 
 describe('public API', () => {
   it('when imported, then it exposes the agreed names and constants', () => {
@@ -10,8 +19,16 @@ describe('public API', () => {
       ['DEFAULT_THRESHOLDS', 'HEALTH_STATES', 'HealthEngine', 'OUTCOMES', 'isHardFailure', 'resolveThresholds'].sort(),
     );
     expect(OUTCOMES).toEqual([
-      'success', 'timeout', 'connection', 'rate_limited', 'overloaded',
-      'server_error', 'auth', 'not_found', 'bad_request', 'invalid_response',
+      'success',
+      'timeout',
+      'connection',
+      'rate_limited',
+      'overloaded',
+      'server_error',
+      'auth',
+      'not_found',
+      'bad_request',
+      'invalid_response',
     ]);
     expect(HEALTH_STATES).toEqual(['healthy', 'degraded', 'unhealthy', 'unknown']);
     expect(resolveThresholds({})).toMatchObject(DEFAULT_THRESHOLDS);
@@ -22,7 +39,9 @@ describe('public API', () => {
     expectTypeOf<HealthState>().toEqualTypeOf<'healthy' | 'degraded' | 'unhealthy' | 'unknown'>();
     expectTypeOf<SampleSource>().toEqualTypeOf<'probe' | 'interview'>();
     expectTypeOf(HealthEngine).constructorParameters.toEqualTypeOf<[clock: () => number]>();
-    expectTypeOf<HealthEngine['register']>().toEqualTypeOf<(modelId: string, overrides?: Partial<HealthThresholds>) => void>();
+    expectTypeOf<HealthEngine['register']>().toEqualTypeOf<
+      (modelId: string, overrides?: Partial<HealthThresholds>) => void
+    >();
     expectTypeOf<HealthEngine['record']>().toEqualTypeOf<(modelId: string, sample: Sample) => Transition | null>();
     expectTypeOf<HealthEngine['snapshot']>().toEqualTypeOf<(modelId: string) => HealthSnapshot>();
     expectTypeOf<HealthEngine['snapshots']>().toEqualTypeOf<() => HealthSnapshot[]>();

@@ -98,7 +98,12 @@ export class ModelHealth {
       if (sample.source === 'probe') this.extendProbeStreak(sequence);
       return;
     }
-    this.lastError = Object.freeze({ at: sample.at, outcome: sample.outcome, httpStatus, message: sample.errorMessage ?? null });
+    this.lastError = Object.freeze({
+      at: sample.at,
+      outcome: sample.outcome,
+      httpStatus,
+      message: sample.errorMessage ?? null,
+    });
     if (sample.outcome === 'rate_limited') {
       this.lastRateLimited = { at: sample.at, outcome: sample.outcome, httpStatus, sequence };
       if (sample.source === 'probe') this.probeStreak = 0;

@@ -37,7 +37,8 @@ const recoveryCases: Case[] = [
     name: 'when 2 successful probes follow a trip, then it recovers and says so',
     steps: [trip, okProbes(2)],
     state: 'healthy',
-    reason: '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
+    reason:
+      '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
     path: ['unknown→unhealthy', 'unhealthy→healthy'],
   },
   {
@@ -51,7 +52,8 @@ const recoveryCases: Case[] = [
     name: 'when an interview success sits between two successful probes, then it does not break the streak',
     steps: [trip, probe(), interview(), probe()],
     state: 'healthy',
-    reason: '2/2 successful probes after unhealthy; p95 200 ms over 3 successes (SLO check needs 5), 3 samples (rates need 5)',
+    reason:
+      '2/2 successful probes after unhealthy; p95 200 ms over 3 successes (SLO check needs 5), 3 samples (rates need 5)',
     snapshot: { samples: { total: 3, bySource: { probe: 2, interview: 1 } } },
   },
   {
@@ -83,14 +85,16 @@ const recoveryCases: Case[] = [
     name: 'when it recovers, then the window is fresh: old failures and counters are gone',
     steps: [times(10, probe()), trip, okProbes(2)],
     state: 'healthy',
-    reason: '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
+    reason:
+      '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
     snapshot: { samples: { total: 2 }, errorRate: 0, consecutiveFailures: 0, consecutiveSuccesses: 2 },
   },
   {
     name: 'when it recovers, then a 429 from before the streak is forgotten with the old window',
     steps: [probe(), probe('rate_limited'), trip, okProbes(2)],
     state: 'healthy',
-    reason: '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
+    reason:
+      '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
   },
   {
     name: 'when one failure follows a recovery, then the fresh window keeps it healthy',
@@ -102,13 +106,15 @@ const recoveryCases: Case[] = [
     name: 'when ticks follow a recovery, then the reason keeps saying why it is back until the next sample',
     steps: [trip, okProbes(2), wait(5000)],
     state: 'healthy',
-    reason: '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
+    reason:
+      '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
   },
   {
     name: 'when a model tripped by error rate recovers, then it starts a fresh window too',
     steps: [probe(), probe('server_error'), probe(), probe('server_error'), probe('server_error'), okProbes(2)],
     state: 'healthy',
-    reason: '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
+    reason:
+      '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
     snapshot: { errorRate: 0 },
   },
 ];
@@ -118,7 +124,8 @@ const backoffCases: Case[] = [
     name: 'when it has recovered once, then the snapshot shows the doubled streak a re-trip would need',
     steps: [trip, okProbes(2)],
     state: 'healthy',
-    reason: '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
+    reason:
+      '2/2 successful probes after unhealthy; p95 200 ms over 2 successes (SLO check needs 5), 2 samples (rates need 5)',
     snapshot: { trips: 1, requiredSuccesses: 4 },
   },
   {
@@ -138,7 +145,8 @@ const backoffCases: Case[] = [
     name: 'when a re-tripped model has 4 successful probes, then it recovers',
     steps: [trip, okProbes(2), trip, okProbes(4)],
     state: 'healthy',
-    reason: '4/4 successful probes after unhealthy; p95 200 ms over 4 successes (SLO check needs 5), 4 samples (rates need 5)',
+    reason:
+      '4/4 successful probes after unhealthy; p95 200 ms over 4 successes (SLO check needs 5), 4 samples (rates need 5)',
     path: ['unknown→unhealthy', 'unhealthy→healthy', 'healthy→unhealthy', 'unhealthy→healthy'],
   },
   {
@@ -188,7 +196,8 @@ const backoffCases: Case[] = [
     overrides: { recoverySuccesses: 1 },
     steps: [trip, okProbes(1)],
     state: 'healthy',
-    reason: '1/1 successful probes after unhealthy; p95 200 ms over 1 success (SLO check needs 5), 1 sample (rates need 5)',
+    reason:
+      '1/1 successful probes after unhealthy; p95 200 ms over 1 success (SLO check needs 5), 1 sample (rates need 5)',
   },
 ];
 

@@ -113,7 +113,8 @@ describe('SampleWindow', () => {
 
   it('when the ring wraps many times, then counts and sorted values stay consistent', () => {
     const window = new SampleWindow(4, 1_000_000, 3000);
-    for (let index = 0; index < 103; index += 1) window.push(entry(index, index, index % 3 === 0 ? 'timeout' : 'success'));
+    for (let index = 0; index < 103; index += 1)
+      window.push(entry(index, index, index % 3 === 0 ? 'timeout' : 'success'));
     const stored = window.entries();
     expect(stored.map((item) => item.latencyMs)).toEqual([99, 100, 101, 102]);
     expect(window.figures()).toMatchObject({ total: 4, successes: 2, hardFailures: 2 });

@@ -84,7 +84,8 @@ describe('SortedValues', () => {
         }
         const expected = [...oracle].sort((a, b) => a - b);
         expect(sorted.toArray()).toEqual(expected);
-        for (const percent of [50, 95, 99]) expect(sorted.percentile(percent)).toBe(percentileOfSorted(expected, percent));
+        for (const percent of [50, 95, 99])
+          expect(sorted.percentile(percent)).toBe(percentileOfSorted(expected, percent));
       }),
     );
   });

@@ -88,7 +88,9 @@ export function degradedReasons(input: RuleInput): string[] {
   const p95 = figures.latency.p95Ms;
   if (figures.successes >= thresholds.minSamples && p95 !== null && p95 > thresholds.latencySloMs) {
     const basis = latencyBasis(figures.successes, figures.total);
-    reasons.push(`p95 ${formatDuration(p95)} > SLO ${formatDuration(thresholds.latencySloMs)} over ${basis}${slowSuffix(input)}`);
+    reasons.push(
+      `p95 ${formatDuration(p95)} > SLO ${formatDuration(thresholds.latencySloMs)} over ${basis}${slowSuffix(input)}`,
+    );
   }
   const errorRate = figures.errorRate;
   if (figures.total >= thresholds.minSamples && errorRate !== null && errorRate >= thresholds.degradedErrorRate) {
@@ -112,7 +114,9 @@ function healthyReason(input: RuleInput): string {
     ? `p95 ${formatDuration(p95)} ≤ SLO ${slo}${slowSuffix(input)}`
     : `p95 ${formatDuration(p95)} over ${plural(figures.successes, 'success', 'successes')} (SLO check needs ${thresholds.minSamples})`;
   const basisPart =
-    enoughSuccesses && figures.successes !== figures.total ? ` over ${latencyBasis(figures.successes, figures.total)}` : '';
+    enoughSuccesses && figures.successes !== figures.total
+      ? ` over ${latencyBasis(figures.successes, figures.total)}`
+      : '';
   const ratePart = enoughSamples
     ? `error rate ${formatPercent(figures.errorRate ?? 0)} over ${plural(figures.total, 'sample')}`
     : `${plural(figures.total, 'sample')} (rates need ${thresholds.minSamples})`;

@@ -29,9 +29,7 @@ export interface SampleOptions {
   gapMs?: number;
 }
 
-export type Step =
-  | { kind: 'sample'; gapMs: number; sample: Omit<Sample, 'at'> }
-  | { kind: 'wait'; ms: number };
+export type Step = { kind: 'sample'; gapMs: number; sample: Omit<Sample, 'at'> } | { kind: 'wait'; ms: number };
 
 function sampleStep(source: SampleSource, outcome: Outcome, options: SampleOptions): Step {
   return {
@@ -62,7 +60,10 @@ export class Scenario {
   readonly engine = new HealthEngine(() => this.now);
   readonly transitions: Transition[] = [];
 
-  constructor(overrides?: Partial<HealthThresholds>, readonly modelId = MODEL) {
+  constructor(
+    overrides?: Partial<HealthThresholds>,
+    readonly modelId = MODEL,
+  ) {
     this.engine.register(modelId, overrides);
   }
 

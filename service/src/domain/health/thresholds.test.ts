@@ -46,11 +46,31 @@ describe('resolveThresholds', () => {
     ['minSamples 0', { minSamples: 0 }, 'health threshold minSamples must be an integer ≥ 1, got 0'],
     ['maxSamples 2.5', { maxSamples: 2.5 }, 'health threshold maxSamples must be an integer ≥ 1, got 2.5'],
     ['windowMs negative', { windowMs: -1 }, 'health threshold windowMs must be a finite number of ms > 0, got -1'],
-    ['unhealthyErrorRate 0', { unhealthyErrorRate: 0 }, 'health threshold unhealthyErrorRate must be a ratio > 0 (above 1 disables the rule), got 0'],
-    ['a string latencySloMs', { latencySloMs: '3000' }, 'health threshold latencySloMs must be a finite number of ms > 0, got "3000"'],
-    ['recoveryBackoffFactor 0.5', { recoveryBackoffFactor: 0.5 }, 'health threshold recoveryBackoffFactor must be a finite number ≥ 1, got 0.5'],
-    ['staleAfterMs NaN', { staleAfterMs: Number.NaN }, 'health threshold staleAfterMs must be a finite number of ms > 0, got NaN'],
-    ['max below base', { recoverySuccesses: 4, recoveryMaxSuccesses: 3 }, 'health threshold recoveryMaxSuccesses (3) must be ≥ recoverySuccesses (4)'],
+    [
+      'unhealthyErrorRate 0',
+      { unhealthyErrorRate: 0 },
+      'health threshold unhealthyErrorRate must be a ratio > 0 (above 1 disables the rule), got 0',
+    ],
+    [
+      'a string latencySloMs',
+      { latencySloMs: '3000' },
+      'health threshold latencySloMs must be a finite number of ms > 0, got "3000"',
+    ],
+    [
+      'recoveryBackoffFactor 0.5',
+      { recoveryBackoffFactor: 0.5 },
+      'health threshold recoveryBackoffFactor must be a finite number ≥ 1, got 0.5',
+    ],
+    [
+      'staleAfterMs NaN',
+      { staleAfterMs: Number.NaN },
+      'health threshold staleAfterMs must be a finite number of ms > 0, got NaN',
+    ],
+    [
+      'max below base',
+      { recoverySuccesses: 4, recoveryMaxSuccesses: 3 },
+      'health threshold recoveryMaxSuccesses (3) must be ≥ recoverySuccesses (4)',
+    ],
     ['an unknown key', { windowSeconds: 5 }, "unknown health threshold 'windowSeconds'"],
   ])('when the override has %s, then it throws a RangeError with an exact message', (_name, overrides, message) => {
     expect(() => resolveThresholds(overrides as Partial<HealthThresholds>)).toThrow(new RangeError(message));

@@ -29,7 +29,10 @@ const positiveInteger: Check = { test: (v) => Number.isInteger(v) && v >= 1, exp
 const positiveDuration: Check = { test: (v) => Number.isFinite(v) && v > 0, expected: 'a finite number of ms > 0' };
 const durationOrZero: Check = { test: (v) => Number.isFinite(v) && v >= 0, expected: 'a finite number of ms ≥ 0' };
 // A rate above 1 can never be reached: that is how a rule is switched off.
-const positiveRate: Check = { test: (v) => Number.isFinite(v) && v > 0, expected: 'a ratio > 0 (above 1 disables the rule)' };
+const positiveRate: Check = {
+  test: (v) => Number.isFinite(v) && v > 0,
+  expected: 'a ratio > 0 (above 1 disables the rule)',
+};
 const factorAtLeastOne: Check = { test: (v) => Number.isFinite(v) && v >= 1, expected: 'a finite number ≥ 1' };
 
 const CHECKS: Record<NumericKey, Check> = {

@@ -17,13 +17,19 @@ const eventArbitrary = fc.oneof(
       kind: fc.constant('sample' as const),
       gapMs: fc.integer({ min: 0, max: 5_000 }),
       // Successes dominate so the latency figures have data; every class still shows up.
-      outcome: fc.oneof({ weight: 3, arbitrary: fc.constant<Outcome>('success') }, { weight: 2, arbitrary: fc.constantFrom(...OUTCOMES) }),
+      outcome: fc.oneof(
+        { weight: 3, arbitrary: fc.constant<Outcome>('success') },
+        { weight: 2, arbitrary: fc.constantFrom(...OUTCOMES) },
+      ),
       source: fc.constantFrom('probe' as const, 'interview' as const),
       latencyMs: fc.oneof(fc.integer({ min: 0, max: 120_000 }), fc.double({ min: 0, max: 120_000, noNaN: true })),
       ttftMs: fc.option(fc.integer({ min: 0, max: 60_000 }), { nil: null }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), gapMs: fc.integer({ min: 0, max: 30_000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('tick' as const), gapMs: fc.integer({ min: 0, max: 30_000 }) }),
+  },
 );
 
 const thresholdsArbitrary = fc.record({
@@ -33,7 +39,10 @@ const thresholdsArbitrary = fc.record({
 
 function oracleFigures(history: Sample[], now: number, maxSamples: number, windowMs: number) {
   const window = history.slice(-maxSamples).filter((sample) => sample.at > now - windowMs);
-  const latencies = window.filter((s) => s.outcome === 'success').map((s) => s.latencyMs).sort((a, b) => a - b);
+  const latencies = window
+    .filter((s) => s.outcome === 'success')
+    .map((s) => s.latencyMs)
+    .sort((a, b) => a - b);
   const ttfts = window.flatMap((s) => (s.ttftMs === null ? [] : [s.ttftMs])).sort((a, b) => a - b);
   const figuresOf = (sorted: number[]) => ({
     p50Ms: percentileOfSorted(sorted, 50),

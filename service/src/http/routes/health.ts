@@ -8,7 +8,11 @@ import { parseInput } from '../validate.js';
 export function healthRoutes(ctx: ApiContext): Router {
   const router = Router();
   const view = (id: string) =>
-    healthView(ctx.engine.snapshot(id), ctx.registry.get(id)!, { nextProbeAt: ctx.nextProbeAt(id), probing: ctx.probes.isProbing(id), usage: ctx.probes.usageOf(id) });
+    healthView(ctx.engine.snapshot(id), ctx.registry.get(id)!, {
+      nextProbeAt: ctx.nextProbeAt(id),
+      probing: ctx.probes.isProbing(id),
+      usage: ctx.probes.usageOf(id),
+    });
   const known = (id: string): string => {
     if (!ctx.registry.has(id)) throw notFound('model', id, 'modelId');
     return id;

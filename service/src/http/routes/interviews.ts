@@ -9,10 +9,15 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 export function interviewRoutes(ctx: ApiContext): Router {
   const router = Router();
   router.post('/v1/interviews', async (req, res) => {
-    if (ctx.isDraining()) throw new AppError(503, 'shutting_down', 'the service is shutting down; retry on another instance', { retryable: true });
+    if (ctx.isDraining())
+      throw new AppError(503, 'shutting_down', 'the service is shutting down; retry on another instance', {
+        retryable: true,
+      });
     const key = req.get('idempotency-key') ?? null;
     if (key !== null && !IDEMPOTENCY_KEY.test(key)) {
-      throw new AppError(400, 'invalid_request', 'Idempotency-Key: 1 to 128 letters, digits, ".", "_", ":" or "-"', { field: 'Idempotency-Key' });
+      throw new AppError(400, 'invalid_request', 'Idempotency-Key: 1 to 128 letters, digits, ".", "_", ":" or "-"', {
+        field: 'Idempotency-Key',
+      });
     }
     const body = parseInput(startInterviewBody, req.body, 'body');
     const { record, event, replayed } = await ctx.starter.start(body, key);

@@ -20,7 +20,9 @@ function metricsRenderer(registry: Registry) {
   return (openMetrics: boolean): Promise<{ body: string; contentType: string }> => {
     const run = queue.then(async () => {
       restoreNames();
-      registry.setContentType((openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE) as never);
+      registry.setContentType(
+        (openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE) as never,
+      );
       try {
         return { body: await registry.metrics(), contentType: registry.contentType };
       } finally {

@@ -17,7 +17,16 @@ export function probeRoutes(ctx: ApiContext): Router {
     res.json({
       results: reports.map((r) =>
         r.probed
-          ? { modelId: r.modelId, probed: true, outcome: r.result.outcome, latencyMs: r.result.latencyMs, ttftMs: r.result.ttftMs, httpStatus: r.result.httpStatus, errorMessage: r.result.errorMessage, state: ctx.engine.snapshot(r.modelId).state }
+          ? {
+              modelId: r.modelId,
+              probed: true,
+              outcome: r.result.outcome,
+              latencyMs: r.result.latencyMs,
+              ttftMs: r.result.ttftMs,
+              httpStatus: r.result.httpStatus,
+              errorMessage: r.result.errorMessage,
+              state: ctx.engine.snapshot(r.modelId).state,
+            }
           : { modelId: r.modelId, probed: false, skipped: r.skipped },
       ),
     });

@@ -11,11 +11,17 @@ export function simulationRoutes(ctx: ApiContext, guard: import('express').Reque
   router.put('/v1/simulations/:id', guard, (req, res) => {
     const id = pathId(String(req.params.id));
     const body = parseInput(simulationBody, req.body, 'body');
-    const models: Array<[string, string]> = [['primary', body.primary], ...body.fallbacks.map((m, i): [string, string] => [`fallbacks[${i}]`, m])];
+    const models: Array<[string, string]> = [
+      ['primary', body.primary],
+      ...body.fallbacks.map((m, i): [string, string] => [`fallbacks[${i}]`, m]),
+    ];
     for (const [field, model] of models) {
       if (!ctx.registry.has(model)) throw unregisteredModel(field, model, ctx.registry.ids());
     }
-    const { record, created } = ctx.store.putSimulation({ id, primary: body.primary, fallbacks: body.fallbacks, interview: body.interview }, new Date(ctx.clock()).toISOString());
+    const { record, created } = ctx.store.putSimulation(
+      { id, primary: body.primary, fallbacks: body.fallbacks, interview: body.interview },
+      new Date(ctx.clock()).toISOString(),
+    );
     res.status(created ? 201 : 200).json(record);
   });
   router.get('/v1/simulations', (_req, res) => {
@@ -27,7 +33,8 @@ export function simulationRoutes(ctx: ApiContext, guard: import('express').Reque
     res.json(sim);
   });
   router.delete('/v1/simulations/:id', guard, (req, res) => {
-    if (!ctx.store.deleteSimulation(pathId(String(req.params.id)))) throw notFound('simulation', String(req.params.id), 'id');
+    if (!ctx.store.deleteSimulation(pathId(String(req.params.id))))
+      throw notFound('simulation', String(req.params.id), 'id');
     res.status(204).end();
   });
   return router;
