@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -76,7 +77,7 @@ def create_app(
     return app
 
 
-def _response_fields(result: CallResult) -> dict[str, object]:
+def _response_fields(result: CallResult) -> dict[str, Any]:  # the response model it fills checks each field
     usage = result.usage
     return {
         "outcome": result.outcome.value,

@@ -84,7 +84,9 @@ async def _attempt(deps: CallDeps, call: ChatCall) -> CallResult:
     try:
         client = deps.clients.get(call.endpoint, key)
         adapter = deps.adapters[call.endpoint.kind]
-        result = await adapter(client, call.model, call.system, call.user, call.max_tokens, call.timeout_s)
+        result = await adapter(
+            client, call.model, call.system, call.user, max_tokens=call.max_tokens, timeout=call.timeout_s
+        )
     except Exception as exc:  # adapters already classify; this guards client construction
         failure = classify_exception(exc)
         result = CallResult(failure.outcome, 0.0, error_message=failure.message, attempted=False)

@@ -101,7 +101,4 @@ def _build_client(endpoint: Endpoint, api_key: str, ssl_context: ssl.SSLContext)
 def _load_resources(client: Any) -> None:
     """Touches the chat resource so the SDK's lazy imports (~100 ms for openai) happen now, outside
     the first call's measured latency, instead of being charged to the provider."""
-    if isinstance(client, anthropic.AsyncAnthropic):
-        _ = client.messages
-    else:
-        _ = client.chat.completions
+    _ = client.messages if isinstance(client, anthropic.AsyncAnthropic) else client.chat.completions

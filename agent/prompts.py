@@ -87,9 +87,7 @@ def _text_list(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value]
     texts: list[str] = []
     for item in items[:MAX_LIST_ITEMS]:
-        if isinstance(item, Mapping):
-            item = item.get("text", item.get("question"))
-        text = _text(item)
+        text = _text(item.get("text", item.get("question")) if isinstance(item, Mapping) else item)
         if text:
             texts.append(text)
     return texts

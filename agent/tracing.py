@@ -13,6 +13,7 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer, format_trace_id
+from opentelemetry.util.types import AttributeValue
 
 from agent.providers.result import CallResult
 from agent.settings import Settings
@@ -44,7 +45,7 @@ def chat_span(
 ) -> Iterator[Span]:
     """The `chat {model}` CLIENT span, current for the duration of the call."""
     address, port = server_address(base_url)
-    attributes = {
+    attributes: dict[str, AttributeValue] = {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": provider,
         "gen_ai.request.model": model,

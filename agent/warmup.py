@@ -1,8 +1,9 @@
 """Runs each adapter once at start-up against an in-memory transport, without touching the network.
 
 The SDKs import modules and build their pydantic models lazily, on the first call. Measured here: about
-90 ms on the first OpenAI probe and 50 ms on the first Anthropic one (imports, model building), which the agent would otherwise
-report as provider latency after every restart. Nothing here is recorded in metrics, spans or logs.
+90 ms on the first OpenAI probe and 50 ms on the first Anthropic one (imports, model building), which the
+agent would otherwise report as provider latency after every restart. Nothing here is recorded in metrics,
+spans or logs.
 """
 
 from __future__ import annotations
@@ -49,20 +50,27 @@ async def warm_up_sdks() -> dict[str, str]:
     # backend (about 40 ms of imports); creating any anyio primitive here loads it ahead of time.
     anyio.Event()
     transport = httpx2.MockTransport(_answer)
-    clients = {
+    clients: dict[str, openai.AsyncOpenAI | anthropic.AsyncAnthropic] = {
         "openai": openai.AsyncOpenAI(
-            api_key="warmup", base_url="http://warmup.invalid/v1", max_retries=0,
+            api_key="warmup",
+            base_url="http://warmup.invalid/v1",
+            max_retries=0,
             http_client=httpx2.AsyncClient(transport=transport),
         ),
         "anthropic": anthropic.AsyncAnthropic(
-            api_key="warmup", base_url="http://warmup.invalid", max_retries=0,
-            http_client=httpx2.AsyncClient(transport=transport), open_telemetry=False,
+            api_key="warmup",
+            base_url="http://warmup.invalid",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=transport),
+            open_telemetry=False,
         ),
-    }  # fmt: skip
+    }
     outcomes: dict[str, str] = {}
     for kind, client in clients.items():
         try:
-            outcomes[kind] = (await ADAPTERS[kind](client, "warmup", "system", "user", 1, 5.0)).outcome.value
+            outcomes[kind] = (
+                await ADAPTERS[kind](client, "warmup", "system", "user", max_tokens=1, timeout=5.0)
+            ).outcome.value
         except Exception as error:
             outcomes[kind] = type(error).__name__
         finally:

@@ -41,7 +41,7 @@ AGENT_MAX_TOKENS = 120
 PAUSE_BETWEEN_RUNS_S = 1.0
 WARMUP_S = 3.0
 SATURATION_FACTOR = 4
-_warmed: set[tuple[str, int]] = set()
+_warmed: set[tuple[str, str]] = set()
 LAG_METRICS = (
     "nodejs_eventloop_lag_p50_seconds",
     "nodejs_eventloop_lag_p99_seconds",
@@ -101,8 +101,10 @@ class Arm:
 
     def __init__(self, stack: Stack, target: str, service: processes.Proc | None = None) -> None:
         self.stack, self.target = stack, target
-        svc = self.service = service or stack.service
-        self.base = svc.url if target == "service" else stack.agent.url
+        svc = service or stack.service
+        if target == "service" and svc is None:
+            raise ValueError("the service arm needs a running service")
+        self.base = svc.url if target == "service" and svc else stack.agent.url
         self.body_for = service_body if target == "service" else agent_body_for(stack.sim.url)
         self.expect = 201 if target == "service" else 200
         self.headers_for = None if target == "service" else traceparent
@@ -124,11 +126,17 @@ class Arm:
     async def prepare(self, rate: float) -> None:
         """Opens keep-alive connections; on a process's first use, an unreported warm-up run (JIT, caches)."""
         await loadgen.warm(self.client, "/v1/interviews", self.body_for, min(int(rate * 0.1) + 2, 40))
-        key = (self.target, self.service.pid if self.target == "service" else self.stack.agent.pid)
+        key = (self.target, self.base)  # one warm-up per process: its URL names it while it runs
         if key not in _warmed and WARMUP_S > 0:
             _warmed.add(key)
             await loadgen.open_loop(
-                self.client, "/v1/interviews", self.body_for, rate, WARMUP_S, self.expect, self.headers_for
+                self.client,
+                "/v1/interviews",
+                self.body_for,
+                rate,
+                WARMUP_S,
+                expect_status=self.expect,
+                headers_for=self.headers_for,
             )
 
     async def slice(self, rate: float, seconds: float) -> None:
@@ -137,7 +145,13 @@ class Arm:
         monitor.start()
         self.runs.append(
             await loadgen.open_loop(
-                self.client, "/v1/interviews", self.body_for, rate, seconds, self.expect, self.headers_for
+                self.client,
+                "/v1/interviews",
+                self.body_for,
+                rate,
+                seconds,
+                expect_status=self.expect,
+                headers_for=self.headers_for,
             )
         )
         self.resources.append(monitor.stop())
@@ -152,7 +166,7 @@ class Arm:
             "resources": processes.merge_resources(self.resources),
         }
         if self.lags:
-            out["serviceEventLoopLag"] = {k: max(l.get(k, 0) for l in self.lags) for k in self.lags[0]}
+            out["serviceEventLoopLag"] = {k: max(lag.get(k, 0) for lag in self.lags) for k in self.lags[0]}
         return out
 
 
@@ -215,6 +229,7 @@ def sqlite_commit_cost(directory: Path, count: int = 500) -> list[dict[str, Any]
             capture_output=True,
             text=True,
             timeout=120,
+            check=False,
         )
         row = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr[-300:]}
         out.append({**row, "fsType": fs_type(directory)})
@@ -222,7 +237,7 @@ def sqlite_commit_cost(directory: Path, count: int = 500) -> list[dict[str, Any]
 
 
 def fs_type(path: Path) -> str:
-    res = subprocess.run(["df", "-T", str(path)], capture_output=True, text=True).stdout.splitlines()
+    res = subprocess.run(["df", "-T", str(path)], capture_output=True, text=True, check=False).stdout.splitlines()
     return res[-1].split()[1] if len(res) > 1 else "unknown"
 
 

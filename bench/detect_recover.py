@@ -33,7 +33,8 @@ class HealthWatch:
     """Polls the primary's verdict every POLL_S and keeps (perf_counter time, state) changes."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client, self.changes, self.state = client, [], None
+        self.client, self.state = client, None
+        self.changes: list[tuple[float, str | None]] = []
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -81,7 +82,7 @@ def phase_figures(items: list[Outcome], broken: bool) -> dict[str, Any]:
             1 for a in attempts for x in a if x.get("modelId") == PRIMARY and x.get("outcome") != "success"
         ),
         "servedBy": {
-            m: sum(1 for b in bodies if b.get("model") == m) for m in sorted({b.get("model") for b in bodies})
+            m: sum(1 for b in bodies if b.get("model") == m) for m in sorted({str(b.get("model")) for b in bodies})
         },
         "latencyMs": {"p50": loadgen.pct(lat, 50), "p99": loadgen.pct(lat, 99)},
     }
@@ -100,7 +101,15 @@ async def experiment(service_url: str, sim_url: str, hold_s: float, pre_s: float
         t0 = time.perf_counter() + 0.05
         traffic = asyncio.create_task(
             loadgen.open_loop(
-                client, "/v1/interviews", lambda i: body, RATE, 3600, 201, keep_bodies=True, stop=stop_traffic, t0=t0
+                client,
+                "/v1/interviews",
+                lambda i: body,
+                RATE,
+                3600,
+                expect_status=201,
+                keep_bodies=True,
+                stop=stop_traffic,
+                t0=t0,
             )
         )
         ready = await watch.until(lambda s: s == "healthy", READY_TIMEOUT_S)
@@ -132,7 +141,7 @@ async def experiment(service_url: str, sim_url: str, hold_s: float, pre_s: float
 
 
 async def run_variant(
-    label: str, make_service, sim_url: str, probes: dict[str, float], hold_s: float, pre_s: float
+    label: str, make_service, sim_url: str, probes: dict[str, float], *, hold_s: float, pre_s: float
 ) -> dict[str, Any]:
     """A fresh service with the given probe schedule, one outage experiment, the service stopped."""
     service = make_service(probes)
@@ -143,7 +152,8 @@ async def run_variant(
         async with httpx.AsyncClient(base_url=sim_url) as sim:
             await sim.put(f"/admin/models/{SIM_MODEL}", json=RESTORED)
     print(
-        f"  {label}: detected in {result['detectSeconds']} s, healthy again {result['recoverSeconds']} s after restore; "
+        f"  {label}: detected in {result['detectSeconds']} s, healthy again {result['recoverSeconds']} s after "
+        "restore; "
         f"during outage: {result['phases']['during']['starts']} starts, {result['phases']['during']['failed']} failed, "
         f"{result['phases']['during']['runtimeFailovers']} runtime failovers",
         flush=True,

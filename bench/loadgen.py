@@ -115,6 +115,7 @@ async def _one(
     path: str,
     body: dict,
     headers: dict | None,
+    *,
     expect_status: int,
     t0: float,
     due: float,
@@ -142,6 +143,7 @@ async def open_loop(
     body_for: Callable[[int], dict],
     rate: float,
     duration_s: float,
+    *,
     expect_status: int = 200,
     headers_for: Callable[[int], dict] | None = None,
     keep_bodies: bool = False,
@@ -170,11 +172,11 @@ async def open_loop(
                 path,
                 body_for(i),
                 headers_for(i) if headers_for else None,
-                expect_status,
-                t0,
-                due,
-                keep_bodies,
-                timeout_s,
+                expect_status=expect_status,
+                t0=t0,
+                due=due,
+                keep_body=keep_bodies,
+                timeout_s=timeout_s,
             )
         )
         if on_answer is not None:

@@ -7,6 +7,7 @@ through /proc/<pid>/clear_refs, so each measured run gets its own peak.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -141,7 +142,7 @@ def agent(work: Path) -> Proc:
 
 
 def service(
-    work: Path, agent_url: str, config: Path, data_dir: Path, sim_port: int, node_args: list[str] | None = None
+    work: Path, agent_url: str, config: Path, data_dir: Path, *, sim_port: int, node_args: list[str] | None = None
 ) -> Proc:
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -229,13 +230,13 @@ def merge_resources(runs: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str
         rows = [r[name] for r in runs if name in r]
         wall = sum(r["wallSeconds"] for r in rows)
         cpus = [r["cpuSeconds"] for r in rows if r["cpuSeconds"] is not None]
-        waits = [r.get("mainThreadRunQueueWaitSeconds") for r in rows]
+        waits = [w for r in rows if (w := r.get("mainThreadRunQueueWaitSeconds")) is not None]
         peaks = [r["peakRssMb"] for r in rows if r["peakRssMb"] is not None]
         cpu = round(sum(cpus), 2) if cpus else None
         out[name] = {
             "wallSeconds": round(wall, 2),
             "cpuSeconds": cpu,
-            "mainThreadRunQueueWaitSeconds": round(sum(waits), 3) if waits and None not in waits else None,
+            "mainThreadRunQueueWaitSeconds": round(sum(waits), 3) if rows and len(waits) == len(rows) else None,
             "cpuPercentOfOneCore": None if cpu is None or not wall else round(100 * cpu / wall, 1),
             "peakRssMb": max(peaks) if peaks else None,
             "peakIsThisRun": all(r["peakIsThisRun"] for r in rows),
@@ -255,18 +256,16 @@ def _round(v: float | None) -> float | None:
 def environment() -> dict[str, object]:
     """What the machine is: cores, CPU model, versions, and what else was running."""
     cpu_model = ""
-    try:
+    with contextlib.suppress(OSError):
         cpu_model = next(
             (
-                l.split(":", 1)[1].strip()
-                for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
             ),
             "",
         )
-    except OSError:
-        pass
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
     return {
         "cores": os.cpu_count(),
         "cpuModel": cpu_model,
@@ -298,7 +297,7 @@ def busy_processes(sample_s: float = 1.0, min_percent: float = 3.0) -> list[dict
     before = _all_cpu()
     time.sleep(sample_s)
     after = _all_cpu()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pid, (cpu, cmd) in after.items():
         if pid == os.getpid() or pid not in before:
             continue

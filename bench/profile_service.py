@@ -34,7 +34,7 @@ def summarize(
         times.append(t)
     window_start = profile["endTime"] - last_s * 1e6
     self_us: Counter[int] = Counter()
-    for sample, delta, at in zip(profile.get("samples", []), deltas, times):
+    for sample, delta, at in zip(profile.get("samples", []), deltas, times, strict=False):
         if at >= window_start:
             self_us[sample] += delta
     by_fn: Counter[str] = Counter()
@@ -63,10 +63,12 @@ def package_of(url: str, name: str) -> str:
     return url
 
 
-async def drive(stack: processes.Stack, rate: float, duration: float) -> dict:
-    await added_latency.set_sim(stack.sim.url)
-    async with loadgen.make_client(stack.service.url) as client:
-        run = await loadgen.open_loop(client, "/v1/interviews", added_latency.service_body, rate, duration, 201)
+async def drive(sim_url: str, service_url: str, rate: float, duration: float) -> dict:
+    await added_latency.set_sim(sim_url)
+    async with loadgen.make_client(service_url) as client:
+        run = await loadgen.open_loop(
+            client, "/v1/interviews", added_latency.service_body, rate, duration, expect_status=201
+        )
     return run.summary()
 
 
@@ -87,10 +89,10 @@ def main() -> None:
             ag.url,
             processes.REPO / "config" / "demo.yaml",
             Path(args.data_dir) if args.data_dir else work / "data",
-            sim.port,
+            sim_port=sim.port,
             node_args=["--cpu-prof", f"--cpu-prof-dir={prof_dir}"],
         )
-        summary = asyncio.run(drive(stack, args.rate, args.duration))
+        summary = asyncio.run(drive(sim.url, stack.service.url, args.rate, args.duration))
     finally:
         stack.stop()
     print(json.dumps({k: summary[k] for k in ("sent", "ok", "errors", "timeouts", "latencyMs")}))

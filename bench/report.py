@@ -47,7 +47,8 @@ def added_table(rows: list[dict[str, Any]]) -> list[str]:
     out = [
         "| rate (req/s) | sent rate base/svc | baseline p50 / p95 / p99 (ms) | Modelwatch p50 / p95 / p99 (ms) "
         "| **added** p50 / p95 / p99 (ms) | errors+timeouts base / svc | CPU ms per start: svc / agent / sim / loadgen "
-        "| peak RSS MB: svc / agent / sim | svc event-loop delay p99 / max (ms) | main thread waiting for a CPU, % of time: svc / agent |",
+        "| peak RSS MB: svc / agent / sim | svc event-loop delay p99 / max (ms) | main thread waiting for a CPU, % "
+        "of time: svc / agent |",
         "|---:|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -55,10 +56,13 @@ def added_table(rows: list[dict[str, Any]]) -> list[str]:
         res = s["resources"]
         lag = s.get("serviceEventLoopLag") or {}
         out.append(
-            f"| {r['rate']:g}{' (saturated)' if r.get('baselineSaturated') else ''} | {b['achievedSendRate']} / {s['achievedSendRate']} | {trio(b['latencyMs'])} | {trio(s['latencyMs'])} "
+            f"| {r['rate']:g}{' (saturated)' if r.get('baselineSaturated') else ''} | {b['achievedSendRate']} / "
+            f"{s['achievedSendRate']} | {trio(b['latencyMs'])} | {trio(s['latencyMs'])} "
             f"| **{trio(r['addedMs'])}** | {b['errors']}+{b['timeouts']} / {s['errors']}+{s['timeouts']} "
-            f"| {per_start(s, 'service')} / {per_start(s, 'agent')} / {per_start(s, 'simulator')} / {per_start(s, 'loadgen')} "
-            f"| {rss(res, 'service')} / {rss(res, 'agent')} / {rss(res, 'simulator')} | {ms(lag.get('p99Ms'))} / {ms(lag.get('maxMs'))} "
+            f"| {per_start(s, 'service')} / {per_start(s, 'agent')} / {per_start(s, 'simulator')} / "
+            f"{per_start(s, 'loadgen')} "
+            f"| {rss(res, 'service')} / {rss(res, 'agent')} / {rss(res, 'simulator')} | {ms(lag.get('p99Ms'))} / "
+            f"{ms(lag.get('maxMs'))} "
             f"| {waiting(res, 'service')} / {waiting(res, 'agent')} |"
         )
     out.append("")
@@ -74,7 +78,8 @@ def added_table(rows: list[dict[str, Any]]) -> list[str]:
     out.append(
         "Load generator lateness p99 / max (ms), baseline | Modelwatch (included in the latencies above): "
         + "; ".join(
-            f"{r['rate']:g} req/s: {ms(r['baseline']['generatorLateMs']['p99'])} / {ms(r['baseline']['generatorLateMs']['max'])} | "
+            f"{r['rate']:g} req/s: {ms(r['baseline']['generatorLateMs']['p99'])} / "
+            f"{ms(r['baseline']['generatorLateMs']['max'])} | "
             f"{ms(r['service']['generatorLateMs']['p99'])} / {ms(r['service']['generatorLateMs']['max'])}"
             for r in rows
         )
@@ -98,15 +103,18 @@ def storage_lines(storage: dict[str, Any] | None) -> list[str]:
     for label, rows in (("disk", storage.get("commitDisk") or []), ("/dev/shm", storage.get("commitTmpfs") or [])):
         for c in rows:
             out.append(
-                f"| {label} ({c.get('fsType')}) | {c.get('synchronous')} | {c.get('meanMs')} | {c.get('p50Ms')} | {c.get('p99Ms')} | {c.get('maxMs')} |"
+                f"| {label} ({c.get('fsType')}) | {c.get('synchronous')} | {c.get('meanMs')} | {c.get('p50Ms')} | "
+                f"{c.get('p99Ms')} | {c.get('maxMs')} |"
             )
     if "disk" not in storage:
-        return out + ["", "(end-to-end disk vs tmpfs comparison not run in --quick)"]
+        return [*out, "", "(end-to-end disk vs tmpfs comparison not run in --quick)"]
     out += [
         "",
-        f"End to end: two services at once, DATA_DIR on disk vs on tmpfs, {storage['rate']:g} req/s each, alternating slices:",
+        f"End to end: two services at once, DATA_DIR on disk vs on tmpfs, {storage['rate']:g} req/s each, "
+        "alternating slices:",
         "",
-        "| DATA_DIR | Modelwatch p50 / p95 / p99 (ms) | errors+timeouts | service CPU ms per start | event-loop delay p99 / max (ms) |",
+        "| DATA_DIR | Modelwatch p50 / p95 / p99 (ms) | errors+timeouts | service CPU ms per start | event-loop "
+        "delay p99 / max (ms) |",
         "|---|---|---|---:|---|",
     ]
     for label, run, name in (("disk", storage["disk"], "service"), ("/dev/shm", storage["tmpfs"], "service-tmpfs")):
@@ -126,7 +134,8 @@ def per_start(run: dict[str, Any], name: str) -> str:
 def detect_table(variants: list[dict[str, Any]]) -> list[str]:
     out = [
         "| probes (healthy / unhealthy interval) | detect (s) | recover after restore (s) | starts during outage "
-        "| failed (non-201) | landed on broken model | runtime failovers | served by (during) | start p99 before / during (ms) |",
+        "| failed (non-201) | landed on broken model | runtime failovers | served by (during) | start p99 before / "
+        "during (ms) |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for v in variants:
@@ -137,8 +146,10 @@ def detect_table(variants: list[dict[str, Any]]) -> list[str]:
         d = v["phases"]["during"]
         served = ", ".join(f"{k} {n}" for k, n in d["servedBy"].items())
         out.append(
-            f"| {sched} | {v['detectSeconds']} | {v['recoverSeconds']} | {d['starts']} | {d['failed']} | {d['landedOnBrokenModel']} "
-            f"| {d['runtimeFailovers']} | {served} | {ms(v['phases']['before']['latencyMs']['p99'])} / {ms(d['latencyMs']['p99'])} |"
+            f"| {sched} | {v['detectSeconds']} | {v['recoverSeconds']} | {d['starts']} | {d['failed']} | "
+            f"{d['landedOnBrokenModel']} "
+            f"| {d['runtimeFailovers']} | {served} | {ms(v['phases']['before']['latencyMs']['p99'])} / "
+            f"{ms(d['latencyMs']['p99'])} |"
         )
     return out
 
@@ -147,7 +158,8 @@ def probe_table(pc: dict[str, Any] | None) -> list[str]:
     if not pc:
         return ["(not measured)"]
     out = [
-        f"Probe: \"{pc['prompt']}\", max_tokens={pc['maxTokens']}, every {pc['intervalSeconds']:g} s while healthy. {pc['note']}",
+        f"Probe: \"{pc['prompt']}\", max_tokens={pc['maxTokens']}, every {pc['intervalSeconds']:g} s while healthy. "
+        f"{pc['note']}",
         "",
         "| model | input / output tokens per probe | tokens per day | est. USD per day |",
         "|---|---|---:|---:|",
@@ -179,13 +191,15 @@ def health_engine_lines(he: dict[str, Any] | None) -> list[str]:
     ):
         d = he.get(key) or {}
         out.append(
-            f"| {label} | {ns(d, 'meanWallNs')} | {ns(d, 'meanCpuNs')} | {ns(d, 'p50Ns')} | {ns(d, 'p99Ns')} | {ns(d, 'p999Ns')} | {ns(d, 'maxNs')} |"
+            f"| {label} | {ns(d, 'meanWallNs')} | {ns(d, 'meanCpuNs')} | {ns(d, 'p50Ns')} | {ns(d, 'p99Ns')} | "
+            f"{ns(d, 'p999Ns')} | {ns(d, 'maxNs')} |"
         )
     mem = he.get("memory") or {}
     if mem:
         out += [
             "",
-            f"Memory per model: {mem.get('perModelBytes')} bytes measured ({mem.get('designedPerModelBytes')} by design).",
+            f"Memory per model: {mem.get('perModelBytes')} bytes measured ({mem.get('designedPerModelBytes')} by "
+            "design).",
         ]
     return out
 
@@ -194,14 +208,16 @@ def simulator_lines(runs: list[dict[str, Any]]) -> list[str]:
     if not runs:
         return ["(simulator/bench_throughput.py not found)"]
     out = [
-        "| mode | concurrency | throughput (req/s) | errors | latency p50 / p95 / p99 (ms) | simulator CPU per request (ms) "
+        "| mode | concurrency | throughput (req/s) | errors | latency p50 / p95 / p99 (ms) | simulator CPU per "
+        "request (ms) "
         "| ≈ req/s per free core |",
         "|---|---:|---:|---:|---|---:|---:|",
     ]
     for r in runs:
         out.append(
             f"| {r['mode']} | {r.get('concurrency')} | {r.get('throughput')} | {r.get('errors')} | "
-            f"{r.get('p50')} / {r.get('p95')} / {r.get('p99')} | {r.get('cpuMsPerRequest')} | {r.get('reqPerSecPerCore')} |"
+            f"{r.get('p50')} / {r.get('p95')} / {r.get('p99')} | {r.get('cpuMsPerRequest')} | "
+            f"{r.get('reqPerSecPerCore')} |"
         )
     return out
 
@@ -219,7 +235,8 @@ def meta_lines(meta: dict[str, Any]) -> list[str]:
     parts = ", ".join(f"{k} {v:g} s" for k, v in (meta.get("partSeconds") or {}).items())
     return [
         f"Run {meta['date']} ({'--quick' if meta['quick'] else 'full'}, {meta['durationS']:.0f} s: {parts}). "
-        f"{env['cores']} cores ({env['cpuModel']}), Node {env['node']}, Python {env['python']}, kernel {env['kernel']}.",
+        f"{env['cores']} cores ({env['cpuModel']}), Node {env['node']}, Python {env['python']}, kernel "
+        f"{env['kernel']}.",
         f"Load average before {meta['loadAverage']['before']}, after {meta['loadAverage']['after']}.",
         f"Other processes busy before the run: {busy}. After: {busy_after}.",
         f"Load generator: {meta['generator']}. Everything (simulator, agent, service, generator) shares these cores.",
@@ -236,8 +253,10 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         "## 1. Added latency (open loop, constant arrival rate)",
         "",
-        f"POST /v1/interviews, primary {al.get('primary')}, simulator fixed {al.get('simulator')}; baseline = same load straight "
-        f"to the agent's POST /v1/interviews. {al.get('durationS')} s per run; latency from each request's scheduled send time. "
+        f"POST /v1/interviews, primary {al.get('primary')}, simulator fixed {al.get('simulator')}; baseline = same "
+        "load straight "
+        f"to the agent's POST /v1/interviews. {al.get('durationS')} s per run; latency from each request's scheduled "
+        "send time. "
         "Probes run on the default schedule (10 s) during the load.",
         "",
         *added_table(rows),
@@ -247,7 +266,8 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         "## 2. Time to detect and recover",
         "",
-        f"Interviews at {detect_rate(r)} req/s, primary openai:gpt-4o, no fallbacks given; the simulator fails every call "
+        f"Interviews at {detect_rate(r)} req/s, primary openai:gpt-4o, no fallbacks given; the simulator fails every "
+        "call "
         "to it (HTTP 500); the verdict is polled every 100 ms.",
         "",
         *detect_table(r.get("detectRecover", [])),

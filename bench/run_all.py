@@ -33,7 +33,7 @@ import side_benches
 from processes import REPO, Stack
 
 DEMO_CONFIG = REPO / "config" / "demo.yaml"
-FAST_PROBES = {"intervalSeconds": 2, "unhealthyIntervalSeconds": 1}
+FAST_PROBES: dict[str, float] = {"intervalSeconds": 2, "unhealthyIntervalSeconds": 1}
 GOAL_RATE, GOAL_P99_MS = 100.0, 10.0
 
 
@@ -90,12 +90,12 @@ def fresh_workdir() -> Path:
 async def part_added_latency(stack: Stack, work: Path, prof: Profile) -> dict[str, Any]:
     print(f"1. added latency: {prof.rates} req/s, {prof.duration_s:g} s each", flush=True)
     disk_data = work / "data-disk"
-    stack.service = processes.service(work, stack.agent.url, DEMO_CONFIG, disk_data, stack.sim.port)
+    stack.service = processes.service(work, stack.agent.url, DEMO_CONFIG, disk_data, sim_port=stack.sim.port)
     rows = await added_latency.run_rates(stack, prof.rates, prof.duration_s, prof.slice_s)
     cost = await probe_cost.measure(stack.service.url)  # this service has probed all along
 
     def tmpfs_service(data: Path) -> processes.Proc:
-        return processes.service(work, stack.agent.url, DEMO_CONFIG, data, stack.sim.port)
+        return processes.service(work, stack.agent.url, DEMO_CONFIG, data, sim_port=stack.sim.port)
 
     storage: dict[str, Any] = {}
     if prof.storage_duration_s > 0:
@@ -139,7 +139,8 @@ def goal_text(row: dict[str, Any] | None) -> str:
     )
     if row["baselineSaturated"]:
         verdict += (
-            f"; the baseline alone (agent + simulator) was saturated too (p99 {report.ms(row['baseline']['latencyMs']['p99'])} ms "
+            "; the baseline alone (agent + simulator) was saturated too (p99 "
+            f"{report.ms(row['baseline']['latencyMs']['p99'])} ms "
             "against a fixed 50 ms simulator), so the figure mixes Modelwatch's overhead with machine-wide queueing"
         )
     return verdict
@@ -152,10 +153,12 @@ async def part_detect(stack: Stack, work: Path, prof: Profile) -> list[dict[str,
 
         def make(p: dict[str, float], i: int = i) -> processes.Proc:
             cfg = detect_recover.probe_config(DEMO_CONFIG, work / f"detect-{i}.yaml", p)
-            return processes.service(work, stack.agent.url, cfg, work / f"data-detect-{i}", stack.sim.port)
+            return processes.service(work, stack.agent.url, cfg, work / f"data-detect-{i}", sim_port=stack.sim.port)
 
         out.append(
-            await detect_recover.run_variant(label, make, stack.sim.url, probes, prof.detect_hold_s, prof.detect_pre_s)
+            await detect_recover.run_variant(
+                label, make, stack.sim.url, probes, hold_s=prof.detect_hold_s, pre_s=prof.detect_pre_s
+            )
         )
     return out
 

@@ -37,6 +37,7 @@ def health_engine(run: bool, log: Path) -> dict[str, Any]:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 timeout=HE_TIMEOUT_S,
+                check=False,
             )
         status = f"re-run now ({time.monotonic() - started:.0f} s, exit {proc.returncode})"
         if proc.returncode != 0:
@@ -55,7 +56,7 @@ def simulator_throughput(duration_s: float, modes: list[str]) -> list[dict[str, 
     for mode in modes:
         argv = [str(PYTHON), "-m", "simulator.bench_throughput", "--duration", str(duration_s)]
         argv += ["--stream"] if mode == "stream" else []
-        proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=duration_s + 60)
+        proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=duration_s + 60, check=False)
         runs.append(
             {
                 "mode": mode,

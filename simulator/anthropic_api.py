@@ -127,7 +127,7 @@ def _stream_parts(req: ChatRequest, reply: Reply) -> list[Part]:
         block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
         parts.append((timing.ttft, _event("content_block_start", block)))
     parts.append((timing.ttft, _event("ping", {"type": "ping"})))
-    for at, tok in zip(reply.offsets(), reply.tokens):
+    for at, tok in zip(reply.offsets(), reply.tokens, strict=True):
         delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": tok}}
         parts.append((at, _event("content_block_delta", delta)))
     end = timing.total

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from . import admin, anthropic_api, flow, openai_api
 from .faults import FaultStore
+from .responses import TimedResponse
 from .scenario import Scenario
 from .scenario_runner import ScenarioRunner
 from .stats import Stats
@@ -24,14 +25,16 @@ def build(scenario: Scenario | None, seed: int | None = None) -> Starlette:
     runner = ScenarioRunner(scenario, faults)
     openai, anthropic = openai_api.OpenAIProvider(), anthropic_api.AnthropicProvider()
 
-    async def chat_completions(request: Request) -> Response:
+    # Starlette sends whatever ASGI app an endpoint returns: a TimedResponse paces its own parts.
+    async def chat_completions(request: Request) -> TimedResponse:
         return await flow.handle(openai, ctx, request.headers, await request.body())
 
-    async def messages(request: Request) -> Response:
+    async def messages(request: Request) -> TimedResponse:
         return await flow.handle(anthropic, ctx, request.headers, await request.body())
 
     async def models(request: Request) -> Response:
         # Both SDKs list models at /v1/models; the Anthropic one always sends anthropic-version.
+        provider: flow.Provider
         if "anthropic-version" in request.headers:
             provider, body = anthropic, anthropic_api.models_body()
         else:

@@ -51,6 +51,7 @@ async def worker(
     path: str,
     body: dict,
     headers: dict,
+    *,
     until: float,
     latencies: list[float],
     errors: list[str],
@@ -90,7 +91,10 @@ async def run(url: str, args: argparse.Namespace, pid: int | None = None) -> Non
         started = time.monotonic()
         until = started + args.duration
         await asyncio.gather(
-            *(worker(client, path, body, headers, until, latencies, errors) for _ in range(args.concurrency))
+            *(
+                worker(client, path, body, headers, until=until, latencies=latencies, errors=errors)
+                for _ in range(args.concurrency)
+            )
         )
         elapsed = time.monotonic() - started
         cpu_after = cpu_seconds(pid)

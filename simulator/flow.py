@@ -76,17 +76,17 @@ async def handle(provider: Provider, ctx: Context, headers: Mapping[str, str], r
     parsed = provider.parse(raw)
     # Providers check the key before anything else, so a keyless bad request is still a 401.
     if not provider.has_key(headers):
-        return _error(provider, ctx, start, 401, parsed.model, request_id, provider.missing_key)
+        return _error(provider, ctx, start, 401, model=parsed.model, request_id=request_id, spec=provider.missing_key)
     if isinstance(parsed, BadRequest):
-        return _error(provider, ctx, start, 400, parsed.model, request_id, parsed.spec)
+        return _error(provider, ctx, start, 400, model=parsed.model, request_id=request_id, spec=parsed.spec)
     if parsed.model.startswith(MISSING_PREFIX):
-        return _error(provider, ctx, start, 404, parsed.model, request_id)
+        return _error(provider, ctx, start, 404, model=parsed.model, request_id=request_id)
     settings = ctx.faults.get(parsed.model)
     if settings.hang:
         return await _hang(provider, ctx, parsed.model, request_id)
     timing = draw(settings, ctx.rng)
     if settings.errorRate and ctx.rng.random() < settings.errorRate:
-        return _fault(provider, ctx, start, parsed, settings, timing, request_id)
+        return _fault(provider, ctx, start, parsed, settings=settings, timing=timing, request_id=request_id)
     if settings.garbage:
         _record(ctx, parsed.model, "garbage")
         body, media = provider.garbage(parsed, request_id)
@@ -110,12 +110,13 @@ def _fault(
     ctx: Context,
     start: float,
     req: ChatRequest,
+    *,
     settings: FaultSettings,
     timing: Timing,
     request_id: str,
 ) -> TimedResponse:
     if settings.status != 0:
-        return _error(provider, ctx, start, settings.status, req.model, request_id, delay=timing.ttft)
+        return _error(provider, ctx, start, settings.status, model=req.model, request_id=request_id, delay=timing.ttft)
     # status 0: start a normal answer, then drop the connection right after the first content.
     _record(ctx, req.model, "disconnect")
     headers, parts, media = provider.success(req, _reply(req, settings, timing), request_id)
@@ -144,6 +145,7 @@ def _error(
     ctx: Context,
     start: float,
     status: int,
+    *,
     model: str,
     request_id: str,
     spec: ErrorSpec | None = None,

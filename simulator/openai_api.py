@@ -128,7 +128,7 @@ def _usage(req: ChatRequest, completion_tokens: int) -> dict[str, Any]:
 
 
 def _completion(req: ChatRequest, reply: Reply) -> dict[str, Any]:
-    message = {
+    message: dict[str, Any] = {
         "role": "assistant",
         "content": None if reply.empty else "".join(reply.tokens),
         "refusal": None,
@@ -168,7 +168,7 @@ def _stream_parts(req: ChatRequest, reply: Reply) -> list[Part]:
 
     timing = reply.timing
     parts: list[Part] = [(timing.ttft, chunk({"role": "assistant", "content": "", "refusal": None}))]
-    parts += [(at, chunk({"content": tok})) for at, tok in zip(reply.offsets(), reply.tokens)]
+    parts += [(at, chunk({"content": tok})) for at, tok in zip(reply.offsets(), reply.tokens, strict=True)]
     parts.append((timing.total, chunk({}, "length" if reply.truncated else "stop")))
     if req.include_usage and not reply.empty:
         usage = {**base, "choices": [], "usage": _usage(req, len(reply.tokens))}

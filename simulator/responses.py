@@ -35,6 +35,7 @@ class TimedResponse:
         headers: dict[str, str],
         parts: list[Part],
         media_type: str = JSON,
+        *,
         complete: bool = True,
         declared_length: int | None = None,
     ) -> None:

@@ -1,18 +1,22 @@
 """Provider adapters by endpoint kind, all behind one signature (blackbox_exporter's prober pattern):
 
-async def stream_chat(client, model, system, user, max_tokens, timeout) -> CallResult
+async def stream_chat(client, model, system, user, *, max_tokens, timeout) -> CallResult
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from agent.providers import anthropic_adapter, openai_adapter
 from agent.providers.result import CallResult, Usage
 
-StreamChat = Callable[[Any, str, "str | None", str, int, float], Awaitable[CallResult]]
+
+class StreamChat(Protocol):
+    async def __call__(
+        self, client: Any, model: str, system: str | None, user: str, *, max_tokens: int, timeout: float
+    ) -> CallResult: ...
+
 
 ADAPTERS: dict[str, StreamChat] = {
     # OpenAI's reasoning models reject `max_tokens`; `max_completion_tokens` works for all its chat models.

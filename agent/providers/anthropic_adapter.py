@@ -17,6 +17,7 @@ async def stream_chat(
     model: str,
     system: str | None,
     user: str,
+    *,
     max_tokens: int,
     timeout: float,
 ) -> CallResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from openai import AsyncOpenAI
-from openai.types.chat import ChatCompletionChunk
+from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
 from agent.providers.result import CallResult, StreamProgress
 from agent.providers.streaming import consume_stream
@@ -18,14 +18,14 @@ async def stream_chat(
     model: str,
     system: str | None,
     user: str,
+    *,
     max_tokens: int,
     timeout: float,
-    *,
     token_limit_param: str = "max_tokens",
 ) -> CallResult:
     """One streamed chat completion. `token_limit_param` is `max_completion_tokens` for OpenAI itself,
     whose reasoning models refuse `max_tokens`; OpenAI-compatible servers mostly know only `max_tokens`."""
-    messages: list[dict[str, str]] = []
+    messages: list[ChatCompletionMessageParam] = []
     if system:
         messages.append({"role": "system", "content": system})
     messages.append({"role": "user", "content": user})
@@ -34,7 +34,7 @@ async def stream_chat(
     async def open_stream() -> Any:
         return await client.chat.completions.create(
             model=model,
-            messages=messages,  # type: ignore[arg-type]
+            messages=messages,
             stream=True,
             stream_options={"include_usage": True},
             timeout=timeout,

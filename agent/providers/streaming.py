@@ -7,6 +7,7 @@ every few seconds would never time out. `asyncio.timeout` bounds the whole call,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
@@ -56,7 +57,5 @@ async def consume_stream(
 
 async def _close_quietly(stream: SdkStream) -> None:
     # Closing releases the connection of an abandoned stream; a failure to close changes no measurement.
-    try:
+    with contextlib.suppress(Exception):
         await stream.close()
-    except Exception:
-        pass

@@ -43,9 +43,13 @@ class AgentClient:
 
     def interview(self, kind: str, model: str, interview: dict[str, Any], **fields: Any) -> dict[str, Any]:
         body = {
-            "interviewId": "iv_test", "modelId": f"{kind}:{model}", "endpoint": self.endpoint(kind),
-            "model": model, "interview": interview, **fields,
-        }  # fmt: skip
+            "interviewId": "iv_test",
+            "modelId": f"{kind}:{model}",
+            "endpoint": self.endpoint(kind),
+            "model": model,
+            "interview": interview,
+            **fields,
+        }
         response = self.post("/v1/interviews", body)
         assert response.status_code == 200, response.text
         return response.json()

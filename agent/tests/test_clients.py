@@ -13,7 +13,8 @@ from agent.warmup import warm_up_sdks
 
 
 def endpoint(base_url: str = "http://a.test/v1", kind: str = "openai", **headers: str) -> Endpoint:
-    return Endpoint(name="p", kind=kind, base_url=base_url, api_key_env="K_API_KEY", headers=headers)
+    fields = {"name": "p", "kind": kind, "base_url": base_url, "api_key_env": "K_API_KEY", "headers": headers}
+    return Endpoint.model_validate(fields)
 
 
 def test_clients_are_reused_per_endpoint_and_built_with_retries_off():

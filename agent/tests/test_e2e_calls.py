@@ -40,8 +40,10 @@ def test_ttft_reads_the_simulated_300_ms_plus_a_small_overhead(client: AgentClie
     ttfts = [client.probe(kind, model)["ttftMs"] for _ in range(5)]
     overheads = [round(ttft - 300, 2) for ttft in ttfts]
     with capsys.disabled():
-        print(f"\n[{kind}] TTFT overhead over a simulated 300 ms, ms: {overheads} "
-              f"(median {statistics.median(overheads):.2f})")  # fmt: skip
+        print(
+            f"\n[{kind}] TTFT overhead over a simulated 300 ms, ms: {overheads} "
+            f"(median {statistics.median(overheads):.2f})"
+        )
     assert all(295 <= ttft <= 400 for ttft in ttfts), ttfts
 
 

@@ -64,9 +64,16 @@ def test_spans_reach_the_collector_in_the_callers_trace(receiver: OtlpReceiver, 
     agent = start_module("agent", env, tmp_path / "agent.log")
     try:
         body = {
-            "modelId": "anthropic:claude-sonnet-4", "model": "claude-sonnet-4", "timeoutMs": 5000,
-            "endpoint": {"name": "anthropic", "kind": "anthropic", "baseUrl": simulator.base_url, "apiKeyEnv": KEY_VARIABLE},
-        }  # fmt: skip
+            "modelId": "anthropic:claude-sonnet-4",
+            "model": "claude-sonnet-4",
+            "timeoutMs": 5000,
+            "endpoint": {
+                "name": "anthropic",
+                "kind": "anthropic",
+                "baseUrl": simulator.base_url,
+                "apiKeyEnv": KEY_VARIABLE,
+            },
+        }
         headers = {"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"}
         result = httpx.post(agent.base_url + "/v1/probe", json=body, headers=headers, timeout=10).json()
         assert result["outcome"] == "success"

@@ -17,7 +17,12 @@ def run_to_exit(env: dict[str, str], timeout: float = 15) -> tuple[int, list[dic
     """Runs the simulator expecting it to refuse to start; returns exit code and its log lines."""
     full_env = {**os.environ, "SIMULATOR_PORT": "0", "SCENARIO": "none", **env}
     done = subprocess.run(
-        [sys.executable, "-m", "simulator"], cwd=REPO_ROOT, env=full_env, capture_output=True, timeout=timeout
+        [sys.executable, "-m", "simulator"],
+        cwd=REPO_ROOT,
+        env=full_env,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
     )
     lines = [json.loads(raw) for raw in done.stderr.decode().splitlines() if raw.startswith("{")]
     return done.returncode, lines

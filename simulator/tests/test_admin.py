@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import openai
 import pytest
 
 pytestmark = pytest.mark.timeout(20)
@@ -89,7 +90,7 @@ def test_when_a_model_is_deleted_then_it_is_back_to_defaults(admin) -> None:
 def test_when_reset_then_every_model_and_the_stats_are_cleared(admin, oai) -> None:
     admin.set("gpt-4o", errorRate=1, status=429, ttftMs=0)
     admin.set("claude-sonnet-4", latencyMs=0)
-    with pytest.raises(Exception):
+    with pytest.raises(openai.RateLimitError):
         oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
     assert admin.get("/admin/stats") == {"total": 1, "models": {"gpt-4o": {"total": 1, "outcomes": {"status_429": 1}}}}
     admin.reset()

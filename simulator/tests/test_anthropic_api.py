@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import anthropic
 import httpx
 import pytest
+from anthropic.types import Message, MessageParam, TextBlock
 
 pytestmark = pytest.mark.timeout(20)
-USER = [{"role": "user", "content": "Hello there"}]
+USER: list[MessageParam] = [{"role": "user", "content": "Hello there"}]
 EXPECTED_EVENTS = [
     "message_start",
     "content_block_start",
@@ -21,6 +23,18 @@ EXPECTED_EVENTS = [
     "message_delta",
     "message_stop",
 ]
+
+
+def text_of(message: Message) -> str:
+    """The text of the first content block, which must be a text block."""
+    block = message.content[0]
+    assert isinstance(block, TextBlock), block
+    return block.text
+
+
+def error_body(error: anthropic.APIStatusError) -> dict[str, Any]:
+    assert isinstance(error.body, dict), error.body
+    return error.body
 
 
 def sse_events(response: httpx.Response) -> list[tuple[str, dict]]:
@@ -39,15 +53,15 @@ def test_when_non_streaming_then_the_message_has_the_real_shape(ant: anthropic.A
     assert message.id.startswith("msg_") and message.type == "message" and message.role == "assistant"
     assert message.model == "claude-sonnet-4"
     assert message.stop_reason == "end_turn"
-    assert message.content[0].type == "text" and message.content[0].text
+    assert text_of(message)
     assert message.usage.input_tokens > 0
-    assert message.usage.output_tokens == len(message.content[0].text.split())
+    assert message.usage.output_tokens == len(text_of(message).split())
 
 
 def test_when_max_tokens_is_reached_then_stop_reason_is_max_tokens(ant: anthropic.Anthropic) -> None:
     message = ant.messages.create(model="claude-sonnet-4", max_tokens=3, messages=USER)
     assert message.stop_reason == "max_tokens"
-    assert message.usage.output_tokens == 3 and len(message.content[0].text.split()) == 3
+    assert message.usage.output_tokens == 3 and len(text_of(message).split()) == 3
 
 
 def test_when_streaming_then_events_follow_the_real_sequence(sim, admin) -> None:
@@ -76,7 +90,7 @@ def test_when_streaming_with_the_sdk_helper_then_the_final_message_is_complete(a
         streamed = "".join(stream.text_stream)
         final = stream.get_final_message()
     plain = ant.messages.create(model="claude-sonnet-4", max_tokens=2048, messages=USER)
-    assert streamed == final.content[0].text == plain.content[0].text
+    assert streamed == text_of(final) == text_of(plain)
     assert final.usage.output_tokens == plain.usage.output_tokens
 
 
@@ -87,7 +101,7 @@ def test_when_listing_models_then_the_anthropic_list_shape(ant: anthropic.Anthro
 def test_when_the_model_name_starts_with_missing_then_not_found(ant: anthropic.Anthropic) -> None:
     with pytest.raises(anthropic.NotFoundError) as caught:
         ant.messages.create(model="missing-claude", max_tokens=5, messages=USER)
-    assert caught.value.body["error"] == {"type": "not_found_error", "message": "model: missing-claude"}
+    assert error_body(caught.value)["error"] == {"type": "not_found_error", "message": "model: missing-claude"}
     assert caught.value.request_id == caught.value.response.headers["request-id"]
 
 
@@ -96,7 +110,7 @@ def test_when_no_api_key_then_authentication_error(ant: anthropic.Anthropic) -> 
     no_key = {"x-api-key": anthropic.Omit(), "Authorization": anthropic.Omit()}
     with pytest.raises(anthropic.AuthenticationError) as caught:
         ant.messages.create(model="claude-sonnet-4", max_tokens=5, messages=USER, extra_headers=no_key)
-    assert caught.value.body["error"]["type"] == "authentication_error"
+    assert error_body(caught.value)["error"]["type"] == "authentication_error"
 
 
 def test_when_max_tokens_is_missing_then_bad_request(sim) -> None:

@@ -12,11 +12,14 @@ import httpx
 import httpx2
 import openai
 import pytest
+from anthropic.types import MessageParam
+from openai.types.chat import ChatCompletionMessageParam
 
 from simulator.tests.helpers import wait_for
 
 pytestmark = pytest.mark.timeout(30)
-USER = [{"role": "user", "content": "Hello there"}]
+OPENAI_USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello there"}]
+ANTHROPIC_USER: list[MessageParam] = [{"role": "user", "content": "Hello there"}]
 MODEL = "sim-model"
 SLACK_S = 0.25  # allowed lateness for timing assertions on a shared, busy machine
 
@@ -35,14 +38,14 @@ STATUS_CASES = [
 
 def call_openai(client: openai.OpenAI, stream: bool, **kwargs: Any) -> Any:
     if stream:
-        return list(client.chat.completions.create(model=MODEL, messages=USER, stream=True, **kwargs))
-    return client.chat.completions.create(model=MODEL, messages=USER, **kwargs)
+        return list(client.chat.completions.create(model=MODEL, messages=OPENAI_USER, stream=True, **kwargs))
+    return client.chat.completions.create(model=MODEL, messages=OPENAI_USER, **kwargs)
 
 
 def call_anthropic(client: anthropic.Anthropic, stream: bool, **kwargs: Any) -> Any:
     if stream:
-        return list(client.messages.create(model=MODEL, max_tokens=50, messages=USER, stream=True, **kwargs))
-    return client.messages.create(model=MODEL, max_tokens=50, messages=USER, **kwargs)
+        return list(client.messages.create(model=MODEL, max_tokens=50, messages=ANTHROPIC_USER, stream=True, **kwargs))
+    return client.messages.create(model=MODEL, max_tokens=50, messages=ANTHROPIC_USER, **kwargs)
 
 
 def seconds(fn: Callable[[], Any]) -> float:
@@ -123,11 +126,11 @@ def test_when_ttft_is_set_then_the_first_content_chunk_arrives_then(admin, oai, 
     start = time.monotonic()
     first = None
     if provider == "openai":
-        for chunk in oai.chat.completions.create(model=MODEL, messages=USER, stream=True):
+        for chunk in oai.chat.completions.create(model=MODEL, messages=OPENAI_USER, stream=True):
             if first is None and chunk.choices and chunk.choices[0].delta.content:
                 first = time.monotonic() - start
     else:
-        for event in ant.messages.create(model=MODEL, max_tokens=50, messages=USER, stream=True):
+        for event in ant.messages.create(model=MODEL, max_tokens=50, messages=ANTHROPIC_USER, stream=True):
             if first is None and event.type == "content_block_delta":
                 first = time.monotonic() - start
     total = time.monotonic() - start
@@ -159,7 +162,7 @@ def test_when_reset_then_hung_requests_are_released_with_a_500(sim, admin) -> No
     result: dict[str, Any] = {}
 
     def hung_request() -> None:
-        body = {"model": MODEL, "messages": USER}
+        body = {"model": MODEL, "messages": OPENAI_USER}
         result["response"] = httpx.post(
             f"{sim.url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}, timeout=10
         )
@@ -181,7 +184,7 @@ def test_when_status_is_0_then_the_connection_drops(admin, oai, ant) -> None:
         call_openai(oai, False)
     received = []
     with pytest.raises(openai.APIConnectionError):
-        for chunk in oai.chat.completions.create(model=MODEL, messages=USER, stream=True):
+        for chunk in oai.chat.completions.create(model=MODEL, messages=OPENAI_USER, stream=True):
             received.append(chunk)
     assert any(c.choices[0].delta.content for c in received)  # dropped *after* the first content
     with pytest.raises(anthropic.APIConnectionError):

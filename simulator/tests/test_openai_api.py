@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 pytestmark = pytest.mark.timeout(20)
-USER = [{"role": "user", "content": "Hello there"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello there"}]
 
 
 def sse_payloads(response: httpx.Response) -> list[str]:
@@ -29,15 +31,17 @@ def test_when_non_streaming_then_the_completion_has_the_real_shape(oai: openai.O
     choice = completion.choices[0]
     assert choice.finish_reason == "stop" and choice.message.role == "assistant" and choice.message.content
     usage = completion.usage
+    assert usage is not None
     assert usage.prompt_tokens > 0 and usage.completion_tokens == len(choice.message.content.split())
     assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
 
 
 @pytest.mark.parametrize("param", ["max_tokens", "max_completion_tokens"])
 def test_when_max_tokens_is_set_then_that_many_tokens_are_emitted(oai: openai.OpenAI, param: str) -> None:
-    completion = oai.chat.completions.create(model="gpt-4o", messages=USER, **{param: 3})
-    assert completion.usage.completion_tokens == 3
-    assert len(completion.choices[0].message.content.split()) == 3
+    limit: dict[str, Any] = {param: 3}
+    completion = oai.chat.completions.create(model="gpt-4o", messages=USER, **limit)
+    assert completion.usage is not None and completion.usage.completion_tokens == 3
+    assert len((completion.choices[0].message.content or "").split()) == 3
     assert completion.choices[0].finish_reason == "length"
 
 

@@ -62,6 +62,7 @@ def test_when_the_file_cannot_be_read_then_the_reason_says_so(tmp_path: Path) ->
 
 def test_the_shipped_demo_scenario_is_valid_and_reachable_by_name() -> None:
     path = settings.load({"SCENARIO": "demo"}).scenario
+    assert path is not None
     demo = scenario.load(path)
     assert demo.loop and [s.model for s in demo.steps] == ["claude-sonnet-4", "claude-sonnet-4", "gpt-4o", "gpt-4o"]
     assert demo.steps[0].set == {"errorRate": 1.0, "status": 529} and demo.steps[0].at == 60

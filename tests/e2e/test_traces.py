@@ -71,7 +71,6 @@ def test_an_interview_start_with_a_fallback_is_one_trace_from_service_to_llm_spa
         return (spans, llm, chain) if llm and span is not None else None
 
     spans, llm, chain = wait_until("every span of the interview's trace from both processes", chain_to_root, timeout=20)
-    by_id = {s["span_id"]: s for s in spans}
     assert llm["service"] == "modelwatch-agent"
     assert llm["attributes"]["gen_ai.operation.name"] == "chat"
     assert llm["attributes"]["gen_ai.provider.name"] == "anthropic"

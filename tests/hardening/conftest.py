@@ -38,7 +38,7 @@ MODELS = ("openai:gpt-4o", "openai:gpt-4o-mini", "anthropic:claude-sonnet-4", "n
 T = TypeVar("T")
 
 
-def wait_for(what: str, check: Callable[[], T], timeout_s: float = 20.0, every_s: float = 0.05) -> T:
+def wait_for(what: str, check: Callable[[], T | None], timeout_s: float = 20.0, every_s: float = 0.05) -> T:
     """Polls `check` until it returns something truthy; fails naming `what` after the deadline."""
     deadline = time.monotonic() + timeout_s
     last_error: BaseException | None = None
@@ -47,7 +47,7 @@ def wait_for(what: str, check: Callable[[], T], timeout_s: float = 20.0, every_s
             value = check()
             if value:
                 return value
-        except Exception as exc:  # noqa: BLE001 - the last one is reported
+        except Exception as exc:  # the last one is reported
             last_error = exc
         time.sleep(every_s)
     raise TimeoutError(
@@ -101,11 +101,12 @@ def start_process(name: str, argv: list[str], env: dict[str, str], log_path: Pat
     proc = Proc(name, process, log_path)
     try:
         deadline = START_DEADLINE_S
-        port = wait_for(
-            f"{name} to log its port",
-            lambda: proc.alive() or next(filter(None, map(_logged_port, proc.output().splitlines())), None),
-            deadline,
-        )
+
+        def logged_port() -> int | None:
+            proc.alive()
+            return next(filter(None, map(_logged_port, proc.output().splitlines())), None)
+
+        port = wait_for(f"{name} to log its port", logged_port, deadline)
         proc.url = f"http://127.0.0.1:{port}"
 
         def healthy() -> bool:
@@ -253,28 +254,44 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     started: list[Proc] = []
     try:
         simulator = start_process(
-            "simulator", [str(PYTHON), "-m", "simulator"],
-            base_env(SIMULATOR_PORT="0", SCENARIO="none", LOG_LEVEL="info"), tmp / "simulator.log",
-        )  # fmt: skip
+            "simulator",
+            [str(PYTHON), "-m", "simulator"],
+            base_env(SIMULATOR_PORT="0", SCENARIO="none", LOG_LEVEL="info"),
+            tmp / "simulator.log",
+        )
         started.append(simulator)
         agent = start_process(
-            "agent", [str(PYTHON), "-m", "agent"],
+            "agent",
+            [str(PYTHON), "-m", "agent"],
             # DEBUG: the most verbose logs must not carry the key either.
-            base_env(AGENT_PORT="0", LOG_LEVEL="DEBUG", OTEL_SERVICE_NAME="modelwatch-agent", **otel, **{KEY_VARIABLE: canary_key}),
+            base_env(
+                AGENT_PORT="0",
+                LOG_LEVEL="DEBUG",
+                OTEL_SERVICE_NAME="modelwatch-agent",
+                **otel,
+                **{KEY_VARIABLE: canary_key},
+            ),
             tmp / "agent.log",
-        )  # fmt: skip
+        )
         started.append(agent)
         config = tmp / "config.yaml"
         config.write_text(config_text(simulator.url))
         service = start_process(
-            "service", ["node", str(SERVICE_MAIN)],
+            "service",
+            ["node", str(SERVICE_MAIN)],
             base_env(
-                SERVICE_PORT="0", AGENT_URL=agent.url, CONFIG=str(config), DATA_DIR=str(tmp / "data"),
-                LOG_LEVEL="debug", MODELWATCH_API_TOKEN=token, SHUTDOWN_GRACE_SECONDS="2",
-                OTEL_SERVICE_NAME="modelwatch-service", **otel,
+                SERVICE_PORT="0",
+                AGENT_URL=agent.url,
+                CONFIG=str(config),
+                DATA_DIR=str(tmp / "data"),
+                LOG_LEVEL="debug",
+                MODELWATCH_API_TOKEN=token,
+                SHUTDOWN_GRACE_SECONDS="2",
+                OTEL_SERVICE_NAME="modelwatch-service",
+                **otel,
             ),
             tmp / "service.log",
-        )  # fmt: skip
+        )
         started.append(service)
         yield Stack(simulator, agent, service, receiver, canary_key, token)
     finally:

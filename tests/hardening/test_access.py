@@ -80,9 +80,18 @@ def test_when_the_scheme_is_written_in_another_case_then_the_token_is_still_acce
 
 @pytest.mark.parametrize(
     "path",
-    ["/v1/health", "/v1/health/openai:gpt-4o", "/v1/health/openai:gpt-4o/history", "/v1/fallbacks",
-     "/v1/simulations", "/metrics", "/healthz", "/readyz", "/openapi.json"],
-)  # fmt: skip
+    [
+        "/v1/health",
+        "/v1/health/openai:gpt-4o",
+        "/v1/health/openai:gpt-4o/history",
+        "/v1/fallbacks",
+        "/v1/simulations",
+        "/metrics",
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+    ],
+)
 def test_when_reads_come_without_a_token_then_they_are_open(stack: Stack, path: str) -> None:
     with stack.client() as http:
         res = http.get(path)

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ class Run:
     output: str
     seconds: float
 
-    def failures(self, types: set[str] | None = None, exclude: set[str] = frozenset()) -> list[dict[str, Any]]:
+    def failures(self, types: set[str] | None = None, exclude: Collection[str] = frozenset()) -> list[dict[str, Any]]:
         return [
             f for f in self.report["failures"] if (types is None or f["type"] in types) and f["type"] not in exclude
         ]

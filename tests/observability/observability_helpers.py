@@ -237,7 +237,7 @@ def promtool() -> str | None:
 
 def run_promtool(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [promtool() or "promtool", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300
+        [promtool() or "promtool", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
     )
 
 
@@ -246,7 +246,8 @@ def promtool_version() -> tuple[int, int, int]:
     m = re.search(r"version (\d+)\.(\d+)\.(\d+)", out.stdout + out.stderr)
     if not m:
         raise RuntimeError(f"cannot read the promtool version from: {out.stdout!r}")
-    return tuple(int(x) for x in m.groups())  # type: ignore[return-value]
+    major, minor, patch = (int(x) for x in m.groups())
+    return major, minor, patch
 
 
 def write_native_prometheus_config(

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import observability_helpers as oh
+from tests.observability import observability_helpers as oh
 
 DOC = oh.REPO / "docs" / "observability.md"
 

@@ -49,6 +49,7 @@ def start_command(
     log_path: Path,
     base_url: str,
     ready_path: str,
+    *,
     env: dict[str, str] | None = None,
     cwd: Path = REPO_ROOT,
     timeout: float = 30.0,
