@@ -7,7 +7,7 @@ import {
   type AgentClient,
 } from '../agent/agent-client.js';
 import type { HealthEngine } from '../domain/health/index.js';
-import type { ModelRegistry } from '../domain/registry.js';
+import type { ModelRegistry } from '../domain/model-registry.js';
 import { planSelection, type Candidate, type FallbackReason, type SelectionPlan } from '../domain/selection.js';
 import type { AttemptRecord, FallbackEvent, HealthEvidence, InterviewRecord, Store } from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';

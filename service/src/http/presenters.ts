@@ -1,5 +1,5 @@
 import type { HealthSnapshot } from '../domain/health/index.js';
-import type { RegisteredModel } from '../domain/registry.js';
+import type { RegisteredModel } from '../domain/model-registry.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const DAY_MS = 86_400_000;
@@ -41,10 +41,12 @@ export function healthView(
     lastError: s.lastError ? { ...s.lastError, at: new Date(s.lastError.at).toISOString() } : null,
     nextProbeAt: extra.nextProbeAt === null || !Number.isFinite(extra.nextProbeAt) ? null : iso(extra.nextProbeAt),
     probing: extra.probing,
-    thresholds: Object.fromEntries(Object.entries(s.thresholds).filter(([, v]) => typeof v === 'number')) as Record<
-      string,
-      number
-    >,
+    // The probe intervals are the scheduler's plan, not thresholds; they stay listed here as the API always showed them.
+    thresholds: {
+      ...s.thresholds,
+      probeIntervalMs: model.probe.intervalMs,
+      unhealthyProbeIntervalMs: model.probe.unhealthyIntervalMs,
+    } as Record<string, number>,
     probeCost: probeCost(model, extra.usage),
   };
 }

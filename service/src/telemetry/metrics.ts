@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HEALTH_STATES, OUTCOMES, type HealthSnapshot, type Outcome, type Transition } from '../domain/health/index.js';
-import type { RegisteredModel } from '../domain/registry.js';
+import type { RegisteredModel } from '../domain/model-registry.js';
 import type { FallbackReason, FallbackSource } from '../domain/selection.js';
 import { FALLBACK_REASONS } from '../domain/selection.js';
 

@@ -1,4 +1,5 @@
-import type { HealthThresholds } from './health/index.js';
+import type { ThresholdOverrides } from './health/index.js';
+import type { ProbePlan } from './probe-plan.js';
 
 /** Where and how the agent reaches a provider. Carries the key's variable name, never a key. */
 export interface Endpoint {
@@ -7,14 +8,6 @@ export interface Endpoint {
   baseUrl: string;
   apiKeyEnv: string;
   headers: Record<string, string>;
-}
-
-export interface ProbePlan {
-  intervalMs: number;
-  unhealthyIntervalMs: number;
-  timeoutMs: number;
-  jitterMs: number;
-  maxTokens: number;
 }
 
 export interface RegisteredModel {
@@ -26,7 +19,8 @@ export interface RegisteredModel {
   capabilities: string[];
   pricing: { inputPerMillion: number; outputPerMillion: number } | null;
   probe: ProbePlan;
-  health: Partial<HealthThresholds>;
+  /** Health threshold overrides (top-level and the model's own), in engine units. */
+  health: ThresholdOverrides;
 }
 
 /** The registered models, in config order (the order `auto` falls back to before ranking). */
@@ -51,9 +45,5 @@ export class ModelRegistry {
 
   ids(): string[] {
     return this.models.map((m) => m.id);
-  }
-
-  providers(): string[] {
-    return [...new Set(this.models.map((m) => m.provider))];
   }
 }
