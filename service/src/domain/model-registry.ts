@@ -1,4 +1,5 @@
 import type { ThresholdOverrides } from './health/index.js';
+import type { Pricing } from './pricing.js';
 import type { ProbePlan } from './probe-plan.js';
 
 /** Where and how the agent reaches a provider. Carries the key's variable name, never a key. */
@@ -17,7 +18,7 @@ export interface RegisteredModel {
   endpoint: Endpoint;
   tier: string | null;
   capabilities: string[];
-  pricing: { inputPerMillion: number; outputPerMillion: number } | null;
+  pricing: Pricing | null;
   probe: ProbePlan;
   /** Health threshold overrides (top-level and the model's own), in engine units. */
   health: ThresholdOverrides;
