@@ -13,13 +13,14 @@ NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', 
 NODEDIR := $(firstword $(foreach d,$(npm_config_nodedir) $(NODE_PREFIX) /usr /usr/local,$(if $(wildcard $(d)/include/node/node_api.h),$(d))))
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: help install build run test lint fmt test-service test-python test-observability bench lock-python clean
+.PHONY: help install build run test lint fmt readme-tables test-service test-python test-observability bench lock-python clean
 
 help:
 	@echo "make run    start simulator, agent and service on config/demo.yaml (Ctrl-C stops all)"
 	@echo "make test   install what is missing, run make lint, then every test"
 	@echo "make lint   eslint, prettier --check, ruff (lint and format check) and mypy"
 	@echo "make fmt    apply prettier and ruff format"
+	@echo "make readme-tables  regenerate the README's health-threshold table from its declarations"
 	@echo "make bench  run the benchmarks; results in bench/results/"
 
 install: service/node_modules/.installed $(VENV)/.installed
@@ -55,6 +56,10 @@ fmt: install
 	$(NPM) run --silent format
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The README's health-threshold table is generated from service/src/domain/health/threshold-declarations.ts.
+readme-tables: install
+	cd service && UPDATE_README=1 npx vitest run test/readme-thresholds.test.ts
 
 test: install lint build test-service test-python
 	@echo "all tests passed"

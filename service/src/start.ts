@@ -6,7 +6,7 @@ import { AgentClient } from './agent/agent-client.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
-import { buildRegistry } from './config/registry.js';
+import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
 import { HealthEngine } from './domain/health/index.js';
 import { createApp } from './http/app.js';
@@ -43,9 +43,9 @@ export interface RunningService {
 /** Every part of the service, built and wired; nothing listens or runs yet. */
 function buildParts(opts: ServiceOptions) {
   const clock = opts.clock ?? Date.now;
-  const registry = buildRegistry(opts.config);
+  const registry = buildModelRegistry(opts.config);
   const engine = new HealthEngine(clock);
-  for (const m of registry.all()) engine.register(m.id, m.health);
+  for (const m of registry.all()) engine.register(m.id, m.health, m.probe.intervalMs);
   const metricsRegistry = opts.metricsRegistry ?? createRegistry();
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
   const store =

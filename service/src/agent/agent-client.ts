@@ -1,6 +1,6 @@
 import { context, propagation } from '@opentelemetry/api';
 import { OUTCOMES, type Outcome } from '../domain/health/index.js';
-import type { Endpoint } from '../domain/registry.js';
+import type { Endpoint } from '../domain/model-registry.js';
 
 /** What the agent measured for one LLM call (docs/contracts.md). */
 export interface AgentCallResult {

@@ -1,4 +1,4 @@
-import type { ModelRegistry } from '../domain/registry.js';
+import type { ModelRegistry } from '../domain/model-registry.js';
 import type { Store } from '../store/records.js';
 import { AppError, unregisteredModel } from './app-error.js';
 

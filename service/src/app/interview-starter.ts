@@ -7,8 +7,8 @@ import {
   type AgentClient,
 } from '../agent/agent-client.js';
 import type { HealthEngine } from '../domain/health/index.js';
-import type { ModelRegistry } from '../domain/registry.js';
-import { planSelection, type Candidate, type FallbackReason, type SelectionPlan } from '../domain/selection.js';
+import type { ModelRegistry } from '../domain/model-registry.js';
+import { fallbackReason, planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
 import type { AttemptRecord, FallbackEvent, HealthEvidence, InterviewRecord, Store } from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
@@ -273,14 +273,6 @@ export class InterviewStarter {
     });
   }
 
-  private fallbackReason(plan: SelectionPlan, chosen: Candidate, attempts: AttemptRecord[]): FallbackReason | null {
-    const primaryTried = attempts.some((a) => a.source === 'primary');
-    if (chosen.modelId !== plan.primary.modelId)
-      return primaryTried ? 'primary_failed' : (plan.reason ?? 'primary_failed');
-    // The primary served although it was unhealthy: nothing else was usable or everything else failed.
-    return plan.reason === 'no_healthy_model' || plan.reason === 'primary_unhealthy' ? 'no_healthy_model' : null;
-  }
-
   private records(
     resolved: ResolvedInterview,
     plan: SelectionPlan,
@@ -294,7 +286,10 @@ export class InterviewStarter {
     const result = outcome.result!;
     const at = new Date(startedAt).toISOString();
     const traceId = currentTraceId();
-    const reason = this.fallbackReason(plan, chosen, outcome.attempts);
+    const reason = fallbackReason(plan, {
+      servedBy: chosen.modelId,
+      primaryTried: outcome.attempts.some((a) => a.source === 'primary'),
+    });
     const event: FallbackEvent | null = reason
       ? {
           id: `fb_${randomUUID()}`,

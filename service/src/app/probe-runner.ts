@@ -5,7 +5,7 @@ import {
   type AgentCallResult,
   type AgentClient,
 } from '../agent/agent-client.js';
-import type { ModelRegistry } from '../domain/registry.js';
+import type { ModelRegistry } from '../domain/model-registry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';

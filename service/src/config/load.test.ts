@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, interpolate, loadConfigFile } from './load.js';
-import { buildRegistry } from './registry.js';
+import { buildModelRegistry } from './build-model-registry.js';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/invalid-config');
 const DEMO = join(import.meta.dirname, '../../../config/demo.yaml');
@@ -31,14 +31,12 @@ describe('when a config file is invalid, then start-up names the file, the field
         'providers.openai.apiKeyEnv: must be the name of an environment variable ending in _API_KEY, such as OPENAI_API_KEY',
       ],
     ],
-    ['bad-error-rate.yaml', ['models[0].health.unhealthyErrorRate: Too big: expected number to be <=1']],
+    ['bad-error-rate.yaml', ['models[0].health.unhealthyErrorRate: must be a ratio > 0']],
     ['unknown-field.yaml', ['models[0]: Unrecognized key: "intervalSeconds"']],
     ['no-models.yaml', ['models: register at least one model']],
     [
       'recovery-over-cap.yaml',
-      [
-        'models[0].health (with the top-level health settings): health threshold recoveryMaxSuccesses (8) must be ≥ recoverySuccesses (9)',
-      ],
+      ['health.recoveryMaxSuccesses: recoveryMaxSuccesses (8) must be ≥ recoverySuccesses (9)'],
     ],
     [
       'bad-header.yaml',
@@ -94,7 +92,7 @@ describe('interpolate', () => {
 });
 
 describe('when the demo config loads, then', () => {
-  const registry = buildRegistry(loadConfigFile(DEMO, { SIMULATOR_PORT: '9999' }));
+  const registry = buildModelRegistry(loadConfigFile(DEMO, { SIMULATOR_PORT: '9999' }));
 
   it('registers the three demo models against the simulator', () => {
     expect(registry.ids()).toEqual(['openai:gpt-4o', 'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4']);
@@ -106,13 +104,12 @@ describe('when the demo config loads, then', () => {
   it('applies the default probe schedule of 10 s, 5 s while unhealthy', () => {
     const m = registry.get('openai:gpt-4o-mini')!;
     expect(m.probe).toMatchObject({ intervalMs: 10_000, unhealthyIntervalMs: 5_000, timeoutMs: 10_000, maxTokens: 1 });
-    expect(m.health).toMatchObject({ probeIntervalMs: 10_000, unhealthyProbeIntervalMs: 5_000 });
   });
 });
 
 describe('when the real-provider example loads, then', () => {
   it('it is valid and names key variables, not keys', () => {
-    const registry = buildRegistry(
+    const registry = buildModelRegistry(
       loadConfigFile(join(import.meta.dirname, '../../../config/real-providers.example.yaml'), {}),
     );
     expect(registry.get('groq:llama-3.3-70b')?.endpoint).toMatchObject({

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { thresholdProblems } from './registry.js';
 import { configSchema, type ConfigFile } from './schema.js';
 
 /** A configuration problem with the file, the field and the reason; start-up prints every one. */
@@ -65,7 +64,6 @@ export function parseConfigText(file: string, raw: string, env: Record<string, s
   }
   const result = configSchema.safeParse(doc.toJS() ?? {});
   if (!result.success) problems.push(...describeIssues(result.error.issues));
-  else problems.push(...thresholdProblems(result.data));
   if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
   return result.data;
 }

@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { DEFAULT_PROBE_PLAN } from '../domain/probe-plan.js';
+import { crossSettingIssues, healthSettingsSchema } from './health-settings.js';
 
 // The configuration file's schema: one source for validation at start-up and for the README's reference.
 // Durations are in seconds (what people write in YAML); the domain converts to milliseconds.
+// The health thresholds come from their declarations (health-settings.ts), the probe defaults from the
+// domain's probe plan.
 
 const positiveSeconds = z.number().positive();
-const ratio = z.number().min(0).max(1);
 // The agent only reads variables named as API keys (see docs/design.md); refuse others at start-up.
 const envVarName = z
   .string()
@@ -30,28 +33,21 @@ export const providerSchema = z.strictObject({
     .default({}),
 });
 
-export const healthOverridesSchema = z.strictObject({
-  windowSeconds: positiveSeconds.optional(),
-  maxSamples: z.int().min(16).max(100_000).optional(),
-  minSamples: z.int().min(1).optional(),
-  unhealthyConsecutiveFailures: z.int().min(1).optional(),
-  unhealthyErrorRate: ratio.optional(),
-  degradedErrorRate: ratio.optional(),
-  latencySloMs: z.number().positive().optional(),
-  rateLimitedRecentSeconds: positiveSeconds.optional(),
-  recoverySuccesses: z.int().min(1).optional(),
-  recoveryBackoffFactor: z.number().min(1).optional(),
-  recoveryMaxSuccesses: z.int().min(1).optional(),
-  tripMemorySeconds: positiveSeconds.optional(),
-  staleAfterSeconds: positiveSeconds.optional(),
-});
-
 export const probeSettingsSchema = z.strictObject({
-  intervalSeconds: z.number().min(1).default(10),
-  unhealthyIntervalSeconds: z.number().min(1).default(5),
-  timeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).default(10),
-  jitterSeconds: z.number().min(0).default(1),
-  maxTokens: z.int().min(1).max(64).default(1),
+  intervalSeconds: z
+    .number()
+    .min(1)
+    .default(DEFAULT_PROBE_PLAN.intervalMs / 1000),
+  unhealthyIntervalSeconds: z
+    .number()
+    .min(1)
+    .default(DEFAULT_PROBE_PLAN.unhealthyIntervalMs / 1000),
+  timeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).default(DEFAULT_PROBE_PLAN.timeoutMs / 1000),
+  jitterSeconds: z
+    .number()
+    .min(0)
+    .default(DEFAULT_PROBE_PLAN.jitterMs / 1000),
+  maxTokens: z.int().min(1).max(64).default(DEFAULT_PROBE_PLAN.maxTokens),
 });
 
 const probeOverridesSchema = z.strictObject({
@@ -80,7 +76,7 @@ export const modelSchema = z.strictObject({
   capabilities: z.array(z.string().min(1)).default([]),
   pricing: z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }).optional(),
   probe: probeOverridesSchema.optional(),
-  health: healthOverridesSchema.optional(),
+  health: healthSettingsSchema.optional(),
 });
 
 export const interviewSettingsSchema = z.strictObject({
@@ -107,7 +103,7 @@ export const configSchema = z
     ),
     models: z.array(modelSchema).min(1, 'register at least one model'),
     probes: probeSettingsSchema.default(probeSettingsSchema.parse({})),
-    health: healthOverridesSchema.default({}),
+    health: healthSettingsSchema.default({}),
     interviews: interviewSettingsSchema.default(interviewSettingsSchema.parse({})),
     api: apiSettingsSchema.default(apiSettingsSchema.parse({})),
     store: storeSettingsSchema.default(storeSettingsSchema.parse({})),
@@ -128,9 +124,9 @@ export const configSchema = z
       }
       seen.add(m.id);
     });
+    for (const issue of crossSettingIssues(config.health, config.models)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type ConfigFile = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
-export type HealthOverridesConfig = z.infer<typeof healthOverridesSchema>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HealthState } from './health/index.js';
-import { planSelection, type SelectionInput } from './selection.js';
+import { fallbackReason, planSelection, type FallbackReason, type SelectionInput } from './selection.js';
 
 const REGISTERED = [
   { id: 'openai:gpt-4o', tier: 'flagship', capabilities: ['chat'] },
@@ -164,5 +164,68 @@ describe('planSelection', () => {
       input({ 'anthropic:claude-haiku': 'unhealthy' }, { callerFallbacks: ['openai:gpt-4o-mini'] }),
     );
     expect(ids(plan)).toEqual(['openai:gpt-4o', 'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4']);
+  });
+});
+
+describe('fallbackReason', () => {
+  const PRIMARY = 'openai:gpt-4o';
+  const OTHER = 'anthropic:claude-sonnet-4';
+  const plan = (reason: FallbackReason | null) =>
+    ({ primary: { modelId: PRIMARY }, reason }) as Parameters<typeof fallbackReason>[0];
+
+  it.each<[string, FallbackReason | null, string, boolean, FallbackReason | null]>([
+    ['when a usable primary served, then there is no fallback', null, PRIMARY, true, null],
+    [
+      'when a degraded primary served after its healthy replacements failed, then none',
+      'primary_degraded',
+      PRIMARY,
+      true,
+      null,
+    ],
+    ['when another model served after the primary failed, then primary_failed', null, OTHER, true, 'primary_failed'],
+    [
+      'when a healthy candidate replaced a degraded primary, then primary_degraded',
+      'primary_degraded',
+      OTHER,
+      false,
+      'primary_degraded',
+    ],
+    [
+      'when a candidate replaced an unhealthy primary, then primary_unhealthy',
+      'primary_unhealthy',
+      OTHER,
+      false,
+      'primary_unhealthy',
+    ],
+    [
+      'when the primary was tried first and failed, then primary_failed whatever the plan said',
+      'primary_degraded',
+      OTHER,
+      true,
+      'primary_failed',
+    ],
+    [
+      'when the unhealthy primary served because every candidate failed, then no_healthy_model',
+      'primary_unhealthy',
+      PRIMARY,
+      true,
+      'no_healthy_model',
+    ],
+    [
+      'when the unhealthy primary served as the only choice, then no_healthy_model',
+      'no_healthy_model',
+      PRIMARY,
+      true,
+      'no_healthy_model',
+    ],
+    [
+      'when another model served with no plan reason and the primary untried, then primary_failed',
+      null,
+      OTHER,
+      false,
+      'primary_failed',
+    ],
+  ])('%s', (_name, planReason, servedBy, primaryTried, expected) => {
+    expect(fallbackReason(plan(planReason), { servedBy, primaryTried })).toBe(expected);
   });
 });

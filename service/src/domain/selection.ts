@@ -114,3 +114,25 @@ export function planSelection(input: SelectionInput): SelectionPlan {
       return { primary, order: [primary], reason: 'no_healthy_model', considered };
   }
 }
+
+/** How a start ended: the model that served, and whether the primary was among the models tried. */
+export interface StartEnding {
+  servedBy: string;
+  primaryTried: boolean;
+}
+
+/**
+ * Why the interview did not run on its primary as planned, or null when it did: the reason of the
+ * fallback event. A candidate that served after the primary failed: `primary_failed`; one that served
+ * instead of the primary: the plan's reason. The primary that served although it was unhealthy:
+ * nothing else was usable or everything else failed (`no_healthy_model`).
+ */
+export function fallbackReason(
+  plan: Pick<SelectionPlan, 'primary' | 'reason'>,
+  ending: StartEnding,
+): FallbackReason | null {
+  if (ending.servedBy !== plan.primary.modelId) {
+    return ending.primaryTried ? 'primary_failed' : (plan.reason ?? 'primary_failed');
+  }
+  return plan.reason === 'no_healthy_model' || plan.reason === 'primary_unhealthy' ? 'no_healthy_model' : null;
+}

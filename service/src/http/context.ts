@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import type { AgentClient } from '../agent/agent-client.js';
 import type { HealthEngine } from '../domain/health/index.js';
-import type { ModelRegistry } from '../domain/registry.js';
+import type { ModelRegistry } from '../domain/model-registry.js';
 import type { InterviewStarter } from '../app/interview-starter.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
 import type { Store } from '../store/records.js';

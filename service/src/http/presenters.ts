@@ -1,26 +1,12 @@
 import type { HealthSnapshot } from '../domain/health/index.js';
-import type { RegisteredModel } from '../domain/registry.js';
+import type { RegisteredModel } from '../domain/model-registry.js';
+import { probeCostPerDay, type TokenUsage } from '../domain/pricing.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-const DAY_MS = 86_400_000;
-
-/** The estimated daily cost of probing a model at its healthy interval, from its last probe's usage. */
-export function probeCost(
-  model: RegisteredModel,
-  usage: { inputTokens: number; outputTokens: number } | null,
-): { tokensPerProbe: number | null; estimatedUsdPerDay: number | null } {
-  if (!usage) return { tokensPerProbe: null, estimatedUsdPerDay: null };
-  const tokensPerProbe = usage.inputTokens + usage.outputTokens;
-  if (!model.pricing) return { tokensPerProbe, estimatedUsdPerDay: null };
-  const perProbe =
-    (usage.inputTokens * model.pricing.inputPerMillion + usage.outputTokens * model.pricing.outputPerMillion) / 1e6;
-  return { tokensPerProbe, estimatedUsdPerDay: perProbe * (DAY_MS / model.probe.intervalMs) };
-}
-
 export function healthView(
   s: HealthSnapshot,
   model: RegisteredModel,
-  extra: { nextProbeAt: number | null; probing: boolean; usage: { inputTokens: number; outputTokens: number } | null },
+  extra: { nextProbeAt: number | null; probing: boolean; usage: TokenUsage | null },
 ) {
   return {
     id: s.modelId,
@@ -41,10 +27,13 @@ export function healthView(
     lastError: s.lastError ? { ...s.lastError, at: new Date(s.lastError.at).toISOString() } : null,
     nextProbeAt: extra.nextProbeAt === null || !Number.isFinite(extra.nextProbeAt) ? null : iso(extra.nextProbeAt),
     probing: extra.probing,
-    thresholds: Object.fromEntries(Object.entries(s.thresholds).filter(([, v]) => typeof v === 'number')) as Record<
-      string,
-      number
-    >,
-    probeCost: probeCost(model, extra.usage),
+    // The probe intervals are the scheduler's plan, not thresholds; they stay listed here as the API always showed them.
+    thresholds: {
+      ...s.thresholds,
+      probeIntervalMs: model.probe.intervalMs,
+      unhealthyProbeIntervalMs: model.probe.unhealthyIntervalMs,
+    } as Record<string, number>,
+    // At the healthy interval: what probing costs while all is well.
+    probeCost: probeCostPerDay(model.pricing, extra.usage, model.probe.intervalMs),
   };
 }

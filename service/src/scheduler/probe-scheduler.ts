@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { HealthEngine } from '../domain/health/index.js';
-import type { ModelRegistry } from '../domain/registry.js';
+import type { HealthEngine, HealthState } from '../domain/health/index.js';
+import type { ModelRegistry } from '../domain/model-registry.js';
+import { probeIntervalFor, type ProbePlan } from '../domain/probe-plan.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
 import type { HealthRecorder } from '../app/health-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -16,11 +17,12 @@ export interface SchedulerDeps {
 }
 
 /**
- * When each model is probed next: after its current interval (shorter while it is unhealthy, so
- * recovery is proven sooner) plus jitter, so probes of many models do not fire in lockstep.
+ * When a model is probed next, all from its probe plan: after the interval for its state (shorter
+ * while it is unhealthy, so recovery is proven sooner) plus jitter, so probes of many models do not
+ * fire in lockstep.
  */
-export function nextProbeDue(finishedAt: number, intervalMs: number, jitterMs: number, random: () => number): number {
-  return finishedAt + intervalMs + Math.floor(random() * jitterMs);
+export function nextProbeDue(finishedAt: number, plan: ProbePlan, state: HealthState, random: () => number): number {
+  return finishedAt + probeIntervalFor(plan, state) + Math.floor(random() * plan.jitterMs);
 }
 
 /**
@@ -42,12 +44,7 @@ export class ProbeScheduler {
     if (!model || !this.due.has(modelId)) return;
     this.due.set(
       modelId,
-      nextProbeDue(
-        this.deps.clock(),
-        this.deps.engine.probeIntervalMs(modelId),
-        model.probe.jitterMs,
-        this.deps.random,
-      ),
+      nextProbeDue(this.deps.clock(), model.probe, this.deps.engine.snapshot(modelId).state, this.deps.random),
     );
   }
 

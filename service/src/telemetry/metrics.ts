@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HEALTH_STATES, OUTCOMES, type HealthSnapshot, type Outcome, type Transition } from '../domain/health/index.js';
-import type { RegisteredModel } from '../domain/registry.js';
+import type { RegisteredModel } from '../domain/model-registry.js';
+import { callCostUsd, type TokenUsage } from '../domain/pricing.js';
 import type { FallbackReason, FallbackSource } from '../domain/selection.js';
 import { FALLBACK_REASONS } from '../domain/selection.js';
 
@@ -156,7 +157,7 @@ export class ServiceMetrics {
       outcome: Outcome;
       latencyMs: number;
       ttftMs: number | null;
-      usage: { inputTokens: number; outputTokens: number } | null;
+      usage: TokenUsage | null;
     },
     at: number,
     traceId: string | null,
@@ -171,11 +172,7 @@ export class ServiceMetrics {
       this.probeTokens.inc({ model: modelId, type: 'input' }, r.usage.inputTokens);
       this.probeTokens.inc({ model: modelId, type: 'output' }, r.usage.outputTokens);
       const price = this.pricing.get(modelId);
-      if (price)
-        this.probeCost.inc(
-          { model: modelId },
-          (r.usage.inputTokens * price.inputPerMillion + r.usage.outputTokens * price.outputPerMillion) / 1e6,
-        );
+      if (price) this.probeCost.inc({ model: modelId }, callCostUsd(price, r.usage));
     }
   }
 

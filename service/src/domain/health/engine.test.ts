@@ -40,7 +40,6 @@ describe('HealthEngine registry', () => {
   it.each([
     ['snapshot', (engine: HealthEngine) => engine.snapshot('nope')],
     ['record', (engine: HealthEngine) => engine.record('nope', sample(T0))],
-    ['probeIntervalMs', (engine: HealthEngine) => engine.probeIntervalMs('nope')],
   ])('when %s is called with an unknown id, then it throws', (_name, call) => {
     const { engine } = engineAt();
     expect(() => call(engine)).toThrow("model 'nope' is not registered with the health engine");
@@ -55,7 +54,7 @@ describe('HealthEngine registry', () => {
   it('when overrides are invalid, then register throws a RangeError naming the field', () => {
     const { engine } = engineAt();
     expect(() => engine.register(MODEL, { minSamples: 0 })).toThrow(
-      new RangeError('health threshold minSamples must be an integer ≥ 1, got 0'),
+      new RangeError('health threshold minSamples: must be an integer ≥ 1, got 0'),
     );
     expect(engine.has(MODEL)).toBe(false);
   });
@@ -105,15 +104,6 @@ describe('HealthEngine transitions', () => {
       ['m2', 'healthy', 'unknown'],
     ]);
     expect(engine.tick()).toEqual([]);
-  });
-
-  it('when unhealthy, then probes come every unhealthyProbeIntervalMs, else every probeIntervalMs', () => {
-    const scenario = new Scenario({ probeIntervalMs: 15_000, unhealthyProbeIntervalMs: 3_000 });
-    expect(scenario.engine.probeIntervalMs(MODEL)).toBe(15_000);
-    scenario.run([times(3, probe('timeout'))]);
-    expect(scenario.engine.probeIntervalMs(MODEL)).toBe(3_000);
-    scenario.run([times(2, probe())]);
-    expect(scenario.engine.probeIntervalMs(MODEL)).toBe(15_000);
   });
 
   it('when samples arrive, then last probe/success/error times and the last error are kept', () => {

@@ -2,7 +2,7 @@
 // schedules anything; the service calls tick() from its own timer.
 import { ModelHealth } from './model-health.js';
 import { resolveThresholds } from './thresholds.js';
-import type { HealthSnapshot, HealthThresholds, Sample, Transition } from './types.js';
+import type { HealthSnapshot, Sample, ThresholdOverrides, Transition } from './types.js';
 
 export class HealthEngine {
   private readonly clock: () => number;
@@ -13,10 +13,13 @@ export class HealthEngine {
     this.clock = clock;
   }
 
-  /** Adds a model in state unknown. Throws on a duplicate id or invalid overrides (RangeError naming the field). */
-  register(modelId: string, overrides?: Partial<HealthThresholds>): void {
+  /**
+   * Adds a model in state unknown. `probeIntervalMs` is how often it will be probed: the staleness
+   * default follows it. Throws on a duplicate id or invalid overrides (RangeError naming the field).
+   */
+  register(modelId: string, overrides?: ThresholdOverrides, probeIntervalMs?: number): void {
     if (this.models.has(modelId)) throw new Error(`model '${modelId}' is already registered with the health engine`);
-    this.models.set(modelId, new ModelHealth(modelId, resolveThresholds(overrides), this.clock()));
+    this.models.set(modelId, new ModelHealth(modelId, resolveThresholds(overrides, probeIntervalMs), this.clock()));
   }
 
   has(modelId: string): boolean {
@@ -52,11 +55,6 @@ export class HealthEngine {
       if (transition !== null) transitions.push(transition);
     }
     return transitions;
-  }
-
-  /** unhealthyProbeIntervalMs while unhealthy (probe faster when sick, as Envoy does), else probeIntervalMs. */
-  probeIntervalMs(modelId: string): number {
-    return this.model(modelId).probeIntervalMs();
   }
 
   private model(modelId: string): ModelHealth {

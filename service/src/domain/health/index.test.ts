@@ -6,6 +6,7 @@ import type {
   HealthSnapshot,
   HealthState,
   HealthThresholds,
+  ThresholdOverrides,
   LatencyFigures,
   Outcome,
   Sample,
@@ -16,7 +17,21 @@ import type {
 describe('public API', () => {
   it('when imported, then it exposes the agreed names and constants', () => {
     expect(Object.keys(health).sort()).toEqual(
-      ['DEFAULT_THRESHOLDS', 'HEALTH_STATES', 'HealthEngine', 'OUTCOMES', 'isHardFailure', 'resolveThresholds'].sort(),
+      [
+        'DEFAULT_THRESHOLDS',
+        'HEALTH_STATES',
+        'HealthEngine',
+        'OUTCOMES',
+        'THRESHOLD_DECLARATIONS',
+        'crossThresholdProblems',
+        'defaultThresholds',
+        'describeRange',
+        'fromFileUnit',
+        'isHardFailure',
+        'resolveThresholds',
+        'thresholdValueProblem',
+        'toFileUnit',
+      ].sort(),
     );
     expect(OUTCOMES).toEqual([
       'success',
@@ -40,13 +55,12 @@ describe('public API', () => {
     expectTypeOf<SampleSource>().toEqualTypeOf<'probe' | 'interview'>();
     expectTypeOf(HealthEngine).constructorParameters.toEqualTypeOf<[clock: () => number]>();
     expectTypeOf<HealthEngine['register']>().toEqualTypeOf<
-      (modelId: string, overrides?: Partial<HealthThresholds>) => void
+      (modelId: string, overrides?: ThresholdOverrides, probeIntervalMs?: number) => void
     >();
     expectTypeOf<HealthEngine['record']>().toEqualTypeOf<(modelId: string, sample: Sample) => Transition | null>();
     expectTypeOf<HealthEngine['snapshot']>().toEqualTypeOf<(modelId: string) => HealthSnapshot>();
     expectTypeOf<HealthEngine['snapshots']>().toEqualTypeOf<() => HealthSnapshot[]>();
     expectTypeOf<HealthEngine['tick']>().toEqualTypeOf<() => Transition[]>();
-    expectTypeOf<HealthEngine['probeIntervalMs']>().toEqualTypeOf<(modelId: string) => number>();
     expectTypeOf<HealthEngine['modelIds']>().toEqualTypeOf<() => string[]>();
     expectTypeOf<HealthEngine['has']>().toEqualTypeOf<(modelId: string) => boolean>();
     expectTypeOf<HealthSnapshot['latency']>().toEqualTypeOf<LatencyFigures>();

@@ -6,9 +6,19 @@ export type {
   SampleSource,
   Sample,
   HealthThresholds,
+  ResolvedThresholds,
+  ThresholdOverrides,
   LatencyFigures,
   HealthSnapshot,
   Transition,
 } from './types.js';
-export { DEFAULT_THRESHOLDS, resolveThresholds } from './thresholds.js';
+export { DEFAULT_THRESHOLDS, crossThresholdProblems, defaultThresholds, resolveThresholds } from './thresholds.js';
+export {
+  THRESHOLD_DECLARATIONS,
+  describeRange,
+  fromFileUnit,
+  thresholdValueProblem,
+  toFileUnit,
+} from './threshold-declarations.js';
+export type { ThresholdDeclaration, ThresholdKey, ThresholdConfigName } from './threshold-declarations.js';
 export { HealthEngine } from './engine.js';

@@ -84,10 +84,6 @@ export class ModelHealth {
     return this.current;
   }
 
-  probeIntervalMs(): number {
-    return this.state === 'unhealthy' ? this.thresholds.unhealthyProbeIntervalMs : this.thresholds.probeIntervalMs;
-  }
-
   private noteSample(sample: Sample, sequence: number): void {
     const httpStatus = sample.httpStatus ?? null;
     this.lastSampleAt = latest(this.lastSampleAt, sample.at);

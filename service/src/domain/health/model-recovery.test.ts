@@ -1,12 +1,14 @@
 // Table-driven scenarios for leaving unhealthy (proof by probes, fresh window, backoff) and for staleness.
 import { describe, expect, it } from 'vitest';
-import { Scenario, interview, probe, times, wait } from './scenario-harness.js';
+import { MODEL, Scenario, interview, probe, times, wait } from './scenario-harness.js';
 import type { Step } from './scenario-harness.js';
-import type { HealthSnapshot, HealthState, HealthThresholds } from './types.js';
+import type { HealthSnapshot, HealthState, ThresholdOverrides } from './types.js';
 
 interface Case {
   name: string;
-  overrides?: Partial<HealthThresholds>;
+  overrides?: ThresholdOverrides;
+  /** How often the model is probed, when the case is about it. */
+  probeIntervalMs?: number;
   steps: Array<Step | Step[]>;
   state: HealthState;
   reason: string;
@@ -243,8 +245,8 @@ const stalenessCases: Case[] = [
     path: ['unknown→healthy', 'healthy→unknown', 'unknown→healthy'],
   },
   {
-    name: 'when probeIntervalMs is 20 s, then staleAfterMs defaults to 3 × 20 s = 60 s',
-    overrides: { probeIntervalMs: 20_000 },
+    name: 'when the model is probed every 20 s, then staleAfterMs defaults to 3 × 20 s = 60 s',
+    probeIntervalMs: 20_000,
     steps: [okProbes(5), wait(45_000), wait(15_000)],
     state: 'unknown',
     reason: 'no sample for 60 s (stale after 60 s)',
@@ -259,7 +261,7 @@ const stalenessCases: Case[] = [
 ];
 
 function runCase(testCase: Case): void {
-  const scenario = new Scenario(testCase.overrides).run(testCase.steps);
+  const scenario = new Scenario(testCase.overrides, MODEL, testCase.probeIntervalMs).run(testCase.steps);
   const snapshot = scenario.snapshot();
 
   expect(snapshot.state).toBe(testCase.state);

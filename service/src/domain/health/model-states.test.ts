@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { Scenario, interview, probe, times } from './scenario-harness.js';
 import type { Step } from './scenario-harness.js';
-import type { HealthSnapshot, HealthState, HealthThresholds } from './types.js';
+import type { HealthSnapshot, HealthState, ThresholdOverrides } from './types.js';
 
 interface Case {
   name: string;
-  overrides?: Partial<HealthThresholds>;
+  overrides?: ThresholdOverrides;
   steps: Array<Step | Step[]>;
   state: HealthState;
   reason: string;

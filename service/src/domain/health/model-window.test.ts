@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { Scenario, probe, interview, times, wait } from './scenario-harness.js';
 import type { Step } from './scenario-harness.js';
-import type { HealthSnapshot, HealthThresholds } from './types.js';
+import type { HealthSnapshot, ThresholdOverrides } from './types.js';
 import { SampleWindow } from './window.js';
 
 interface Case {
   name: string;
-  overrides?: Partial<HealthThresholds>;
+  overrides?: ThresholdOverrides;
   steps: Array<Step | Step[]>;
   expected: Partial<HealthSnapshot> | Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 // A fake-clock harness to drive the engine through scenarios in tests: steps of samples and waits.
 // Pure and dependency-free (no vitest import) so it can live beside the code it exercises.
 import { HealthEngine } from './engine.js';
-import type { HealthSnapshot, HealthThresholds, Outcome, Sample, SampleSource, Transition } from './types.js';
+import type { HealthSnapshot, ThresholdOverrides, Outcome, Sample, SampleSource, Transition } from './types.js';
 
 export const T0 = 1_700_000_000_000;
 export const MODEL = 'openai:gpt-4o';
@@ -61,10 +61,11 @@ export class Scenario {
   readonly transitions: Transition[] = [];
 
   constructor(
-    overrides?: Partial<HealthThresholds>,
+    overrides?: ThresholdOverrides,
     readonly modelId = MODEL,
+    probeIntervalMs?: number,
   ) {
-    this.engine.register(modelId, overrides);
+    this.engine.register(modelId, overrides, probeIntervalMs);
   }
 
   run(steps: ReadonlyArray<Step | Step[]>): this {

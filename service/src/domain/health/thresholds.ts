@@ -1,93 +1,102 @@
-// Default health thresholds, per-model overrides, and their validation.
-import type { HealthThresholds, ResolvedThresholds } from './types.js';
+// Defaults, per-model overrides and validation of the health thresholds, all derived from their
+// declarations (threshold-declarations.ts).
+import { DEFAULT_PROBE_PLAN } from '../probe-plan.js';
+import {
+  CROSS_THRESHOLD_RULES,
+  THRESHOLD_DECLARATIONS,
+  thresholdValueProblem,
+  toFileUnit,
+  type ThresholdDeclaration,
+  type ThresholdKey,
+} from './threshold-declarations.js';
+import type { HealthThresholds, ResolvedThresholds, ThresholdOverrides } from './types.js';
 
-const MIN_STALE_AFTER_MS = 30_000;
+const DECLARATION_OF: ReadonlyMap<string, ThresholdDeclaration> = new Map(
+  THRESHOLD_DECLARATIONS.map((d) => [d.key, d]),
+);
 
-export const DEFAULT_THRESHOLDS: Readonly<HealthThresholds> = Object.freeze({
-  windowMs: 300_000,
-  maxSamples: 2048,
-  minSamples: 5,
-  unhealthyConsecutiveFailures: 3,
-  unhealthyErrorRate: 0.5,
-  degradedErrorRate: 0.1,
-  latencySloMs: 3000,
-  // p95 > SLO means more than ~5% of calls are slow, so at 5% the slow share explains the p95 verdict.
-  slowCallRate: 0.05,
-  rateLimitedRecentMs: 60_000,
-  recoverySuccesses: 2,
-  recoveryBackoffFactor: 2,
-  recoveryMaxSuccesses: 8,
-  tripMemoryMs: 600_000,
-  probeIntervalMs: 10_000,
-  unhealthyProbeIntervalMs: 5_000,
-});
-
-type NumericKey = keyof Required<HealthThresholds>;
-type Check = { test: (value: number) => boolean; expected: string };
-
-const positiveInteger: Check = { test: (v) => Number.isInteger(v) && v >= 1, expected: 'an integer ≥ 1' };
-const positiveDuration: Check = { test: (v) => Number.isFinite(v) && v > 0, expected: 'a finite number of ms > 0' };
-const durationOrZero: Check = { test: (v) => Number.isFinite(v) && v >= 0, expected: 'a finite number of ms ≥ 0' };
-// A rate above 1 can never be reached: that is how a rule is switched off.
-const positiveRate: Check = {
-  test: (v) => Number.isFinite(v) && v > 0,
-  expected: 'a ratio > 0 (above 1 disables the rule)',
-};
-const factorAtLeastOne: Check = { test: (v) => Number.isFinite(v) && v >= 1, expected: 'a finite number ≥ 1' };
-
-const CHECKS: Record<NumericKey, Check> = {
-  windowMs: positiveDuration,
-  maxSamples: positiveInteger,
-  minSamples: positiveInteger,
-  unhealthyConsecutiveFailures: positiveInteger,
-  unhealthyErrorRate: positiveRate,
-  degradedErrorRate: positiveRate,
-  latencySloMs: positiveDuration,
-  slowCallRate: positiveRate,
-  rateLimitedRecentMs: durationOrZero,
-  recoverySuccesses: positiveInteger,
-  recoveryBackoffFactor: factorAtLeastOne,
-  recoveryMaxSuccesses: positiveInteger,
-  tripMemoryMs: durationOrZero,
-  probeIntervalMs: positiveDuration,
-  unhealthyProbeIntervalMs: positiveDuration,
-  staleAfterMs: positiveDuration,
-};
-
-/**
- * Defaults merged with overrides (undefined override values are ignored), validated, with
- * staleAfterMs filled as max(3 × probeIntervalMs, 30 s). Throws RangeError naming the bad field.
- * The result is frozen: snapshots share it.
- */
-export function resolveThresholds(overrides: Partial<HealthThresholds> = {}): ResolvedThresholds {
-  const merged: HealthThresholds = { ...DEFAULT_THRESHOLDS };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) continue;
-    if (!(key in CHECKS)) throw new RangeError(`unknown health threshold '${key}'`);
-    (merged as unknown as Record<string, unknown>)[key] = value;
-  }
-  const resolved: Required<HealthThresholds> = {
-    ...merged,
-    staleAfterMs: merged.staleAfterMs ?? Math.max(3 * merged.probeIntervalMs, MIN_STALE_AFTER_MS),
-  };
-  validate(resolved);
-  return Object.freeze(resolved);
+/** Every threshold's default for a model probed every `probeIntervalMs`. */
+export function defaultThresholds(probeIntervalMs: number = DEFAULT_PROBE_PLAN.intervalMs): ResolvedThresholds {
+  const defaults = Object.fromEntries(
+    THRESHOLD_DECLARATIONS.map((d) => [
+      d.key,
+      typeof d.default === 'number' ? d.default : d.default.fromProbeIntervalMs(probeIntervalMs),
+    ]),
+  ) as HealthThresholds;
+  return Object.freeze(defaults);
 }
 
-function validate(thresholds: Required<HealthThresholds>): void {
-  for (const key of Object.keys(CHECKS) as NumericKey[]) {
-    const value: unknown = thresholds[key];
-    const check = CHECKS[key];
-    if (typeof value !== 'number' || !check.test(value)) {
-      const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-      throw new RangeError(`health threshold ${key} must be ${check.expected}, got ${shown}`);
+/** The defaults of a model probed at the default interval. */
+export const DEFAULT_THRESHOLDS: ResolvedThresholds = defaultThresholds();
+
+/**
+ * Defaults merged with overrides (undefined override values are ignored), validated. A default that
+ * depends on the sample cadence (staleAfterMs) uses `probeIntervalMs`. Throws RangeError naming the
+ * bad field. The result is frozen: snapshots share it.
+ */
+export function resolveThresholds(
+  overrides: ThresholdOverrides = {},
+  probeIntervalMs: number = DEFAULT_PROBE_PLAN.intervalMs,
+): ResolvedThresholds {
+  const merged: Record<string, unknown> = { ...defaultThresholds(probeIntervalMs) };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!DECLARATION_OF.has(key)) throw new RangeError(`unknown health threshold '${key}'`);
+    merged[key] = value;
+  }
+  const [first] = thresholdProblems(merged);
+  if (first !== undefined) throw new RangeError(`health threshold ${label(first.key)}: ${first.message}`);
+  return Object.freeze(merged as HealthThresholds);
+}
+
+export interface ThresholdProblem {
+  /** The threshold blamed. */
+  key: ThresholdKey;
+  message: string;
+  /** Every threshold behind the problem: the key itself, or all those a cross rule reads. */
+  reads: readonly ThresholdKey[];
+}
+
+/** What is wrong with a full set of thresholds: each value against its range, then (if those pass) the cross rules. */
+export function thresholdProblems(thresholds: Readonly<Record<string, unknown>>): ThresholdProblem[] {
+  const problems = valueProblems(thresholds);
+  return problems.length > 0 ? problems : crossThresholdProblems(thresholds as HealthThresholds);
+}
+
+function valueProblems(thresholds: Readonly<Record<string, unknown>>): ThresholdProblem[] {
+  const problems: ThresholdProblem[] = [];
+  for (const declaration of THRESHOLD_DECLARATIONS) {
+    const value = thresholds[declaration.key];
+    const problem = thresholdValueProblem(declaration, value);
+    if (problem !== null) {
+      problems.push({
+        key: declaration.key,
+        message: `${problem}, got ${shown(declaration, value)}`,
+        reads: [declaration.key],
+      });
     }
   }
-  if (thresholds.recoveryMaxSuccesses < thresholds.recoverySuccesses) {
-    throw new RangeError(
-      `health threshold recoveryMaxSuccesses (${thresholds.recoveryMaxSuccesses}) must be ≥ recoverySuccesses (${thresholds.recoverySuccesses})`,
-    );
-  }
+  return problems;
+}
+
+/** The rules between thresholds, over values that are each allowed. */
+export function crossThresholdProblems(thresholds: Readonly<HealthThresholds>): ThresholdProblem[] {
+  return CROSS_THRESHOLD_RULES.flatMap((rule) => {
+    const message = rule.problem(thresholds);
+    return message === null ? [] : [{ key: rule.key, message, reads: rule.reads }];
+  });
+}
+
+/** The engine's name, and the file's when it differs (durations: windowMs is windowSeconds in the file). */
+function label(key: ThresholdKey): string {
+  const configName = DECLARATION_OF.get(key)?.configName ?? key;
+  return configName === key ? key : `${key} (${configName} in the config file)`;
+}
+
+/** The value as the config file would write it: seconds for durations, so the message matches its range. */
+function shown(declaration: ThresholdDeclaration, value: unknown): string {
+  if (typeof value === 'number') return String(toFileUnit(declaration, value));
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 /**

@@ -1,4 +1,7 @@
 // Types of the health engine. Pure data: no I/O, no clock reads.
+import type { HealthThresholds } from './threshold-declarations.js';
+
+export type { HealthThresholds } from './threshold-declarations.js';
 
 /** Outcome classes, the closed set shared by agent, service and metrics (docs/contracts.md). */
 export const OUTCOMES = [
@@ -41,41 +44,11 @@ export function isHardFailure(outcome: Outcome): boolean {
   return outcome !== 'success' && outcome !== 'rate_limited';
 }
 
-export interface HealthThresholds {
-  /** Sliding time window of samples, ms. */
-  windowMs: number;
-  /** Ring buffer cap per model: bounds memory whatever the traffic. */
-  maxSamples: number;
-  /** Rates and p95 only count with at least this many samples in the window. */
-  minSamples: number;
-  /** This many hard failures in a row trip the model to unhealthy. */
-  unhealthyConsecutiveFailures: number;
-  /** Error rate (hard failures / samples) at or above which the model is unhealthy. Above 1 disables the rule. */
-  unhealthyErrorRate: number;
-  /** Error rate at or above which the model is degraded. Above 1 disables the rule. */
-  degradedErrorRate: number;
-  /** p95 latency of successful calls above this => degraded. */
-  latencySloMs: number;
-  /** Share of successful calls slower than the SLO, above which the reason mentions it (reported, not a rule). */
-  slowCallRate: number;
-  /** A 429 this recent => degraded. */
-  rateLimitedRecentMs: number;
-  /** Consecutive successful probes needed to leave unhealthy (first trip). */
-  recoverySuccesses: number;
-  /** Each re-trip within tripMemoryMs multiplies the needed streak by this. */
-  recoveryBackoffFactor: number;
-  /** Cap of the needed streak. */
-  recoveryMaxSuccesses: number;
-  /** A trip this soon after a recovery counts as a re-trip. */
-  tripMemoryMs: number;
-  probeIntervalMs: number;
-  unhealthyProbeIntervalMs: number;
-  /** No sample for this long => stale. Default max(3 × probeIntervalMs, 30_000). */
-  staleAfterMs?: number;
-}
+/** Thresholds in force for one model: every declared threshold filled and checked (thresholds.ts). */
+export type ResolvedThresholds = Readonly<HealthThresholds>;
 
-/** Thresholds after resolveThresholds: staleAfterMs is always filled. */
-export type ResolvedThresholds = Readonly<Required<HealthThresholds>>;
+/** Per-model settings over the defaults; a missing or undefined field keeps the default. */
+export type ThresholdOverrides = { [K in keyof HealthThresholds]?: number | undefined };
 
 /**
  * Latency percentiles, nearest-rank over the window. `latency` is over SUCCESSFUL samples only
@@ -132,7 +105,7 @@ export interface HealthSnapshot {
   lastSuccessAt: number | null;
   /** Last sample that was not a success (rate_limited included). */
   lastError: LastError | null;
-  thresholds: HealthThresholds;
+  thresholds: ResolvedThresholds;
 }
 
 export interface Transition {

@@ -1,4 +1,6 @@
-import type { HealthThresholds } from './health/index.js';
+import type { ThresholdOverrides } from './health/index.js';
+import type { Pricing } from './pricing.js';
+import type { ProbePlan } from './probe-plan.js';
 
 /** Where and how the agent reaches a provider. Carries the key's variable name, never a key. */
 export interface Endpoint {
@@ -9,14 +11,6 @@ export interface Endpoint {
   headers: Record<string, string>;
 }
 
-export interface ProbePlan {
-  intervalMs: number;
-  unhealthyIntervalMs: number;
-  timeoutMs: number;
-  jitterMs: number;
-  maxTokens: number;
-}
-
 export interface RegisteredModel {
   id: string;
   provider: string;
@@ -24,9 +18,10 @@ export interface RegisteredModel {
   endpoint: Endpoint;
   tier: string | null;
   capabilities: string[];
-  pricing: { inputPerMillion: number; outputPerMillion: number } | null;
+  pricing: Pricing | null;
   probe: ProbePlan;
-  health: Partial<HealthThresholds>;
+  /** Health threshold overrides (top-level and the model's own), in engine units. */
+  health: ThresholdOverrides;
 }
 
 /** The registered models, in config order (the order `auto` falls back to before ranking). */
@@ -51,9 +46,5 @@ export class ModelRegistry {
 
   ids(): string[] {
     return this.models.map((m) => m.id);
-  }
-
-  providers(): string[] {
-    return [...new Set(this.models.map((m) => m.provider))];
   }
 }
