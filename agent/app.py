@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import replace
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,8 +21,7 @@ from prometheus_client.exposition import choose_encoder
 from agent.calls import CallDeps, interview_call, perform_call, probe_call
 from agent.clients import ClientCache
 from agent.metrics import AgentMetrics
-from agent.providers import CallResult
-from agent.schemas import InterviewRequest, InterviewResponse, ProbeRequest, ProbeResponse, UsageBody
+from agent.schemas import InterviewRequest, InterviewResponse, ProbeRequest, ProbeResponse
 from agent.taxonomy import Outcome
 from agent.tracing import TRACER_NAME
 from agent.warmup import warm_up_sdks
@@ -52,14 +51,15 @@ def create_app(
 
     @app.post("/v1/probe", response_model=ProbeResponse)
     async def probe(body: ProbeRequest) -> ProbeResponse:
-        return ProbeResponse(**_response_fields(await perform_call(deps, probe_call(body))))
+        return ProbeResponse.model_validate(await perform_call(deps, probe_call(body)), from_attributes=True)
 
     @app.post("/v1/interviews", response_model=InterviewResponse)
     async def initiate_interview(body: InterviewRequest) -> InterviewResponse:
         result = await perform_call(deps, interview_call(body))
         # A cut-off opening line must not be mistaken for one: text only comes with success.
-        text = result.text if result.outcome == Outcome.SUCCESS else ""
-        return InterviewResponse(**_response_fields(result), text=text)
+        if result.outcome != Outcome.SUCCESS:
+            result = replace(result, text="")
+        return InterviewResponse.model_validate(result, from_attributes=True)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -75,20 +75,6 @@ def create_app(
         app, tracer_provider=tracer_provider, excluded_urls=UNTRACED_URLS, exclude_spans=["receive", "send"]
     )
     return app
-
-
-def _response_fields(result: CallResult) -> dict[str, Any]:  # the response model it fills checks each field
-    usage = result.usage
-    return {
-        "outcome": result.outcome.value,
-        "latency_ms": result.latency_ms,
-        "ttft_ms": result.ttft_ms,
-        "http_status": result.http_status,
-        "usage": UsageBody(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens) if usage else None,
-        "request_id": result.request_id,
-        "response_model": result.response_model,
-        "error_message": result.error_message,
-    }
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
