@@ -47,17 +47,17 @@ class ChatCall:
     timeout_s: float
 
 
-def probe_call(request: ProbeRequest) -> ChatCall:
+def probe_call(request: ProbeRequest, endpoint: Endpoint) -> ChatCall:
     return ChatCall(
-        "probe", request.model_id, request.endpoint, request.model, None, PROBE_PROMPT,
+        "probe", request.model_id, endpoint, request.model, None, PROBE_PROMPT,
         request.max_tokens, request.timeout_ms / 1000.0,
     )  # fmt: skip
 
 
-def interview_call(request: InterviewRequest) -> ChatCall:
+def interview_call(request: InterviewRequest, endpoint: Endpoint) -> ChatCall:
     system = build_interviewer_system_prompt(request.interview)
     return ChatCall(
-        "interview", request.model_id, request.endpoint, request.model, system, OPENING_REQUEST,
+        "interview", request.model_id, endpoint, request.model, system, OPENING_REQUEST,
         request.max_tokens, request.timeout_ms / 1000.0,
     )  # fmt: skip
 

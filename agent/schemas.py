@@ -32,8 +32,13 @@ class ProviderKind(StrEnum):
     OPENAI_COMPATIBLE = "openai_compatible"
 
 
-class Endpoint(WireModel):
-    name: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
+PROVIDER_NAME_PATTERN = r"^[a-z0-9_-]{1,64}$"
+
+
+class ProviderConfig(BaseModel):
+    """One entry of the configuration file's `providers` section, the only endpoints the agent calls."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
     kind: ProviderKind
     base_url: str = Field(max_length=2048)
     api_key_env: str = Field(pattern=API_KEY_ENV_PATTERN, max_length=128)
@@ -58,9 +63,19 @@ class Endpoint(WireModel):
         return value
 
 
+class Endpoint(ProviderConfig):
+    """A configured provider with its name: what a call is made to. Never built from a request."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str = Field(pattern=PROVIDER_NAME_PATTERN)
+
+
 class ProbeRequest(WireModel):
     model_id: str | None = Field(default=None, max_length=300)
-    endpoint: Endpoint
+    provider: str = Field(
+        pattern=PROVIDER_NAME_PATTERN,
+        description="A provider of the agent's configuration file; any other name is refused with 422.",
+    )
     model: str = Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
     timeout_ms: float = Field(default=10_000, gt=0, le=MAX_TIMEOUT_MS)
     max_tokens: int = Field(default=1, ge=1, le=32_768)

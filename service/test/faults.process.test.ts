@@ -6,11 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   freePort,
   json,
-  PYTHON,
   REPO,
   setSimModel,
+  startAgent,
   startChild,
-  startSimulator,
+  startSimulatorAndAgent,
   testConfigText,
   waitFor,
   type ChildHandle,
@@ -29,14 +29,8 @@ let sim: ChildHandle;
 let agent: ChildHandle;
 let dir: string;
 
-async function startAgentOn(port: number): Promise<ChildHandle> {
-  return startChild(
-    PYTHON,
-    ['-m', 'agent'],
-    { AGENT_PORT: String(port), SIMULATOR_API_KEY: 'sim-key', LOG_LEVEL: 'warning' },
-    port,
-  );
-}
+const AGENT_ENV = { LOG_LEVEL: 'warning' };
+const startAgentOn = (port: number): Promise<ChildHandle> => startAgent(sim.port, AGENT_ENV, port);
 
 /** The agent is shared; a test that kills or freezes it leaves it running again for the next. */
 async function ensureAgent(): Promise<void> {
@@ -195,7 +189,7 @@ beforeAll(async () => {
   if (!existsSync(MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
   dir = mkdtempSync(join(tmpdir(), 'modelwatch-faults-'));
   const agentPort = await freePort();
-  [sim, agent] = await Promise.all([startSimulator(), startAgentOn(agentPort)]);
+  [sim, agent] = await startSimulatorAndAgent(AGENT_ENV, agentPort);
 });
 afterAll(async () => {
   agent?.process.kill('SIGCONT');

@@ -26,11 +26,16 @@ const TRANSPORT_MARGIN_MS = 2_000;
 
 export class AgentClient {
   private reachable: boolean | null = null;
+  private readonly authorization: string;
 
+  /** `token` is the shared secret the agent requires on every call (MODELWATCH_AGENT_TOKEN). */
   constructor(
     private readonly baseUrl: string,
+    token: string,
     private readonly onReachability: (up: boolean) => void = () => {},
-  ) {}
+  ) {
+    this.authorization = `Bearer ${token}`;
+  }
 
   probe(request: SchemaProbeRequest & { timeoutMs: number }): Promise<AgentCallResult> {
     return this.call('/v1/probe', request.timeoutMs + TRANSPORT_MARGIN_MS, request);
@@ -47,20 +52,24 @@ export class AgentClient {
   /** Readiness: does the agent answer its health endpoint right now. */
   async checkReady(timeoutMs = 2_000): Promise<{ ready: boolean; reason: string }> {
     try {
-      const res = await fetch(`${this.baseUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+      // With the token, so a token the agent does not share shows here rather than on the first call.
+      const res = await fetch(`${this.baseUrl}/healthz`, {
+        headers: { authorization: this.authorization },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       await res.arrayBuffer();
       this.mark(res.ok);
       return res.ok
         ? { ready: true, reason: 'agent answers' }
-        : { ready: false, reason: `agent /healthz answered HTTP ${res.status}` };
+        : { ready: false, reason: `agent /healthz answered HTTP ${res.status}${hintFor(res.status)}` };
     } catch (err) {
       this.mark(false);
       return { ready: false, reason: `agent unavailable: ${describeFetchError(err, this.baseUrl)}` };
     }
   }
 
-  private async call(path: AgentCallPath, transportMs: number, payload: unknown): Promise<AgentCallResult> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+  private async call(path: AgentCallPath, transportMs: number, payload: object): Promise<AgentCallResult> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: this.authorization };
     propagation.inject(context.active(), headers);
     let res: Response;
     try {
@@ -77,8 +86,9 @@ export class AgentClient {
     const text = await res.text().catch(() => '');
     this.mark(true);
     if (!res.ok) {
-      const detail = `${path} answered HTTP ${res.status}: ${text.slice(0, 300)}`;
-      throw res.status < 500 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
+      const detail = `${path} answered HTTP ${res.status}${hintFor(res.status)}: ${text.slice(0, 300)}`;
+      // 422 refuses this request (e.g. a provider the agent is not configured with); anything else refuses us all.
+      throw res.status === 422 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
     }
     let body: unknown;
     try {
@@ -96,6 +106,13 @@ export class AgentClient {
     if (this.reachable !== up) this.onReachability(up);
     this.reachable = up;
   }
+}
+
+/** What an agent refusal of every call usually means, for the log and /readyz. */
+function hintFor(status: number): string {
+  if (status === 401) return ' (MODELWATCH_AGENT_TOKEN differs between service and agent)';
+  if (status === 400) return " (the agent does not answer to AGENT_URL's host name: see AGENT_ALLOWED_HOSTS)";
+  return '';
 }
 
 function describeFetchError(err: unknown, baseUrl: string): string {

@@ -225,7 +225,7 @@ export class InterviewStarter {
         const request = {
           interviewId,
           modelId: model.id,
-          endpoint: model.endpoint,
+          provider: model.provider,
           model: model.model,
           timeoutMs,
           maxTokens: settings.maxTokens,

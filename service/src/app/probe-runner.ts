@@ -84,7 +84,7 @@ export class ProbeRunner {
         try {
           const result = await this.deps.agent.probe({
             modelId,
-            endpoint: model.endpoint,
+            provider: model.provider,
             model: model.model,
             timeoutMs: model.probe.timeoutMs,
             maxTokens: model.probe.maxTokens,

@@ -9,9 +9,10 @@ import { agentSchemas, providerKindValues } from '../agent/contract.gen.js';
 // domain's probe plan.
 
 const positiveSeconds = z.number().positive();
-// The agent's own limits (its contract, agent/contract/openapi.json), so a config it would refuse fails here,
-// at start-up. The agent only reads variables named as API keys (see docs/design.md).
-const endpointLimits = agentSchemas.Endpoint.properties;
+// The agent reads the providers section of this same file with its own limits (ProviderConfig in its contract,
+// agent/contract/openapi.json): the same limits here, so the service refuses at start-up what the agent would.
+// The agent only reads variables named as API keys (see docs/design.md).
+const endpointLimits = agentSchemas.ProviderConfig.properties;
 const envVarName = z
   .string()
   .max(endpointLimits.apiKeyEnv.maxLength)
