@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from agent.access import InternalAccess
-from agent.calls import CallDeps, interview_call, perform_call, probe_call
+from agent.calls import CallDeps, DeadlinePassedError, interview_call, perform_call, probe_call
 from agent.clients import ClientCache
 from agent.metrics import AgentMetrics
 from agent.schemas import Endpoint, InterviewRequest, InterviewResponse, ProbeRequest, ProbeResponse, ProviderConfig
@@ -63,6 +63,7 @@ def create_app(
 
     app = FastAPI(title="Modelwatch agent", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DeadlinePassedError, _deadline_passed)
     app.state.clients = clients  # visible to tests, which check that clients are reused
     app.openapi = _with_provider_config(app.openapi)  # type: ignore[method-assign]
 
@@ -117,6 +118,10 @@ def _with_provider_config(openapi: Callable[[], dict[str, Any]]) -> Callable[[],
         return openapi()
 
     return document
+
+
+async def _deadline_passed(_: Request, __: Exception) -> JSONResponse:
+    return JSONResponse(status_code=504, content={"detail": "the caller's deadline passed before the call was made"})
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

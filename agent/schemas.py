@@ -79,6 +79,14 @@ class ProbeRequest(WireModel):
     model: str = Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
     timeout_ms: float = Field(default=10_000, gt=0, le=MAX_TIMEOUT_MS)
     max_tokens: int = Field(default=1, ge=1, le=32_768)
+    deadline_at: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work "
+            "(HTTP 504, no provider call) if it starts later, and never lets the call run past it."
+        ),
+    )
 
 
 class InterviewRequest(ProbeRequest):

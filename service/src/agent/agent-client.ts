@@ -23,9 +23,13 @@ export class AgentRejectedError extends Error {
 
 // The agent enforces each call's own timeout; this margin covers the hop to it and back.
 const TRANSPORT_MARGIN_MS = 2_000;
+// Once the agent is known unreachable, a call first re-checks it for at most this long instead of waiting
+// out its whole deadline: a frozen agent fails starts in about a second.
+export const RECHECK_MS = 1_000;
 
 export class AgentClient {
   private reachable: boolean | null = null;
+  private recheck: Promise<{ ready: boolean; reason: string }> | null = null;
   private readonly authorization: string;
 
   /** `token` is the shared secret the agent requires on every call (MODELWATCH_AGENT_TOKEN). */
@@ -68,7 +72,20 @@ export class AgentClient {
     }
   }
 
+  /** Known down: one short health check (shared by concurrent calls) decides, instead of each call's deadline. */
+  private async ensureReachable(): Promise<void> {
+    if (this.reachable !== false) return;
+    this.recheck ??= this.checkReady(RECHECK_MS).finally(() => (this.recheck = null));
+    const { ready, reason } = await this.recheck;
+    if (!ready) throw new AgentUnavailableError(`still unreachable (${reason})`);
+  }
+
   private async call(path: AgentCallPath, transportMs: number, payload: object): Promise<AgentCallResult> {
+    // Wall-clock time (not an injected clock): the agent compares the deadline with its own clock, same host.
+    const calledAt = Date.now();
+    await this.ensureReachable();
+    // The re-check spends part of the caller's budget: the call gets only what is left of it.
+    const deadlineAt = calledAt + transportMs;
     const headers: Record<string, string> = { 'content-type': 'application/json', authorization: this.authorization };
     propagation.inject(context.active(), headers);
     let res: Response;
@@ -76,8 +93,8 @@ export class AgentClient {
       res = await fetch(`${this.baseUrl}${path}`, {
         method: 'POST',
         headers,
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(transportMs),
+        body: JSON.stringify({ ...payload, deadlineAt }),
+        signal: AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())),
       });
     } catch (err) {
       this.mark(false);
@@ -87,7 +104,8 @@ export class AgentClient {
     this.mark(true);
     if (!res.ok) {
       const detail = `${path} answered HTTP ${res.status}${hintFor(res.status)}: ${text.slice(0, 300)}`;
-      // 422 refuses this request (e.g. a provider the agent is not configured with); anything else refuses us all.
+      // 422 refuses this request (e.g. a provider the agent is not configured with); anything else (a 504 for
+      // a deadline that passed while the agent was stalled included) means the agent cannot serve us now.
       throw res.status === 422 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
     }
     let body: unknown;

@@ -80,6 +80,11 @@ export interface components {
     };
     /** InterviewRequest */
     InterviewRequest: {
+      /**
+       * Deadlineat
+       * @description Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work (HTTP 504, no provider call) if it starts later, and never lets the call run past it.
+       */
+      deadlineAt?: number | null;
       /** Interview */
       interview?: {
         [key: string]: unknown;
@@ -154,6 +159,11 @@ export interface components {
       | 'invalid_response';
     /** ProbeRequest */
     ProbeRequest: {
+      /**
+       * Deadlineat
+       * @description Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work (HTTP 504, no provider call) if it starts later, and never lets the call run past it.
+       */
+      deadlineAt?: number | null;
       /**
        * Maxtokens
        * @default 1
@@ -417,6 +427,12 @@ export const agentSchemas = {
       model: { type: 'string', maxLength: 256, minLength: 1, pattern: '^[^\\x00-\\x1f\\x7f]+$', title: 'Model' },
       timeoutMs: { type: 'number', maximum: 600000, exclusiveMinimum: 0, title: 'Timeoutms', default: 30000 },
       maxTokens: { type: 'integer', maximum: 32768, minimum: 1, title: 'Maxtokens', default: 120 },
+      deadlineAt: {
+        anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'null' }],
+        title: 'Deadlineat',
+        description:
+          'Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work (HTTP 504, no provider call) if it starts later, and never lets the call run past it.',
+      },
       interviewId: { anyOf: [{ type: 'string', maxLength: 300 }, { type: 'null' }], title: 'Interviewid' },
       interview: { additionalProperties: true, type: 'object', title: 'Interview' },
     },
@@ -491,6 +507,12 @@ export const agentSchemas = {
       model: { type: 'string', maxLength: 256, minLength: 1, pattern: '^[^\\x00-\\x1f\\x7f]+$', title: 'Model' },
       timeoutMs: { type: 'number', maximum: 600000, exclusiveMinimum: 0, title: 'Timeoutms', default: 10000 },
       maxTokens: { type: 'integer', maximum: 32768, minimum: 1, title: 'Maxtokens', default: 1 },
+      deadlineAt: {
+        anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'null' }],
+        title: 'Deadlineat',
+        description:
+          'Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work (HTTP 504, no provider call) if it starts later, and never lets the call run past it.',
+      },
     },
     type: 'object',
     required: ['provider', 'model'],
