@@ -13,7 +13,7 @@ NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', 
 NODEDIR := $(firstword $(foreach d,$(npm_config_nodedir) $(NODE_PREFIX) /usr /usr/local,$(if $(wildcard $(d)/include/node/node_api.h),$(d))))
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: help install build run test lint fmt readme-tables test-service test-python test-observability bench lock-python clean
+.PHONY: help install build run test lint fmt readme-tables contract test-service test-python test-observability bench lock-python clean
 
 help:
 	@echo "make run    start simulator, agent and service on config/demo.yaml (Ctrl-C stops all)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint   eslint, prettier --check, ruff (lint and format check) and mypy"
 	@echo "make fmt    apply prettier and ruff format"
 	@echo "make readme-tables  regenerate the README's health-threshold table from its declarations"
+	@echo "make contract  export the agent's OpenAPI contract and regenerate the service's types from it"
 	@echo "make bench  run the benchmarks; results in bench/results/"
 
 install: service/node_modules/.installed $(VENV)/.installed
@@ -60,6 +61,12 @@ fmt: install
 # The README's health-threshold table is generated from service/src/domain/health/threshold-declarations.ts.
 readme-tables: install
 	cd service && UPDATE_README=1 npx vitest run test/readme-thresholds.test.ts
+
+# The agent's pydantic models are the one home of the service <-> agent contract (docs/contracts.md):
+# export them, then generate the service's types and validators from the exported document.
+contract: install
+	$(PY) -m agent.export_contract
+	node service/scripts/generate-agent-contract.mjs
 
 test: install lint build test-service test-python
 	@echo "all tests passed"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 
 import uvicorn
 from prometheus_client import CollectorRegistry
 
-from agent.app import create_app
+from agent.app import Access, create_app
+from agent.config_file import ConfigFileError, load_providers
 from agent.logging_json import configure_logging
 from agent.settings import Settings, SettingsError, load_settings
 from agent.tracing import build_tracer_provider
@@ -20,7 +22,8 @@ log = logging.getLogger("agent")
 def main() -> int:
     try:
         settings = load_settings()
-    except SettingsError as error:
+        providers = load_providers(settings.config_file, os.environ)
+    except (SettingsError, ConfigFileError) as error:
         print(f"agent: invalid configuration: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
@@ -35,7 +38,8 @@ def main() -> int:
         tracer_provider.shutdown()  # flushes spans still queued in the batch processor
         log.info("stopped")
 
-    app = create_app(CollectorRegistry(), tracer_provider, on_shutdown=flush_and_stop)
+    access = Access(providers, settings.token, settings.allowed_hosts)
+    app = create_app(CollectorRegistry(), tracer_provider, access, on_shutdown=flush_and_stop)
     # uvicorn handles SIGTERM/SIGINT: stops accepting, finishes in-flight requests, runs the lifespan
     # shutdown (where flush_and_stop runs), then re-raises the signal to end the process.
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", access_log=False))

@@ -6,8 +6,9 @@ blackbox_exporter's habit); `__main__` is the only place that builds the real on
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,11 +19,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from agent.calls import CallDeps, interview_call, perform_call, probe_call
+from agent.access import InternalAccess
+from agent.calls import CallDeps, DeadlinePassedError, interview_call, perform_call, probe_call
 from agent.clients import ClientCache
 from agent.metrics import AgentMetrics
-from agent.providers import CallResult
-from agent.schemas import InterviewRequest, InterviewResponse, ProbeRequest, ProbeResponse, UsageBody
+from agent.schemas import Endpoint, InterviewRequest, InterviewResponse, ProbeRequest, ProbeResponse, ProviderConfig
+from agent.settings import LOOPBACK_HOSTS
 from agent.taxonomy import Outcome
 from agent.tracing import TRACER_NAME
 from agent.warmup import warm_up_sdks
@@ -30,12 +32,25 @@ from agent.warmup import warm_up_sdks
 UNTRACED_URLS = "/healthz,/metrics"
 
 
+@dataclass(frozen=True)
+class Access:
+    """What the agent may call and for whom: the configured providers, the shared token, the Host names."""
+
+    providers: Mapping[str, Endpoint]
+    token: str = field(repr=False)
+    allowed_hosts: frozenset[str] = frozenset(LOOPBACK_HOSTS)
+
+
 def create_app(
-    registry: CollectorRegistry, tracer_provider: TracerProvider, on_shutdown: Callable[[], None] | None = None
+    registry: CollectorRegistry,
+    tracer_provider: TracerProvider,
+    access: Access,
+    on_shutdown: Callable[[], None] | None = None,
 ) -> FastAPI:
     """`on_shutdown` runs last in the lifespan shutdown: uvicorn re-raises SIGTERM once it has stopped,
     so code after `server.run()` never runs, and a flush of the trace exporter must happen here."""
-    clients = ClientCache()
+    # One client per configured provider at most: requests cannot add endpoints, so the cache is bounded.
+    clients = ClientCache(max_clients=max(1, len(access.providers)))
     deps = CallDeps(clients=clients, metrics=AgentMetrics(registry), tracer=tracer_provider.get_tracer(TRACER_NAME))
 
     @asynccontextmanager
@@ -48,18 +63,30 @@ def create_app(
 
     app = FastAPI(title="Modelwatch agent", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DeadlinePassedError, _deadline_passed)
     app.state.clients = clients  # visible to tests, which check that clients are reused
+    app.openapi = _with_provider_config(app.openapi)  # type: ignore[method-assign]
+
+    def configured(body: ProbeRequest) -> Endpoint:
+        endpoint = access.providers.get(body.provider)
+        if endpoint is None:
+            names = ", ".join(sorted(access.providers))
+            message = f"this provider is not configured (configured: {names})"
+            raise RequestValidationError([{"loc": ("body", "provider"), "msg": message, "type": "value_error"}])
+        return endpoint
 
     @app.post("/v1/probe", response_model=ProbeResponse)
     async def probe(body: ProbeRequest) -> ProbeResponse:
-        return ProbeResponse(**_response_fields(await perform_call(deps, probe_call(body))))
+        result = await perform_call(deps, probe_call(body, configured(body)))
+        return ProbeResponse.model_validate(result, from_attributes=True)
 
     @app.post("/v1/interviews", response_model=InterviewResponse)
     async def initiate_interview(body: InterviewRequest) -> InterviewResponse:
-        result = await perform_call(deps, interview_call(body))
+        result = await perform_call(deps, interview_call(body, configured(body)))
         # A cut-off opening line must not be mistaken for one: text only comes with success.
-        text = result.text if result.outcome == Outcome.SUCCESS else ""
-        return InterviewResponse(**_response_fields(result), text=text)
+        if result.outcome != Outcome.SUCCESS:
+            result = replace(result, text="")
+        return InterviewResponse.model_validate(result, from_attributes=True)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -74,21 +101,27 @@ def create_app(
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=tracer_provider, excluded_urls=UNTRACED_URLS, exclude_spans=["receive", "send"]
     )
+    # Added last, so it runs first: a refused request reaches neither tracing nor a route.
+    app.add_middleware(InternalAccess, token=access.token, allowed_hosts=access.allowed_hosts)
     return app
 
 
-def _response_fields(result: CallResult) -> dict[str, Any]:  # the response model it fills checks each field
-    usage = result.usage
-    return {
-        "outcome": result.outcome.value,
-        "latency_ms": result.latency_ms,
-        "ttft_ms": result.ttft_ms,
-        "http_status": result.http_status,
-        "usage": UsageBody(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens) if usage else None,
-        "request_id": result.request_id,
-        "response_model": result.response_model,
-        "error_message": result.error_message,
-    }
+def _with_provider_config(openapi: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Adds `ProviderConfig` to the OpenAPI document: the service checks its config file with the same limits."""
+
+    def document() -> dict[str, Any]:
+        schemas = openapi()["components"]["schemas"]  # FastAPI builds the document once and caches it
+        if "ProviderConfig" not in schemas:
+            schema = ProviderConfig.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas["ProviderConfig"] = schema
+        return openapi()
+
+    return document
+
+
+async def _deadline_passed(_: Request, __: Exception) -> JSONResponse:
+    return JSONResponse(status_code=504, content={"detail": "the caller's deadline passed before the call was made"})
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

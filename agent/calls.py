@@ -7,6 +7,7 @@ line. The key is read here, at call time, and used for nothing but the client an
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -24,6 +25,10 @@ from agent.tracing import annotate_chat_span, chat_span, sampled_trace_id
 
 log = logging.getLogger("agent.calls")
 Purpose = Literal["probe", "interview"]
+
+
+class DeadlinePassedError(Exception):
+    """The caller stopped waiting before the call could be made (e.g. the agent was frozen): nothing is sent."""
 
 
 @dataclass(frozen=True)
@@ -45,24 +50,50 @@ class ChatCall:
     user: str
     max_tokens: int
     timeout_s: float
+    # Wall-clock epoch seconds after which nobody waits for the answer; None when the caller set none.
+    deadline_at: float | None = None
 
 
-def probe_call(request: ProbeRequest) -> ChatCall:
+def probe_call(request: ProbeRequest, endpoint: Endpoint) -> ChatCall:
     return ChatCall(
-        "probe", request.model_id, request.endpoint, request.model, None, PROBE_PROMPT,
-        request.max_tokens, request.timeout_ms / 1000.0,
+        "probe", request.model_id, endpoint, request.model, None, PROBE_PROMPT,
+        request.max_tokens, request.timeout_ms / 1000.0, _epoch_s(request.deadline_at),
     )  # fmt: skip
 
 
-def interview_call(request: InterviewRequest) -> ChatCall:
+def interview_call(request: InterviewRequest, endpoint: Endpoint) -> ChatCall:
     system = build_interviewer_system_prompt(request.interview)
     return ChatCall(
-        "interview", request.model_id, request.endpoint, request.model, system, OPENING_REQUEST,
-        request.max_tokens, request.timeout_ms / 1000.0,
+        "interview", request.model_id, endpoint, request.model, system, OPENING_REQUEST,
+        request.max_tokens, request.timeout_ms / 1000.0, _epoch_s(request.deadline_at),
     )  # fmt: skip
+
+
+def _epoch_s(deadline_ms: float | None) -> float | None:
+    return None if deadline_ms is None else deadline_ms / 1000.0
+
+
+def within_deadline(call: ChatCall, now: Callable[[], float] = time.time) -> ChatCall:
+    """The call with its timeout cut to what is left before its deadline; DeadlinePassedError if nothing is left.
+
+    Checked before any provider call: work the caller abandoned (it answered its own caller already) must
+    not spend money or a provider's rate limit when the agent gets to it late.
+    """
+    if call.deadline_at is None:
+        return call
+    left_s = call.deadline_at - now()
+    if left_s <= 0:
+        log.warning(
+            "dropped: deadline passed",
+            extra={"purpose": call.purpose, "provider": call.endpoint.name, "model": call.model,
+                   "model_id": call.model_id, "late_ms": round(-left_s * 1000, 1)},
+        )  # fmt: skip
+        raise DeadlinePassedError
+    return replace(call, timeout_s=min(call.timeout_s, left_s))
 
 
 async def perform_call(deps: CallDeps, call: ChatCall) -> CallResult:
+    call = within_deadline(call)
     endpoint = call.endpoint
     with chat_span(
         deps.tracer, purpose=call.purpose, provider=endpoint.name, model=call.model,

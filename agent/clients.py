@@ -1,4 +1,4 @@
-"""One long-lived SDK client per distinct endpoint, reused across calls.
+"""One long-lived SDK client per configured provider, reused across calls.
 
 Creating a client per call would pay TLS and TCP set-up on every probe and distort its latency; the cache
 keeps connections alive. Every client has `max_retries=0`: one probe is one attempt, and the service, not
@@ -18,7 +18,8 @@ import openai
 
 from agent.schemas import MAX_TIMEOUT_MS, Endpoint
 
-# Endpoints come from the service's registry, so a handful is normal; the bound only stops a leak.
+# Endpoints come only from the configuration file (create_app bounds the cache to its provider count);
+# this default bound is for callers that build a cache on their own.
 MAX_CLIENTS = 128
 # Longer than the longest call the API accepts, so no in-flight call loses its client.
 RETIRE_DELAY_S = MAX_TIMEOUT_MS / 1000 + 60

@@ -1,15 +1,19 @@
-"""The agent's HTTP request and response bodies (docs/contracts.md, "Agent HTTP API"), camelCase on the wire."""
+"""The agent's HTTP request and response bodies, camelCase on the wire: the single source of the service ↔ agent
+contract. `make contract` exports them to agent/contract/openapi.json, from which the service generates its types
+and validators; a test fails when that file is stale."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from agent.settings import API_KEY_ENV_PATTERN
+from agent.taxonomy import MAX_MESSAGE_CHARS, Outcome
 
 _HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 MAX_TIMEOUT_MS = 600_000
@@ -20,9 +24,22 @@ class WireModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", protected_namespaces=())
 
 
-class Endpoint(WireModel):
-    name: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
-    kind: Literal["openai", "anthropic", "openai_compatible"]
+class ProviderKind(StrEnum):
+    """Which SDK speaks to a provider: `openai_compatible` is the OpenAI SDK with `max_tokens`."""
+
+    OPENAI = "openai"
+    ANTHROPIC = "anthropic"
+    OPENAI_COMPATIBLE = "openai_compatible"
+
+
+PROVIDER_NAME_PATTERN = r"^[a-z0-9_-]{1,64}$"
+
+
+class ProviderConfig(BaseModel):
+    """One entry of the configuration file's `providers` section, the only endpoints the agent calls."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    kind: ProviderKind
     base_url: str = Field(max_length=2048)
     api_key_env: str = Field(pattern=API_KEY_ENV_PATTERN, max_length=128)
     headers: dict[str, str] = Field(default_factory=dict, max_length=32)
@@ -46,12 +63,30 @@ class Endpoint(WireModel):
         return value
 
 
+class Endpoint(ProviderConfig):
+    """A configured provider with its name: what a call is made to. Never built from a request."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str = Field(pattern=PROVIDER_NAME_PATTERN)
+
+
 class ProbeRequest(WireModel):
     model_id: str | None = Field(default=None, max_length=300)
-    endpoint: Endpoint
+    provider: str = Field(
+        pattern=PROVIDER_NAME_PATTERN,
+        description="A provider of the agent's configuration file; any other name is refused with 422.",
+    )
     model: str = Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
     timeout_ms: float = Field(default=10_000, gt=0, le=MAX_TIMEOUT_MS)
     max_tokens: int = Field(default=1, ge=1, le=32_768)
+    deadline_at: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work "
+            "(HTTP 504, no provider call) if it starts later, and never lets the call run past it."
+        ),
+    )
 
 
 class InterviewRequest(ProbeRequest):
@@ -63,20 +98,22 @@ class InterviewRequest(ProbeRequest):
 
 
 class UsageBody(WireModel):
-    input_tokens: int | None
-    output_tokens: int | None
+    input_tokens: int | None = Field(ge=0)
+    output_tokens: int | None = Field(ge=0)
 
 
 class ProbeResponse(WireModel):
-    outcome: str
-    latency_ms: float
-    ttft_ms: float | None
+    """What the agent measured for one LLM call; HTTP 200 whatever the outcome."""
+
+    outcome: Outcome
+    latency_ms: float = Field(ge=0, description="From sending the request to the end of the stream or the error.")
+    ttft_ms: float | None = Field(ge=0, description="From sending the request to the first content chunk.")
     http_status: int | None
     usage: UsageBody | None
     request_id: str | None
     response_model: str | None
-    error_message: str | None
+    error_message: str | None = Field(max_length=MAX_MESSAGE_CHARS, description="Short, never contains a key.")
 
 
 class InterviewResponse(ProbeResponse):
-    text: str
+    text: str = Field(description="The opening line; empty unless the outcome is `success`.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Only variables named as API keys: the agent must not be talked into sending HOME or a database
 # password to whatever base URL a request names.
@@ -18,6 +18,12 @@ API_KEY_ENV_PATTERN = r"^[A-Z][A-Z0-9_]*_API_KEY$"
 _API_KEY_ENV_RE = re.compile(API_KEY_ENV_PATTERN)
 
 DEFAULT_HOST = "127.0.0.1"
+# The same file and default as the service (CONFIG): the agent reads its providers section.
+DEFAULT_CONFIG_FILE = "config/demo.yaml"
+TOKEN_VARIABLE = "MODELWATCH_AGENT_TOKEN"
+MIN_TOKEN_CHARS = 16
+# Names the agent always answers to: a DNS-rebinding page reaches it under its own name, never these.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 DEFAULT_PORT = 8000
 DEFAULT_SERVICE_NAME = "modelwatch-agent"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -37,6 +43,11 @@ class Settings:
     service_name: str
     # True only when an OTLP endpoint is configured, the exporter is not "none" and the SDK is not disabled.
     export_traces: bool
+    config_file: str = DEFAULT_CONFIG_FILE
+    # Host header values the agent answers (lowercase, no port): loopback names plus AGENT_ALLOWED_HOSTS.
+    allowed_hosts: frozenset[str] = frozenset(LOOPBACK_HOSTS)
+    # The shared secret the service sends; kept out of repr so it never reaches a log line.
+    token: str = field(default="", repr=False)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +59,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=_log_level(env),
         service_name=env.get("OTEL_SERVICE_NAME", "").strip() or DEFAULT_SERVICE_NAME,
         export_traces=_export_traces(env),
+        config_file=env.get("CONFIG", "").strip() or DEFAULT_CONFIG_FILE,
+        allowed_hosts=_allowed_hosts(env),
+        token=_token(env),
     )
 
 
@@ -63,6 +77,27 @@ def _host(env: Mapping[str, str]) -> str:
     if not host:
         raise SettingsError("AGENT_HOST must not be empty")
     return host
+
+
+def _token(env: Mapping[str, str]) -> str:
+    token = env.get(TOKEN_VARIABLE, "").strip()
+    if len(token) < MIN_TOKEN_CHARS:
+        raise SettingsError(
+            f"{TOKEN_VARIABLE} must be set to a shared secret of at least {MIN_TOKEN_CHARS} characters "
+            "(the service sends it on every call)"
+        )
+    return token
+
+
+def _allowed_hosts(env: Mapping[str, str]) -> frozenset[str]:
+    """Loopback names, the listen address if it is a name or a specific address, and AGENT_ALLOWED_HOSTS."""
+    extra = [name.strip().lower() for name in env.get("AGENT_ALLOWED_HOSTS", "").split(",") if name.strip()]
+    for name in extra:
+        if not re.fullmatch(r"[a-z0-9.:_-]+", name):
+            raise SettingsError(f"AGENT_ALLOWED_HOSTS must be a comma-separated list of host names, got {name!r}")
+    listen = _host(env).lower()
+    own = [] if listen in ("0.0.0.0", "::") else [listen]
+    return frozenset([*LOOPBACK_HOSTS, *own, *extra])
 
 
 def _port(env: Mapping[str, str]) -> int:

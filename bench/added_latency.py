@@ -53,20 +53,12 @@ def service_body(_: int) -> dict[str, Any]:
     return {"primary": PRIMARY, "config": INTERVIEW}
 
 
-def agent_body_for(sim_url: str):
-    endpoint = {
-        "name": "openai",
-        "kind": "openai",
-        "baseUrl": f"{sim_url}/v1",
-        "apiKeyEnv": "SIMULATOR_API_KEY",
-        "headers": {},
-    }
-
+def agent_body_for(_sim_url: str):
     def body(i: int) -> dict[str, Any]:
         return {
             "interviewId": f"iv_bench_{i}",
             "modelId": PRIMARY,
-            "endpoint": endpoint,
+            "provider": PRIMARY.split(":", 1)[0],
             "model": PRIMARY.split(":", 1)[1],
             "timeoutMs": AGENT_TIMEOUT_MS,
             "maxTokens": AGENT_MAX_TOKENS,
@@ -115,6 +107,8 @@ class Arm:
 
     async def __aenter__(self) -> Arm:
         self.client = loadgen.make_client(self.base)
+        if self.target != "service":
+            self.client.headers["authorization"] = f"Bearer {processes.AGENT_TOKEN}"
         self.ops = httpx.AsyncClient(base_url=self.ops_url) if self.ops_url else None
         return self
 

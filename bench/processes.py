@@ -22,6 +22,9 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = REPO / ".venv" / "bin" / "python"
+# The shared secret between service and agent for benchmark runs (the agent refuses calls without it).
+AGENT_TOKEN = "bench-agent-token-" + os.urandom(8).hex()
+DEMO_CONFIG = REPO / "config" / "demo.yaml"
 START_TIMEOUT_S = 30.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -135,9 +138,13 @@ def simulator(work: Path) -> Proc:
     return Proc("simulator", [str(PYTHON), "-m", "simulator"], env, port, work / "simulator.log").start()
 
 
-def agent(work: Path) -> Proc:
+def agent(work: Path, sim_port: int) -> Proc:
+    """The agent on the providers of config/demo.yaml (the simulator at `sim_port`), as the benchmarked service."""
     port = free_port()
-    env = {"AGENT_PORT": str(port), "SIMULATOR_API_KEY": "sim-key", "LOG_LEVEL": "INFO"}
+    env = {
+        "AGENT_PORT": str(port), "SIMULATOR_API_KEY": "sim-key", "LOG_LEVEL": "INFO", "CONFIG": str(DEMO_CONFIG),
+        "SIMULATOR_PORT": str(sim_port), "MODELWATCH_AGENT_TOKEN": AGENT_TOKEN,
+    }  # fmt: skip
     return Proc("agent", [str(PYTHON), "-m", "agent"], env, port, work / "agent.log").start()
 
 
@@ -154,6 +161,7 @@ def service(
         "LOG_LEVEL": "info",
         "SIMULATOR_PORT": str(sim_port),
         "SIMULATOR_API_KEY": "sim-key",
+        "MODELWATCH_AGENT_TOKEN": AGENT_TOKEN,
     }
     argv = ["node", *(node_args or []), str(REPO / "service" / "dist" / "main.js")]
     return Proc("service", argv, env, port, work / f"service-{port}.log").start()

@@ -81,7 +81,8 @@ def main() -> None:
     loadgen.install_uvloop()
     work = Path(tempfile.mkdtemp(prefix="modelwatch-profile-"))
     prof_dir = work / "prof"
-    sim, ag = processes.simulator(work), processes.agent(work)
+    sim = processes.simulator(work)
+    ag = processes.agent(work, sim.port)
     stack = processes.Stack(sim, ag)
     try:
         stack.service = processes.service(

@@ -202,7 +202,8 @@ def main() -> int:
     print("5. simulator throughput", flush=True)
     results["simulatorThroughput"] = side_benches.simulator_throughput(prof.sim_duration_s, prof.sim_modes)
     timings["simulatorThroughput"] = round(time.monotonic() - started - timings["healthEngine"])
-    stack = Stack(processes.simulator(work), processes.agent(work))
+    sim = processes.simulator(work)
+    stack = Stack(sim, processes.agent(work, sim.port))
     try:
         results.update(asyncio.run(load_parts(stack, work, prof, timings)))
     finally:

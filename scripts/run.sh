@@ -9,6 +9,8 @@ export SCENARIO="${SCENARIO:-simulator/scenarios/demo.yaml}"
 export AGENT_URL="${AGENT_URL:-http://127.0.0.1:${AGENT_PORT}}"
 # The simulator takes any key; real providers read theirs from the variables the config names.
 export SIMULATOR_API_KEY="${SIMULATOR_API_KEY:-sim-key}"
+# The secret the service sends and the agent requires on every call: a fresh one per run unless given.
+export MODELWATCH_AGENT_TOKEN="${MODELWATCH_AGENT_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
 DEMO_TRAFFIC="${DEMO_TRAFFIC:-1}"
 
 pids=()

@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from agent.tests.processes import RunningProcess
+from agent.tests.processes import RunningProcess, base_env
 
 # Not shaped like a provider key, so only the agent's exact-value scrubbing can hide it.
 CANARY_KEY = "canary-" + uuid.uuid4().hex
 KEY_VARIABLE = "SIMULATOR_API_KEY"
+UNSET_KEY_VARIABLE = "MODELWATCH_TEST_UNSET_API_KEY"
+AGENT_TOKEN = "agent-test-token-" + uuid.uuid4().hex
+AUTHORIZATION = {"Authorization": f"Bearer {AGENT_TOKEN}"}
 # (endpoint kind, a model the simulator knows): every SDK path the agent has.
 PROVIDERS = [("openai", "gpt-4o"), ("anthropic", "claude-sonnet-4"), ("openai_compatible", "llama-3")]
+KINDS = [kind for kind, _ in PROVIDERS]
+
+
+def write_providers(path: Path, simulator_url: str, closed_port: int) -> Path:
+    """The agent's configuration for these tests: per kind, the simulator (named after the kind), a port
+    nothing listens on (`{kind}-closed`) and a key variable that is never set (`{kind}-nokey`)."""
+
+    def entry(name: str, kind: str, root: str, key: str) -> str:
+        base_url = root + ("" if kind == "anthropic" else "/v1")
+        return f'  {name}: {{ kind: {kind}, baseUrl: "{base_url}", apiKeyEnv: {key} }}\n'
+
+    closed = f"http://127.0.0.1:{closed_port}"
+    lines = ["providers:\n"]
+    for kind in KINDS:
+        lines += [entry(kind, kind, simulator_url, KEY_VARIABLE), entry(f"{kind}-closed", kind, closed, KEY_VARIABLE)]
+        lines.append(entry(f"{kind}-nokey", kind, simulator_url, UNSET_KEY_VARIABLE))
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def agent_env(config: Path, **env: str) -> dict[str, str]:
+    """What every agent under test gets: its providers file and the shared token, plus `env`."""
+    return base_env(AGENT_PORT="0", CONFIG=str(config), MODELWATCH_AGENT_TOKEN=AGENT_TOKEN, **env)
+
+
+def closed_port_socket() -> socket.socket:
+    """A socket bound but never listening: connections to its port are refused while it is open."""
+    bound = socket.socket()
+    bound.bind(("127.0.0.1", 0))
+    return bound
 
 
 class AgentClient:
@@ -22,12 +57,8 @@ class AgentClient:
     def __init__(self, agent: RunningProcess, simulator: RunningProcess) -> None:
         self.agent = agent
         self.simulator = simulator
-        self.http = httpx.Client(base_url=agent.base_url, timeout=30.0)
+        self.http = httpx.Client(base_url=agent.base_url, timeout=30.0, headers=AUTHORIZATION)
         self.bodies: list[str] = []
-
-    def endpoint(self, kind: str, **overrides: Any) -> dict[str, Any]:
-        base_url = self.simulator.base_url + ("/v1" if kind != "anthropic" else "")
-        return {"name": kind, "kind": kind, "baseUrl": base_url, "apiKeyEnv": KEY_VARIABLE, **overrides}
 
     def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
         response = self.http.post(path, json=body, headers=headers)
@@ -35,21 +66,17 @@ class AgentClient:
         return response
 
     def probe(self, kind: str, model: str, **fields: Any) -> dict[str, Any]:
-        endpoint = fields.pop("endpoint", None) or self.endpoint(kind)
-        body = {"modelId": f"{kind}:{model}", "endpoint": endpoint, "model": model, "timeoutMs": 5000, **fields}
+        """A probe through the configured provider named `kind` unless `provider` says another."""
+        body = {"modelId": f"{kind}:{model}", "provider": kind, "model": model, "timeoutMs": 5000, **fields}
         response = self.post("/v1/probe", body)
         assert response.status_code == 200, response.text
         return response.json()
 
     def interview(self, kind: str, model: str, interview: dict[str, Any], **fields: Any) -> dict[str, Any]:
         body = {
-            "interviewId": "iv_test",
-            "modelId": f"{kind}:{model}",
-            "endpoint": self.endpoint(kind),
-            "model": model,
-            "interview": interview,
-            **fields,
-        }
+            "interviewId": "iv_test", "modelId": f"{kind}:{model}", "provider": kind,
+            "model": model, "interview": interview, **fields,
+        }  # fmt: skip
         response = self.post("/v1/interviews", body)
         assert response.status_code == 200, response.text
         return response.json()

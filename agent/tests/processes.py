@@ -65,7 +65,8 @@ def start_module(module: str, env: dict[str, str], log_path: Path, port_field: s
 
 def base_env(**overrides: str) -> dict[str, str]:
     """The current environment minus anything that would change the processes under test."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENT_", "SIMULATOR_", "SCENARIO"))}
+    ours = ("OTEL_", "AGENT_", "SIMULATOR_", "SCENARIO", "CONFIG", "MODELWATCH_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update(overrides)
     return env
 

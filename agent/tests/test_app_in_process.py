@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +15,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import CollectorRegistry
 
-from agent.app import create_app
+from agent.app import Access, create_app
 from agent.clients import ClientCache
-from agent.tests.agent_client import KEY_VARIABLE, unique_model
+from agent.config_file import load_providers
+from agent.tests.agent_client import AGENT_TOKEN, AUTHORIZATION, KEY_VARIABLE, unique_model
 from agent.tests.processes import RunningProcess
 
 pytestmark = pytest.mark.timeout(60)
@@ -31,12 +33,8 @@ class InProcessAgent:
     ) -> None:
         self.http, self.spans, self.simulator, self.clients = http, spans, simulator, clients
 
-    def endpoint(self, kind: str = "openai", **overrides: Any) -> dict[str, Any]:
-        base_url = self.simulator.base_url + ("" if kind == "anthropic" else "/v1")
-        return {"name": kind, "kind": kind, "baseUrl": base_url, "apiKeyEnv": KEY_VARIABLE, **overrides}
-
     def probe_body(self, model: str = "gpt-4o", **fields: Any) -> dict[str, Any]:
-        return {"modelId": f"openai:{model}", "endpoint": self.endpoint(), "model": model, "timeoutMs": 5000, **fields}
+        return {"modelId": f"openai:{model}", "provider": "openai", "model": model, "timeoutMs": 5000, **fields}
 
     def chat_spans(self) -> list[ReadableSpan]:
         return [span for span in self.spans.get_finished_spans() if span.name.startswith("chat ")]
@@ -47,13 +45,16 @@ def attributes_of(span: ReadableSpan) -> dict[str, Any]:
 
 
 @pytest.fixture
-def in_process(simulator: RunningProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessAgent]:
+def in_process(
+    simulator: RunningProcess, agent_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[InProcessAgent]:
     monkeypatch.setenv(KEY_VARIABLE, IN_PROCESS_KEY)
     spans = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
-    app = create_app(CollectorRegistry(), provider)
-    with TestClient(app) as http:
+    access = Access(load_providers(str(agent_config), {}), AGENT_TOKEN, frozenset({"testserver"}))
+    app = create_app(CollectorRegistry(), provider, access)
+    with TestClient(app, headers=AUTHORIZATION) as http:
         yield InProcessAgent(http, spans, simulator, app.state.clients)
 
 
@@ -93,7 +94,7 @@ def test_when_the_call_fails_then_the_span_has_the_error_type_and_status(in_proc
     model = unique_model("claude-sonnet-4")
     faults = {"errorRate": 1, "status": 429, "ttftMs": 0}
     assert httpx.put(f"{in_process.simulator.base_url}/admin/models/{model}", json=faults).status_code == 200
-    body = {**in_process.probe_body(model), "endpoint": in_process.endpoint("anthropic")}
+    body = {**in_process.probe_body(model), "provider": "anthropic"}
     assert in_process.http.post("/v1/probe", json=body).json()["outcome"] == "rate_limited"
     [chat] = in_process.chat_spans()
     assert attributes_of(chat)["error.type"] == "rate_limited"
@@ -116,25 +117,18 @@ def test_health_and_metrics_are_not_traced(in_process: InProcessAgent):
     assert in_process.spans.get_finished_spans() == ()
 
 
-def test_one_client_per_distinct_endpoint_is_reused(in_process: InProcessAgent):
+def test_one_client_per_configured_provider_is_reused(in_process: InProcessAgent):
     clients = in_process.clients
     for _ in range(3):
         in_process.http.post("/v1/probe", json=in_process.probe_body())
     assert len(clients) == 1
-    with_header = {**in_process.probe_body(), "endpoint": in_process.endpoint(headers={"x-extra": "v"})}
-    in_process.http.post("/v1/probe", json=with_header)
+    in_process.http.post("/v1/probe", json={**in_process.probe_body(), "provider": "anthropic"})
     assert len(clients) == 2
 
 
 INVALID_BODIES = [
-    (
-        "key variable not a variable name",
-        {"endpoint": {"apiKeyEnv": "sk-pasted-by-mistake"}},
-        ["endpoint", "apiKeyEnv"],
-    ),
-    ("key variable not named as an API key", {"endpoint": {"apiKeyEnv": "HOME"}}, ["endpoint", "apiKeyEnv"]),
-    ("unknown kind", {"endpoint": {"kind": "gemini"}}, ["endpoint", "kind"]),
-    ("base URL not http", {"endpoint": {"baseUrl": "ftp://x"}}, ["endpoint", "baseUrl"]),
+    ("provider not configured", {"provider": "attacker"}, ["provider"]),
+    ("provider not a provider name", {"provider": "sk-Pasted/By mistake"}, ["provider"]),
     ("negative timeout", {"timeoutMs": -1}, ["timeoutMs"]),
     ("zero max tokens", {"maxTokens": 0}, ["maxTokens"]),
     ("empty model", {"model": ""}, ["model"]),

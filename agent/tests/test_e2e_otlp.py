@@ -6,13 +6,14 @@ import gzip
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from agent.tests.agent_client import CANARY_KEY, KEY_VARIABLE
-from agent.tests.processes import RunningProcess, base_env, start_module
+from agent.tests.agent_client import AUTHORIZATION, CANARY_KEY, KEY_VARIABLE, agent_env
+from agent.tests.processes import start_module
 
 pytestmark = pytest.mark.timeout(60)
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -55,26 +56,16 @@ def receiver() -> Iterator[OtlpReceiver]:
     server.server_close()
 
 
-def test_spans_reach_the_collector_in_the_callers_trace(receiver: OtlpReceiver, simulator: RunningProcess, tmp_path):
-    env = base_env(
-        AGENT_PORT="0",
+def test_spans_reach_the_collector_in_the_callers_trace(receiver: OtlpReceiver, agent_config: Path, tmp_path):
+    env = agent_env(
+        agent_config,
         OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.server_address[1]}",
         **{KEY_VARIABLE: CANARY_KEY},
     )
     agent = start_module("agent", env, tmp_path / "agent.log")
     try:
-        body = {
-            "modelId": "anthropic:claude-sonnet-4",
-            "model": "claude-sonnet-4",
-            "timeoutMs": 5000,
-            "endpoint": {
-                "name": "anthropic",
-                "kind": "anthropic",
-                "baseUrl": simulator.base_url,
-                "apiKeyEnv": KEY_VARIABLE,
-            },
-        }
-        headers = {"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"}
+        body = {"modelId": "anthropic:claude-sonnet-4", "provider": "anthropic", "model": "claude-sonnet-4"}
+        headers = {"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01", **AUTHORIZATION}
         result = httpx.post(agent.base_url + "/v1/probe", json=body, headers=headers, timeout=10).json()
         assert result["outcome"] == "success"
     finally:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from agent.tests.agent_client import AgentClient, unique_model
@@ -73,11 +71,7 @@ def test_when_the_stream_trickles_then_the_deadline_covers_the_whole_call(client
 
 @pytest.mark.parametrize(("kind", "model"), SDK_PATHS, ids=SDK_IDS)
 def test_when_nothing_listens_then_the_outcome_is_connection(client: AgentClient, kind, model):
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        closed_port = probe_socket.getsockname()[1]  # bound, never listening: connections are refused
-        base_url = f"http://127.0.0.1:{closed_port}" + ("/v1" if kind == "openai" else "")
-        result = client.probe(kind, model, endpoint=client.endpoint(kind, baseUrl=base_url))
+    result = client.probe(kind, model, provider=f"{kind}-closed")  # a port bound but never listening
     assert result["outcome"] == "connection", result
     assert result["httpStatus"] is None and result["requestId"] is None
 
@@ -93,8 +87,7 @@ def test_when_the_connection_drops_mid_answer_then_the_outcome_is_connection(cli
 
 @pytest.mark.parametrize(("kind", "model"), SDK_PATHS, ids=SDK_IDS)
 def test_when_the_key_variable_is_missing_then_the_outcome_is_auth_naming_it(client: AgentClient, kind, model):
-    endpoint = client.endpoint(kind, apiKeyEnv="MODELWATCH_TEST_UNSET_API_KEY")
-    result = client.probe(kind, model, endpoint=endpoint)
+    result = client.probe(kind, model, provider=f"{kind}-nokey")
     assert result["outcome"] == "auth"
     assert result["errorMessage"] == "environment variable MODELWATCH_TEST_UNSET_API_KEY is not set"
     assert result["httpStatus"] is None and result["latencyMs"] == 0

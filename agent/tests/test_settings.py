@@ -4,16 +4,37 @@ import pytest
 
 from agent.settings import Settings, SettingsError, load_settings, read_api_key
 
+TOKEN = {"MODELWATCH_AGENT_TOKEN": "a-shared-secret-of-32-characters"}
 
-def test_when_nothing_is_set_then_the_defaults_apply():
-    assert load_settings({}) == Settings(
-        host="127.0.0.1", port=8000, log_level="INFO", service_name="modelwatch-agent", export_traces=False
-    )
+
+def test_when_only_the_token_is_set_then_the_defaults_apply():
+    settings = load_settings(TOKEN)
+    assert settings == Settings(
+        host="127.0.0.1", port=8000, log_level="INFO", service_name="modelwatch-agent", export_traces=False,
+        config_file="config/demo.yaml", allowed_hosts=frozenset({"localhost", "127.0.0.1", "::1"}),
+        token=TOKEN["MODELWATCH_AGENT_TOKEN"],
+    )  # fmt: skip
+    assert TOKEN["MODELWATCH_AGENT_TOKEN"] not in repr(settings)
+
+
+@pytest.mark.parametrize("token", [None, "", "short-secret"], ids=["unset", "empty", "too short"])
+def test_when_the_token_is_missing_or_short_then_start_up_stops_naming_it(token):
+    with pytest.raises(SettingsError, match="MODELWATCH_AGENT_TOKEN must be set to a shared secret of at least 16"):
+        load_settings({} if token is None else {"MODELWATCH_AGENT_TOKEN": token})
+
+
+def test_when_allowed_hosts_are_named_then_the_agent_answers_to_them_and_to_its_listen_address():
+    env = {**TOKEN, "AGENT_HOST": "10.0.0.5", "AGENT_ALLOWED_HOSTS": "agent, Agent.internal", "CONFIG": "/etc/mw.yaml"}
+    settings = load_settings(env)
+    assert settings.allowed_hosts == {"localhost", "127.0.0.1", "::1", "10.0.0.5", "agent", "agent.internal"}
+    assert settings.config_file == "/etc/mw.yaml"
+    assert load_settings({**TOKEN, "AGENT_HOST": "0.0.0.0"}).allowed_hosts == {"localhost", "127.0.0.1", "::1"}
 
 
 def test_when_variables_are_set_then_they_are_used():
     settings = load_settings(
         {
+            **TOKEN,
             "AGENT_HOST": "0.0.0.0",
             "AGENT_PORT": "9001",
             "LOG_LEVEL": "debug",
@@ -21,9 +42,8 @@ def test_when_variables_are_set_then_they_are_used():
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
         }
     )
-    assert settings == Settings(
-        host="0.0.0.0", port=9001, log_level="DEBUG", service_name="agent-b", export_traces=True
-    )
+    assert (settings.host, settings.port, settings.log_level) == ("0.0.0.0", 9001, "DEBUG")
+    assert (settings.service_name, settings.export_traces) == ("agent-b", True)
 
 
 EXPORT_CASES = [
@@ -37,7 +57,7 @@ EXPORT_CASES = [
 
 @pytest.mark.parametrize(("env", "exported"), [c[1:] for c in EXPORT_CASES], ids=[c[0] for c in EXPORT_CASES])
 def test_traces_are_exported_only_with_an_otlp_endpoint(env, exported):
-    assert load_settings(env).export_traces is exported
+    assert load_settings({**TOKEN, **env}).export_traces is exported
 
 
 INVALID_CASES = [

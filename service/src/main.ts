@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     {
       config,
       agentUrl: settings.agentUrl,
+      agentToken: settings.agentToken,
       dataDir: settings.dataDir,
       logger,
       apiToken: settings.apiToken,

@@ -20,6 +20,8 @@ import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
 export interface ServiceOptions {
   config: ConfigFile;
   agentUrl: string;
+  /** The shared secret the agent requires on every call. */
+  agentToken: string;
   dataDir: string;
   logger: Logger;
   apiToken?: string | undefined;
@@ -53,7 +55,7 @@ function buildParts(opts: ServiceOptions) {
     SqliteStore.openInDir(opts.dataDir, { synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL' });
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
-  const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
+  const agent = new AgentClient(opts.agentUrl, opts.agentToken, (up) => metrics.setAgentUp(up));
   const health = new HealthRecorder(engine, store, metrics, logger);
   const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({

@@ -7,9 +7,8 @@ import {
   json,
   REPO,
   setSimModel,
-  startAgent,
   startChild,
-  startSimulator,
+  startSimulatorAndAgent,
   testConfigText,
   waitFor,
   type ChildHandle,
@@ -52,7 +51,7 @@ const waitState = (svc: ChildHandle, id: string, state: string, timeoutMs = 20_0
 
 beforeAll(async () => {
   if (!existsSync(MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
-  [sim, agent] = await Promise.all([startSimulator(), startAgent()]);
+  [sim, agent] = await startSimulatorAndAgent();
   dir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-'));
   writeFileSync(join(dir, 'config.yaml'), testConfigText(sim.port, FAST));
 });

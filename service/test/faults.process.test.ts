@@ -6,11 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   freePort,
   json,
-  PYTHON,
   REPO,
   setSimModel,
+  startAgent,
   startChild,
-  startSimulator,
+  startSimulatorAndAgent,
   testConfigText,
   waitFor,
   type ChildHandle,
@@ -29,14 +29,8 @@ let sim: ChildHandle;
 let agent: ChildHandle;
 let dir: string;
 
-async function startAgentOn(port: number): Promise<ChildHandle> {
-  return startChild(
-    PYTHON,
-    ['-m', 'agent'],
-    { AGENT_PORT: String(port), SIMULATOR_API_KEY: 'sim-key', LOG_LEVEL: 'warning' },
-    port,
-  );
-}
+const AGENT_ENV = { LOG_LEVEL: 'warning' };
+const startAgentOn = (port: number): Promise<ChildHandle> => startAgent(sim.port, AGENT_ENV, port);
 
 /** The agent is shared; a test that kills or freezes it leaves it running again for the next. */
 async function ensureAgent(): Promise<void> {
@@ -195,7 +189,7 @@ beforeAll(async () => {
   if (!existsSync(MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
   dir = mkdtempSync(join(tmpdir(), 'modelwatch-faults-'));
   const agentPort = await freePort();
-  [sim, agent] = await Promise.all([startSimulator(), startAgentOn(agentPort)]);
+  [sim, agent] = await startSimulatorAndAgent(AGENT_ENV, agentPort);
 });
 afterAll(async () => {
   agent?.process.kill('SIGCONT');
@@ -309,6 +303,70 @@ interviews: { deadlineSeconds: ${DEADLINE_MS / 1000}, attemptTimeoutSeconds: ${D
     } finally {
       agent.process.kill('SIGCONT');
     }
+  });
+});
+
+describe('when the agent is frozen and known unreachable', () => {
+  const DEADLINE_MS = 8_000;
+  let svc: ChildHandle;
+  beforeAll(async () => {
+    await ensureAgent();
+    // Probes only at start-up: after that, every provider call the simulator counts comes from this test.
+    const config = writeConfig(
+      'frozen',
+      `
+probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 0, timeoutSeconds: 2 }
+interviews: { deadlineSeconds: ${DEADLINE_MS / 1000}, attemptTimeoutSeconds: ${DEADLINE_MS / 1000} }
+`,
+    );
+    svc = await startService(config, join(dir, 'frozen'));
+    for (const id of [GPT4O, MINI, CLAUDE]) await waitState(svc, id, 'healthy');
+  });
+  afterAll(async () => {
+    await svc?.stop('SIGKILL');
+  });
+
+  const providerCalls = async (): Promise<number> =>
+    Object.values((await simStats()).models).reduce((sum, m) => sum + m.total, 0);
+
+  it('then starts answer 503 fast, and after SIGCONT the abandoned calls never reach a provider', async () => {
+    const callsBefore = await providerCalls();
+    agent.process.kill('SIGSTOP');
+    try {
+      // Abandoned work: a start and a probe the service gives up on while the agent is frozen.
+      const [first, probe] = await Promise.all([
+        timedStart(svc.url, { primary: GPT4O }, DEADLINE_MS + 5_000),
+        json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: [CLAUDE] } }),
+      ]);
+      expect(first.status).toBe(503);
+      expect(first.body.error.code).toBe('agent_unavailable');
+      expect(probe.body.results[0]).toMatchObject({ modelId: CLAUDE, probed: false });
+      expect((await json(`${svc.url}/readyz`)).status).toBe(503);
+
+      // Known unreachable now: no start waits for its deadline again.
+      const fast = await Promise.all(
+        [GPT4O, MINI, CLAUDE].map((primary) => timedStart(svc.url, { primary }, DEADLINE_MS)),
+      );
+      for (const x of fast) {
+        expect(x.status).toBe(503);
+        expect(x.body.error.code).toBe('agent_unavailable');
+        expect(x.ms, `answered after ${x.ms} ms; the deadline is ${DEADLINE_MS} ms`).toBeLessThan(DEADLINE_MS / 2);
+      }
+    } finally {
+      agent.process.kill('SIGCONT');
+    }
+    // Whatever of the abandoned work reaches the agent once it resumes is dropped before a provider call
+    // (agent/tests/test_e2e_deadline.py proves the drop itself on requests whose caller still listens).
+    await waitFor('the agent to answer again', async () => (await fetch(`${agent.url}/healthz`)).ok, 15_000);
+    expect(await providerCalls()).toBe(callsBefore);
+
+    // And the service finds the agent again on the next start.
+    await waitFor(
+      'a start to succeed again',
+      async () => (await timedStart(svc.url, { primary: MINI }, DEADLINE_MS)).status === 201,
+      15_000,
+      200,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,8 @@ let tracingStarted = false;
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const PYTHON = join(REPO, '.venv/bin/python');
+/** The shared secret between service and agent: every child process and in-process service gets it. */
+export const AGENT_TOKEN = `agent-test-token-${randomUUID()}`;
 
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -70,7 +73,11 @@ export async function startChild(
   port: number,
   healthPath = '/healthz',
 ): Promise<ChildHandle> {
-  const child = spawn(command, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: REPO,
+    env: { ...process.env, MODELWATCH_AGENT_TOKEN: AGENT_TOKEN, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -97,19 +104,35 @@ export async function startChild(
   };
 }
 
-export async function startSimulator(): Promise<ChildHandle> {
-  const port = await freePort();
-  return startChild(PYTHON, ['-m', 'simulator'], { SIMULATOR_PORT: String(port), SCENARIO: 'none' }, port);
+export async function startSimulator(port?: number): Promise<ChildHandle> {
+  const p = port ?? (await freePort());
+  return startChild(PYTHON, ['-m', 'simulator'], { SIMULATOR_PORT: String(p), SCENARIO: 'none' }, p);
 }
 
-export async function startAgent(extraEnv: Record<string, string> = {}): Promise<ChildHandle> {
-  const port = await freePort();
+/** The agent, configured with the providers of `testConfigText(simulatorPort)`, as the services under test are. */
+export async function startAgent(
+  simulatorPort: number,
+  extraEnv: Record<string, string> = {},
+  port?: number,
+): Promise<ChildHandle> {
+  const p = port ?? (await freePort());
+  const config = join(mkdtempSync(join(tmpdir(), 'modelwatch-agent-')), 'config.yaml');
+  writeFileSync(config, testConfigText(simulatorPort));
   return startChild(
     PYTHON,
     ['-m', 'agent'],
-    { AGENT_PORT: String(port), SIMULATOR_API_KEY: 'sim-key', ...extraEnv },
-    port,
+    { AGENT_PORT: String(p), CONFIG: config, SIMULATOR_API_KEY: 'sim-key', ...extraEnv },
+    p,
   );
+}
+
+/** A simulator and an agent configured for it, started together. */
+export async function startSimulatorAndAgent(
+  agentEnv: Record<string, string> = {},
+  agentPort?: number,
+): Promise<[ChildHandle, ChildHandle]> {
+  const simulatorPort = await freePort();
+  return Promise.all([startSimulator(simulatorPort), startAgent(simulatorPort, agentEnv, agentPort)]);
 }
 
 /** A config for tests: the demo's models on the given simulator, with the given extra YAML. */
@@ -152,6 +175,7 @@ export async function startInProcess(opts: {
   configText: string;
   dataDir?: string;
   apiToken?: string;
+  agentToken?: string;
 }): Promise<InProcess> {
   if (!tracingStarted) {
     startTracing({
@@ -167,6 +191,7 @@ export async function startInProcess(opts: {
     {
       config: parseConfigText('test.yaml', opts.configText, {}),
       agentUrl: opts.agentUrl,
+      agentToken: opts.agentToken ?? AGENT_TOKEN,
       dataDir,
       logger: createLogger('info', logs.stream),
       apiToken: opts.apiToken,
@@ -208,7 +233,7 @@ export function useSimulatorAndAgent(): { sim: () => ChildHandle; agent: () => C
   let sim: ChildHandle | undefined;
   let agent: ChildHandle | undefined;
   beforeAll(async () => {
-    [sim, agent] = await Promise.all([startSimulator(), startAgent()]);
+    [sim, agent] = await startSimulatorAndAgent();
   });
   afterAll(async () => {
     await Promise.all([sim?.stop(), agent?.stop()]);

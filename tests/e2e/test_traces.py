@@ -24,7 +24,7 @@ def traced() -> Iterator[tuple[Stack, OtlpReceiver]]:
         tmp_path = Path(tmp)
         otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **FAST_EXPORT}
         simulator = start_simulator(tmp_path)
-        agent = start_agent(tmp_path, OTEL_SERVICE_NAME="modelwatch-agent", **otel)
+        agent = start_agent(tmp_path, simulator.base_url, OTEL_SERVICE_NAME="modelwatch-agent", **otel)
         service = start_service(tmp_path, agent.base_url, service_config(simulator.base_url), **otel)
         stack = Stack(simulator, agent, service)
         try:

@@ -201,6 +201,7 @@ class Stack:
     receiver: OtlpReceiver
     canary_key: str
     token: str
+    agent_token: str
     responses: list[httpx.Response] = field(default_factory=list)
 
     @property
@@ -249,6 +250,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("hardening")
     canary_key = f"sk-canary-{secrets.token_hex(12)}"
     token = f"mw-token-canary-{secrets.token_hex(12)}"
+    agent_token = f"mw-agent-token-canary-{secrets.token_hex(12)}"
     receiver = OtlpReceiver()
     otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
     started: list[Proc] = []
@@ -260,6 +262,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             tmp / "simulator.log",
         )
         started.append(simulator)
+        config = tmp / "config.yaml"
+        config.write_text(config_text(simulator.url))
         agent = start_process(
             "agent",
             [str(PYTHON), "-m", "agent"],
@@ -268,14 +272,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 AGENT_PORT="0",
                 LOG_LEVEL="DEBUG",
                 OTEL_SERVICE_NAME="modelwatch-agent",
+                CONFIG=str(config),
+                MODELWATCH_AGENT_TOKEN=agent_token,
                 **otel,
                 **{KEY_VARIABLE: canary_key},
             ),
             tmp / "agent.log",
         )
         started.append(agent)
-        config = tmp / "config.yaml"
-        config.write_text(config_text(simulator.url))
         service = start_process(
             "service",
             ["node", str(SERVICE_MAIN)],
@@ -286,6 +290,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 DATA_DIR=str(tmp / "data"),
                 LOG_LEVEL="debug",
                 MODELWATCH_API_TOKEN=token,
+                MODELWATCH_AGENT_TOKEN=agent_token,
                 SHUTDOWN_GRACE_SECONDS="2",
                 OTEL_SERVICE_NAME="modelwatch-service",
                 **otel,
@@ -293,7 +298,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             tmp / "service.log",
         )
         started.append(service)
-        yield Stack(simulator, agent, service, receiver, canary_key, token)
+        yield Stack(simulator, agent, service, receiver, canary_key, token, agent_token)
     finally:
         for proc in reversed(started):
             proc.stop()

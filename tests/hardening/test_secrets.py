@@ -119,7 +119,7 @@ def test_the_canary_key_and_token_never_leave_the_processes(stack_reset: Stack) 
     assert len(echoed) == 1
     # ...and it does come back there, which shows the search below would find a leak.
     assert stack.canary_key.encode() in echoed[0].content
-    for secret, name in ((stack.canary_key, "API key"), (stack.token, "token")):
+    for secret, name in ((stack.canary_key, "API key"), (stack.token, "token"), (stack.agent_token, "agent token")):
         assert_absent(secret, "the service log", stack.service.output_bytes())
         assert_absent(secret, "the agent log", stack.agent.output_bytes())
         for where, text in metrics.items():

@@ -226,7 +226,7 @@ def observed() -> Iterator[Observed]:
         try:
             simulator = start_simulator(tmp)
             started.append(simulator)
-            agent = start_agent(tmp)
+            agent = start_agent(tmp, simulator.base_url)
             started.append(agent)
             service = start_service(tmp, agent.base_url, service_config(simulator.base_url, FAST_PROBES))
             started.append(service)

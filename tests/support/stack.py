@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from agent.tests.agent_client import AGENT_TOKEN
 from agent.tests.processes import REPO_ROOT, RunningProcess, base_env, start_module
 
 SERVICE_MAIN = REPO_ROOT / "service" / "dist" / "main.js"
@@ -39,8 +40,14 @@ def start_simulator(tmp: Path, **env: str) -> RunningProcess:
     return start_module("simulator", base_env(SIMULATOR_PORT="0", SCENARIO="none", **env), tmp / "simulator.log")
 
 
-def start_agent(tmp: Path, **env: str) -> RunningProcess:
-    return start_module("agent", base_env(AGENT_PORT="0", SIMULATOR_API_KEY="sim-key", **env), tmp / "agent.log")
+def start_agent(tmp: Path, simulator_url: str, **env: str) -> RunningProcess:
+    """The agent, configured with the providers of `service_config(simulator_url)`, as the service is."""
+    config = tmp / "agent-config.yaml"
+    config.write_text(service_config(simulator_url))
+    agent_env = base_env(
+        AGENT_PORT="0", CONFIG=str(config), MODELWATCH_AGENT_TOKEN=AGENT_TOKEN, SIMULATOR_API_KEY="sim-key", **env
+    )
+    return start_module("agent", agent_env, tmp / "agent.log")
 
 
 def start_command(
@@ -77,8 +84,9 @@ def start_service(tmp: Path, agent_url: str, config_text: str, **env: str) -> Ru
     config.write_text(config_text)
     port = free_port()
     full_env = base_env(
-        SERVICE_PORT=str(port), AGENT_URL=agent_url, CONFIG=str(config), DATA_DIR=str(tmp / "data"), **env
-    )
+        SERVICE_PORT=str(port), AGENT_URL=agent_url, CONFIG=str(config), DATA_DIR=str(tmp / "data"),
+        MODELWATCH_AGENT_TOKEN=AGENT_TOKEN, **env,
+    )  # fmt: skip
     return start_command(
         "service",
         ["node", str(SERVICE_MAIN)],

@@ -1,27 +1,9 @@
 import { context, propagation } from '@opentelemetry/api';
-import { OUTCOMES, type Outcome } from '../domain/health/index.js';
-import type { Endpoint } from '../domain/model-registry.js';
+import type { SchemaInterviewRequest, SchemaProbeRequest } from './contract.gen.js';
+import { parseCallResult, type AgentCallPath, type AgentCallResult } from './contract.js';
 
-/** What the agent measured for one LLM call (docs/contracts.md). */
-export interface AgentCallResult {
-  outcome: Outcome;
-  latencyMs: number;
-  ttftMs: number | null;
-  httpStatus: number | null;
-  usage: { inputTokens: number; outputTokens: number } | null;
-  requestId: string | null;
-  responseModel: string | null;
-  errorMessage: string | null;
-  text?: string;
-}
-
-export interface AgentCallTarget {
-  modelId: string;
-  endpoint: Endpoint;
-  model: string;
-  timeoutMs: number;
-  maxTokens: number;
-}
+export type { AgentCallResult, Measurement, TokenUsage } from './contract.js';
+export { measurementOf } from './contract.js';
 
 /** The agent itself did not answer: says nothing about the provider, so it is not a health sample. */
 export class AgentUnavailableError extends Error {
@@ -31,9 +13,6 @@ export class AgentUnavailableError extends Error {
   }
 }
 
-// The agent enforces each call's own timeout; this margin covers the hop to it and back.
-const TRANSPORT_MARGIN_MS = 2_000;
-
 /** The agent answered, but refused this request (HTTP 4xx): a configuration problem of this model, not an outage. */
 export class AgentRejectedError extends Error {
   constructor(readonly detail: string) {
@@ -42,132 +21,116 @@ export class AgentRejectedError extends Error {
   }
 }
 
-const nonNegative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const tokens = (v: unknown): number => (nonNegative(v) ? Math.round(v) : 0);
-
-function parseUsage(u: unknown): AgentCallResult['usage'] {
-  if (!u || typeof u !== 'object') return null;
-  const usage = u as { inputTokens?: unknown; outputTokens?: unknown };
-  return { inputTokens: tokens(usage.inputTokens), outputTokens: tokens(usage.outputTokens) };
-}
-
-/** Checks what the agent measured before it reaches the health engine: a bad figure is an agent fault. */
-function parseResult(body: unknown): AgentCallResult {
-  const b = body as Partial<AgentCallResult> | null;
-  const valid =
-    b &&
-    typeof b === 'object' &&
-    OUTCOMES.includes(b.outcome as Outcome) &&
-    nonNegative(b.latencyMs) &&
-    (b.ttftMs == null || nonNegative(b.ttftMs));
-  if (!valid) throw new AgentUnavailableError('answered with a body that is not a valid call result');
-  return {
-    outcome: b.outcome as Outcome,
-    latencyMs: b.latencyMs as number,
-    ttftMs: nonNegative(b.ttftMs) ? b.ttftMs : null,
-    httpStatus: typeof b.httpStatus === 'number' ? b.httpStatus : null,
-    usage: parseUsage(b.usage),
-    requestId: typeof b.requestId === 'string' ? b.requestId : null,
-    responseModel: typeof b.responseModel === 'string' ? b.responseModel : null,
-    errorMessage: typeof b.errorMessage === 'string' ? b.errorMessage : null,
-    ...(typeof b.text === 'string' ? { text: b.text } : {}),
-  };
-}
+// The agent enforces each call's own timeout; this margin covers the hop to it and back.
+const TRANSPORT_MARGIN_MS = 2_000;
+// Once the agent is known unreachable, a call first re-checks it for at most this long instead of waiting
+// out its whole deadline: a frozen agent fails starts in about a second.
+export const RECHECK_MS = 1_000;
 
 export class AgentClient {
   private reachable: boolean | null = null;
-  private lastProblem: string | null = null;
+  private recheck: Promise<{ ready: boolean; reason: string }> | null = null;
+  private readonly authorization: string;
 
+  /** `token` is the shared secret the agent requires on every call (MODELWATCH_AGENT_TOKEN). */
   constructor(
     private readonly baseUrl: string,
+    token: string,
     private readonly onReachability: (up: boolean) => void = () => {},
-  ) {}
-
-  /** Whether the last exchange with the agent got an answer, and if not, why. */
-  status(): { reachable: boolean | null; problem: string | null } {
-    return { reachable: this.reachable, problem: this.lastProblem };
+  ) {
+    this.authorization = `Bearer ${token}`;
   }
 
-  probe(target: AgentCallTarget): Promise<AgentCallResult> {
-    return this.call('/v1/probe', target.timeoutMs + TRANSPORT_MARGIN_MS, {
-      modelId: target.modelId,
-      endpoint: target.endpoint,
-      model: target.model,
-      timeoutMs: target.timeoutMs,
-      maxTokens: target.maxTokens,
-    });
+  probe(request: SchemaProbeRequest & { timeoutMs: number }): Promise<AgentCallResult> {
+    return this.call('/v1/probe', request.timeoutMs + TRANSPORT_MARGIN_MS, request);
   }
 
   /** `transportMs` bounds the whole exchange, so a frozen agent cannot hold a start past its deadline. */
   initiateInterview(
-    target: AgentCallTarget,
-    interviewId: string,
-    interview: Record<string, unknown>,
+    request: SchemaInterviewRequest & { timeoutMs: number },
     transportMs?: number,
   ): Promise<AgentCallResult> {
-    return this.call('/v1/interviews', transportMs ?? target.timeoutMs + TRANSPORT_MARGIN_MS, {
-      interviewId,
-      modelId: target.modelId,
-      endpoint: target.endpoint,
-      model: target.model,
-      timeoutMs: target.timeoutMs,
-      maxTokens: target.maxTokens,
-      interview,
-    });
+    return this.call('/v1/interviews', transportMs ?? request.timeoutMs + TRANSPORT_MARGIN_MS, request);
   }
 
   /** Readiness: does the agent answer its health endpoint right now. */
   async checkReady(timeoutMs = 2_000): Promise<{ ready: boolean; reason: string }> {
     try {
-      const res = await fetch(`${this.baseUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+      // With the token, so a token the agent does not share shows here rather than on the first call.
+      const res = await fetch(`${this.baseUrl}/healthz`, {
+        headers: { authorization: this.authorization },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       await res.arrayBuffer();
-      this.mark(res.ok, res.ok ? null : `healthz answered HTTP ${res.status}`);
+      this.mark(res.ok);
       return res.ok
         ? { ready: true, reason: 'agent answers' }
-        : { ready: false, reason: `agent /healthz answered HTTP ${res.status}` };
+        : { ready: false, reason: `agent /healthz answered HTTP ${res.status}${hintFor(res.status)}` };
     } catch (err) {
-      const detail = describeFetchError(err, this.baseUrl);
-      this.mark(false, detail);
-      return { ready: false, reason: `agent unavailable: ${detail}` };
+      this.mark(false);
+      return { ready: false, reason: `agent unavailable: ${describeFetchError(err, this.baseUrl)}` };
     }
   }
 
-  private async call(path: string, transportMs: number, payload: unknown): Promise<AgentCallResult> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+  /** Known down: one short health check (shared by concurrent calls) decides, instead of each call's deadline. */
+  private async ensureReachable(): Promise<void> {
+    if (this.reachable !== false) return;
+    this.recheck ??= this.checkReady(RECHECK_MS).finally(() => (this.recheck = null));
+    const { ready, reason } = await this.recheck;
+    if (!ready) throw new AgentUnavailableError(`still unreachable (${reason})`);
+  }
+
+  private async call(path: AgentCallPath, transportMs: number, payload: object): Promise<AgentCallResult> {
+    // Wall-clock time (not an injected clock): the agent compares the deadline with its own clock, same host.
+    const calledAt = Date.now();
+    await this.ensureReachable();
+    // The re-check spends part of the caller's budget: the call gets only what is left of it.
+    const deadlineAt = calledAt + transportMs;
+    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: this.authorization };
     propagation.inject(context.active(), headers);
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method: 'POST',
         headers,
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(transportMs),
+        body: JSON.stringify({ ...payload, deadlineAt }),
+        signal: AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())),
       });
     } catch (err) {
-      const detail = describeFetchError(err, this.baseUrl);
-      this.mark(false, detail);
-      throw new AgentUnavailableError(detail);
+      this.mark(false);
+      throw new AgentUnavailableError(describeFetchError(err, this.baseUrl));
     }
     const text = await res.text().catch(() => '');
+    this.mark(true);
     if (!res.ok) {
-      this.mark(true, null);
-      const detail = `${path} answered HTTP ${res.status}: ${text.slice(0, 300)}`;
-      throw res.status < 500 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
+      const detail = `${path} answered HTTP ${res.status}${hintFor(res.status)}: ${text.slice(0, 300)}`;
+      // 422 refuses this request (e.g. a provider the agent is not configured with); anything else (a 504 for
+      // a deadline that passed while the agent was stalled included) means the agent cannot serve us now.
+      throw res.status === 422 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
     }
-    this.mark(true, null);
+    let body: unknown;
     try {
-      return parseResult(JSON.parse(text));
-    } catch (err) {
-      if (err instanceof AgentUnavailableError) throw err;
+      body = JSON.parse(text);
+    } catch {
       throw new AgentUnavailableError(`${path} answered a body that is not JSON`);
     }
+    // A figure outside the contract is an agent fault: it must not reach the health engine.
+    const parsed = parseCallResult(path, body);
+    if (!parsed.ok) throw new AgentUnavailableError(`${path} answered outside the contract: ${parsed.problems}`);
+    return parsed.result;
   }
 
-  private mark(up: boolean, problem: string | null): void {
-    this.lastProblem = problem;
+  private mark(up: boolean): void {
     if (this.reachable !== up) this.onReachability(up);
     this.reachable = up;
   }
+}
+
+/** What an agent refusal of every call usually means, for the log and /readyz. */
+function hintFor(status: number): string {
+  if (status === 401) return ' (MODELWATCH_AGENT_TOKEN differs between service and agent)';
+  if (status === 400) return " (the agent does not answer to AGENT_URL's host name: see AGENT_ALLOWED_HOSTS)";
+  return '';
 }
 
 function describeFetchError(err: unknown, baseUrl: string): string {

@@ -73,20 +73,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    /** Endpoint */
-    Endpoint: {
-      /** Apikeyenv */
-      apiKeyEnv: string;
-      /** Baseurl */
-      baseUrl: string;
-      /** Headers */
-      headers?: {
-        [key: string]: string;
-      };
-      kind: components['schemas']['ProviderKind'];
-      /** Name */
-      name: string;
-    };
     /** HTTPValidationError */
     HTTPValidationError: {
       /** Detail */
@@ -94,7 +80,11 @@ export interface components {
     };
     /** InterviewRequest */
     InterviewRequest: {
-      endpoint: components['schemas']['Endpoint'];
+      /**
+       * Deadlineat
+       * @description Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work (HTTP 504, no provider call) if it starts later, and never lets the call run past it.
+       */
+      deadlineAt?: number | null;
       /** Interview */
       interview?: {
         [key: string]: unknown;
@@ -110,6 +100,11 @@ export interface components {
       model: string;
       /** Modelid */
       modelId?: string | null;
+      /**
+       * Provider
+       * @description A provider of the agent's configuration file; any other name is refused with 422.
+       */
+      provider: string;
       /**
        * Timeoutms
        * @default 30000
@@ -164,7 +159,11 @@ export interface components {
       | 'invalid_response';
     /** ProbeRequest */
     ProbeRequest: {
-      endpoint: components['schemas']['Endpoint'];
+      /**
+       * Deadlineat
+       * @description Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work (HTTP 504, no provider call) if it starts later, and never lets the call run past it.
+       */
+      deadlineAt?: number | null;
       /**
        * Maxtokens
        * @default 1
@@ -174,6 +173,11 @@ export interface components {
       model: string;
       /** Modelid */
       modelId?: string | null;
+      /**
+       * Provider
+       * @description A provider of the agent's configuration file; any other name is refused with 422.
+       */
+      provider: string;
       /**
        * Timeoutms
        * @default 10000
@@ -210,6 +214,21 @@ export interface components {
       usage: components['schemas']['UsageBody'] | null;
     };
     /**
+     * ProviderConfig
+     * @description One entry of the configuration file's `providers` section, the only endpoints the agent calls.
+     */
+    ProviderConfig: {
+      /** Apikeyenv */
+      apiKeyEnv: string;
+      /** Baseurl */
+      baseUrl: string;
+      /** Headers */
+      headers?: {
+        [key: string]: string;
+      };
+      kind: components['schemas']['ProviderKind'];
+    };
+    /**
      * ProviderKind
      * @description Which SDK speaks to a provider: `openai_compatible` is the OpenAI SDK with `max_tokens`.
      * @enum {string}
@@ -242,13 +261,13 @@ export interface components {
   headers: never;
   pathItems: never;
 }
-export type SchemaEndpoint = components['schemas']['Endpoint'];
 export type SchemaHttpValidationError = components['schemas']['HTTPValidationError'];
 export type SchemaInterviewRequest = components['schemas']['InterviewRequest'];
 export type SchemaInterviewResponse = components['schemas']['InterviewResponse'];
 export type SchemaOutcome = components['schemas']['Outcome'];
 export type SchemaProbeRequest = components['schemas']['ProbeRequest'];
 export type SchemaProbeResponse = components['schemas']['ProbeResponse'];
+export type SchemaProviderConfig = components['schemas']['ProviderConfig'];
 export type SchemaProviderKind = components['schemas']['ProviderKind'];
 export type SchemaUsageBody = components['schemas']['UsageBody'];
 export type SchemaValidationError = components['schemas']['ValidationError'];
@@ -391,18 +410,6 @@ export const providerKindValues: ReadonlyArray<FlattenedDeepRequired<components>
 
 /** The contract's JSON schemas (JSON Schema 2020-12, references under `$defs`), for validating at run time. */
 export const agentSchemas = {
-  Endpoint: {
-    properties: {
-      name: { type: 'string', maxLength: 64, pattern: '^[a-z0-9_-]+$', title: 'Name' },
-      kind: { $ref: '#/$defs/ProviderKind' },
-      baseUrl: { type: 'string', maxLength: 2048, title: 'Baseurl' },
-      apiKeyEnv: { type: 'string', maxLength: 128, pattern: '^[A-Z][A-Z0-9_]*_API_KEY$', title: 'Apikeyenv' },
-      headers: { additionalProperties: { type: 'string' }, type: 'object', maxProperties: 32, title: 'Headers' },
-    },
-    type: 'object',
-    required: ['name', 'kind', 'baseUrl', 'apiKeyEnv'],
-    title: 'Endpoint',
-  },
   HTTPValidationError: {
     properties: { detail: { items: { $ref: '#/$defs/ValidationError' }, type: 'array', title: 'Detail' } },
     type: 'object',
@@ -411,15 +418,26 @@ export const agentSchemas = {
   InterviewRequest: {
     properties: {
       modelId: { anyOf: [{ type: 'string', maxLength: 300 }, { type: 'null' }], title: 'Modelid' },
-      endpoint: { $ref: '#/$defs/Endpoint' },
+      provider: {
+        type: 'string',
+        pattern: '^[a-z0-9_-]{1,64}$',
+        title: 'Provider',
+        description: "A provider of the agent's configuration file; any other name is refused with 422.",
+      },
       model: { type: 'string', maxLength: 256, minLength: 1, pattern: '^[^\\x00-\\x1f\\x7f]+$', title: 'Model' },
       timeoutMs: { type: 'number', maximum: 600000, exclusiveMinimum: 0, title: 'Timeoutms', default: 30000 },
       maxTokens: { type: 'integer', maximum: 32768, minimum: 1, title: 'Maxtokens', default: 120 },
+      deadlineAt: {
+        anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'null' }],
+        title: 'Deadlineat',
+        description:
+          'Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work (HTTP 504, no provider call) if it starts later, and never lets the call run past it.',
+      },
       interviewId: { anyOf: [{ type: 'string', maxLength: 300 }, { type: 'null' }], title: 'Interviewid' },
       interview: { additionalProperties: true, type: 'object', title: 'Interview' },
     },
     type: 'object',
-    required: ['endpoint', 'model'],
+    required: ['provider', 'model'],
     title: 'InterviewRequest',
   },
   InterviewResponse: {
@@ -480,13 +498,24 @@ export const agentSchemas = {
   ProbeRequest: {
     properties: {
       modelId: { anyOf: [{ type: 'string', maxLength: 300 }, { type: 'null' }], title: 'Modelid' },
-      endpoint: { $ref: '#/$defs/Endpoint' },
+      provider: {
+        type: 'string',
+        pattern: '^[a-z0-9_-]{1,64}$',
+        title: 'Provider',
+        description: "A provider of the agent's configuration file; any other name is refused with 422.",
+      },
       model: { type: 'string', maxLength: 256, minLength: 1, pattern: '^[^\\x00-\\x1f\\x7f]+$', title: 'Model' },
       timeoutMs: { type: 'number', maximum: 600000, exclusiveMinimum: 0, title: 'Timeoutms', default: 10000 },
       maxTokens: { type: 'integer', maximum: 32768, minimum: 1, title: 'Maxtokens', default: 1 },
+      deadlineAt: {
+        anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'null' }],
+        title: 'Deadlineat',
+        description:
+          'Epoch milliseconds after which the caller no longer waits for the answer. The agent drops the work (HTTP 504, no provider call) if it starts later, and never lets the call run past it.',
+      },
     },
     type: 'object',
-    required: ['endpoint', 'model'],
+    required: ['provider', 'model'],
     title: 'ProbeRequest',
   },
   ProbeResponse: {
@@ -518,12 +547,6 @@ export const agentSchemas = {
     title: 'ProbeResponse',
     description: 'What the agent measured for one LLM call; HTTP 200 whatever the outcome.',
   },
-  ProviderKind: {
-    type: 'string',
-    enum: ['openai', 'anthropic', 'openai_compatible'],
-    title: 'ProviderKind',
-    description: 'Which SDK speaks to a provider: `openai_compatible` is the OpenAI SDK with `max_tokens`.',
-  },
   UsageBody: {
     properties: {
       inputTokens: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'null' }], title: 'Inputtokens' },
@@ -544,5 +567,24 @@ export const agentSchemas = {
     type: 'object',
     required: ['loc', 'msg', 'type'],
     title: 'ValidationError',
+  },
+  ProviderKind: {
+    description: 'Which SDK speaks to a provider: `openai_compatible` is the OpenAI SDK with `max_tokens`.',
+    enum: ['openai', 'anthropic', 'openai_compatible'],
+    title: 'ProviderKind',
+    type: 'string',
+  },
+  ProviderConfig: {
+    additionalProperties: false,
+    description: "One entry of the configuration file's `providers` section, the only endpoints the agent calls.",
+    properties: {
+      kind: { $ref: '#/$defs/ProviderKind' },
+      baseUrl: { maxLength: 2048, title: 'Baseurl', type: 'string' },
+      apiKeyEnv: { maxLength: 128, pattern: '^[A-Z][A-Z0-9_]*_API_KEY$', title: 'Apikeyenv', type: 'string' },
+      headers: { additionalProperties: { type: 'string' }, maxProperties: 32, title: 'Headers', type: 'object' },
+    },
+    required: ['kind', 'baseUrl', 'apiKeyEnv'],
+    title: 'ProviderConfig',
+    type: 'object',
   },
 } as const;

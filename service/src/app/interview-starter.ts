@@ -3,13 +3,21 @@ import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api
 import {
   AgentRejectedError,
   AgentUnavailableError,
+  measurementOf,
   type AgentCallResult,
   type AgentClient,
 } from '../agent/agent-client.js';
 import type { HealthEngine } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import { fallbackReason, planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
-import type { AttemptRecord, FallbackEvent, HealthEvidence, InterviewRecord, Store } from '../store/records.js';
+import type {
+  AttemptMeasurement,
+  AttemptRecord,
+  FallbackEvent,
+  HealthEvidence,
+  InterviewRecord,
+  Store,
+} from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
@@ -41,6 +49,9 @@ export interface StartResult {
   event: FallbackEvent | null;
   replayed: boolean;
 }
+
+/** An attempt the agent refused to make: no provider answered, so there is nothing else to report. */
+type Refusal = AttemptMeasurement & { outcome: 'agent_refused' };
 
 interface AttemptsOutcome {
   chosen: Candidate | null;
@@ -187,29 +198,22 @@ export class InterviewStarter {
       const agentTimeoutMs = Math.min(settings.attemptTimeoutMs, remaining - AGENT_ANSWER_MARGIN_MS);
       if (agentTimeoutMs < minAttemptMs) break;
       const result = await this.attempt(candidate, interviewId, interview, agentTimeoutMs, remaining);
-      attempts.push({
-        modelId: candidate.modelId,
-        source: candidate.source,
-        outcome: result.outcome,
-        latencyMs: result.latencyMs,
-        ttftMs: result.ttftMs,
-        httpStatus: result.httpStatus,
-        errorMessage: result.errorMessage,
-      });
+      attempts.push({ modelId: candidate.modelId, source: candidate.source, ...measurementOf(result) });
       if (result.outcome === 'success') return { chosen: candidate, attempts, result };
     }
     return { chosen: null, attempts, result: null };
   }
 
-  /** One initiation call; its outcome feeds the health engine at once, failure or not. */
+  /** One initiation call; its outcome feeds the health engine at once, failure or not (a refusal is no sample). */
   private attempt(
     candidate: Candidate,
     interviewId: string,
     interview: Record<string, unknown>,
     timeoutMs: number,
     transportMs: number,
-  ): Promise<AgentCallResult> {
+  ): Promise<AgentCallResult | Refusal> {
     const { registry, agent, health, tracer, clock, settings } = this.deps;
+    const sentAt = clock();
     const model = registry.get(candidate.modelId)!;
     return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
       span.setAttributes({
@@ -218,26 +222,19 @@ export class InterviewStarter {
         'modelwatch.state': candidate.state,
       });
       try {
-        const target = {
+        const request = {
+          interviewId,
           modelId: model.id,
-          endpoint: model.endpoint,
+          provider: model.provider,
           model: model.model,
           timeoutMs,
           maxTokens: settings.maxTokens,
+          interview,
         };
-        const result = await agent.initiateInterview(target, interviewId, interview, transportMs);
+        const result = await agent.initiateInterview(request, transportMs);
         // A timeout on a budget the deadline cut short says nothing about the model.
         const truncated = result.outcome === 'timeout' && timeoutMs < settings.attemptTimeoutMs;
-        if (!truncated)
-          health.record(model.id, {
-            at: clock(),
-            source: 'interview',
-            outcome: result.outcome,
-            latencyMs: result.latencyMs,
-            ttftMs: result.ttftMs,
-            httpStatus: result.httpStatus,
-            errorMessage: result.errorMessage,
-          });
+        if (!truncated) health.record(model.id, { at: clock(), source: 'interview', ...measurementOf(result) });
         span.setAttribute('modelwatch.outcome', result.outcome);
         if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
         return result;
@@ -250,13 +247,10 @@ export class InterviewStarter {
             "the agent refused a call: check this model's configuration",
           );
           return {
-            outcome: 'bad_request' as const,
-            latencyMs: 0,
+            outcome: 'agent_refused' as const,
+            latencyMs: clock() - sentAt,
             ttftMs: null,
             httpStatus: null,
-            usage: null,
-            requestId: null,
-            responseModel: null,
             errorMessage: 'the agent refused the request for this model; see the service log',
           };
         }

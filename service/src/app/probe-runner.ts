@@ -2,8 +2,10 @@ import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import {
   AgentRejectedError,
   AgentUnavailableError,
+  measurementOf,
   type AgentCallResult,
   type AgentClient,
+  type TokenUsage,
 } from '../agent/agent-client.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -19,7 +21,7 @@ export type ProbeReport =
 /** Sends one probe per model through the agent; never two at once for the same model. */
 export class ProbeRunner {
   private readonly inFlight = new Map<string, Promise<ProbeReport>>();
-  private readonly lastUsage = new Map<string, { inputTokens: number; outputTokens: number }>();
+  private readonly lastUsage = new Map<string, TokenUsage>();
   private readonly finishedListeners: Array<(modelId: string) => void> = [];
 
   constructor(
@@ -40,7 +42,7 @@ export class ProbeRunner {
   }
 
   /** Tokens the model's last probe spent: the basis of the probe-cost estimate. */
-  usageOf(modelId: string): { inputTokens: number; outputTokens: number } | null {
+  usageOf(modelId: string): TokenUsage | null {
     return this.lastUsage.get(modelId) ?? null;
   }
 
@@ -82,7 +84,7 @@ export class ProbeRunner {
         try {
           const result = await this.deps.agent.probe({
             modelId,
-            endpoint: model.endpoint,
+            provider: model.provider,
             model: model.model,
             timeoutMs: model.probe.timeoutMs,
             maxTokens: model.probe.maxTokens,
@@ -111,15 +113,7 @@ export class ProbeRunner {
     const { health, metrics, logger } = this.deps;
     metrics.recordProbe(modelId, result, this.deps.clock(), currentTraceId());
     if (result.usage) this.lastUsage.set(modelId, result.usage);
-    health.record(modelId, {
-      at: this.deps.clock(),
-      source: 'probe',
-      outcome: result.outcome,
-      latencyMs: result.latencyMs,
-      ttftMs: result.ttftMs,
-      httpStatus: result.httpStatus,
-      errorMessage: result.errorMessage,
-    });
+    health.record(modelId, { at: this.deps.clock(), source: 'probe', ...measurementOf(result) });
     logger.debug(
       {
         event: 'probe',

@@ -16,17 +16,15 @@ function probePlanOf(config: ConfigFile, m: ModelConfig): ProbePlan {
   };
 }
 
-/** The registered models of a validated config file: endpoints, probe plans and health overrides. */
+/** The registered models of a validated config file: providers, probe plans and health overrides. */
 export function buildModelRegistry(config: ConfigFile): ModelRegistry {
   const models = config.models.map((m): RegisteredModel => {
     const [provider = '', ...rest] = m.id.split(':');
-    const providerConfig = config.providers[provider];
-    if (!providerConfig) throw new Error(`unreachable: provider ${provider} validated at load`);
+    if (!(provider in config.providers)) throw new Error(`unreachable: provider ${provider} validated at load`);
     return {
       id: m.id,
       provider,
       model: m.model ?? rest.join(':'),
-      endpoint: { name: provider, ...providerConfig },
       tier: m.tier ?? null,
       capabilities: m.capabilities,
       pricing: m.pricing ?? null,

@@ -92,13 +92,17 @@ describe('interpolate', () => {
 });
 
 describe('when the demo config loads, then', () => {
-  const registry = buildModelRegistry(loadConfigFile(DEMO, { SIMULATOR_PORT: '9999' }));
+  const config = loadConfigFile(DEMO, { SIMULATOR_PORT: '9999' });
+  const registry = buildModelRegistry(config);
 
   it('registers the three demo models against the simulator', () => {
     expect(registry.ids()).toEqual(['openai:gpt-4o', 'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4']);
-    expect(registry.get('openai:gpt-4o')?.endpoint.baseUrl).toBe('http://127.0.0.1:9999/v1');
-    expect(registry.get('anthropic:claude-sonnet-4')?.endpoint.kind).toBe('anthropic');
-    expect(registry.get('anthropic:claude-sonnet-4')?.model).toBe('claude-sonnet-4');
+    expect(config.providers.openai?.baseUrl).toBe('http://127.0.0.1:9999/v1');
+    expect(registry.get('anthropic:claude-sonnet-4')).toMatchObject({
+      provider: 'anthropic',
+      model: 'claude-sonnet-4',
+    });
+    expect(config.providers.anthropic?.kind).toBe('anthropic');
   });
 
   it('applies the default probe schedule of 10 s, 5 s while unhealthy', () => {
@@ -109,10 +113,10 @@ describe('when the demo config loads, then', () => {
 
 describe('when the real-provider example loads, then', () => {
   it('it is valid and names key variables, not keys', () => {
-    const registry = buildModelRegistry(
-      loadConfigFile(join(import.meta.dirname, '../../../config/real-providers.example.yaml'), {}),
-    );
-    expect(registry.get('groq:llama-3.3-70b')?.endpoint).toMatchObject({
+    const config = loadConfigFile(join(import.meta.dirname, '../../../config/real-providers.example.yaml'), {});
+    const registry = buildModelRegistry(config);
+    expect(registry.get('groq:llama-3.3-70b')?.provider).toBe('groq');
+    expect(config.providers.groq).toMatchObject({
       kind: 'openai_compatible',
       apiKeyEnv: 'GROQ_API_KEY',
     });

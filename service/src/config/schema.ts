@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_PROBE_PLAN } from '../domain/probe-plan.js';
 import { crossSettingIssues, healthSettingsSchema } from './health-settings.js';
+import { agentSchemas, providerKindValues } from '../agent/contract.gen.js';
 
 // The configuration file's schema: one source for validation at start-up and for the README's reference.
 // Durations are in seconds (what people write in YAML); the domain converts to milliseconds.
@@ -8,28 +9,32 @@ import { crossSettingIssues, healthSettingsSchema } from './health-settings.js';
 // domain's probe plan.
 
 const positiveSeconds = z.number().positive();
-// The agent only reads variables named as API keys (see docs/design.md); refuse others at start-up.
+// The agent reads the providers section of this same file with its own limits (ProviderConfig in its contract,
+// agent/contract/openapi.json): the same limits here, so the service refuses at start-up what the agent would.
+// The agent only reads variables named as API keys (see docs/design.md).
+const endpointLimits = agentSchemas.ProviderConfig.properties;
 const envVarName = z
   .string()
+  .max(endpointLimits.apiKeyEnv.maxLength)
   .regex(
-    /^[A-Z][A-Z0-9_]*_API_KEY$/,
+    new RegExp(endpointLimits.apiKeyEnv.pattern),
     'must be the name of an environment variable ending in _API_KEY, such as OPENAI_API_KEY',
   );
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'openai_compatible'] as const;
+export const PROVIDER_KINDS = providerKindValues;
 
-// The agent's own request limits (agent/schemas.py), so a config it would refuse fails here, at start-up.
-const MAX_CALL_SECONDS = 600;
+const MAX_CALL_SECONDS = agentSchemas.ProbeRequest.properties.timeoutMs.maximum / 1000;
+const MAX_HEADERS = endpointLimits.headers.maxProperties;
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a valid HTTP header name');
 const headerValue = z.string().regex(/^[^\r\n]*$/, 'must not contain a line break');
 
 export const providerSchema = z.strictObject({
   kind: z.enum(PROVIDER_KINDS),
-  baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+  baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(endpointLimits.baseUrl.maxLength),
   apiKeyEnv: envVarName,
   headers: z
     .record(headerName, headerValue)
-    .refine((h) => Object.keys(h).length <= 32, 'at most 32 headers')
+    .refine((h) => Object.keys(h).length <= MAX_HEADERS, `at most ${MAX_HEADERS} headers`)
     .default({}),
 });
 

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from './load.js';
 import { readSettings } from './settings.js';
 
+const AGENT_TOKEN = { MODELWATCH_AGENT_TOKEN: 'a-shared-secret-of-32-characters' };
+
 describe('readSettings', () => {
-  it('when nothing is set, then the documented defaults', () => {
-    expect(readSettings({})).toMatchObject({
+  it('when only the agent token is set, then the documented defaults', () => {
+    expect(readSettings(AGENT_TOKEN)).toMatchObject({
       port: 3000,
       host: '127.0.0.1',
       agentUrl: 'http://127.0.0.1:8000',
@@ -28,13 +30,18 @@ describe('readSettings', () => {
     ],
     [{ SERVICE_PORT: '' }, { port: 3000 }],
   ])('when %j, then %j', (env, expected) => {
-    expect(readSettings(env)).toMatchObject(expected);
+    expect(readSettings({ ...AGENT_TOKEN, ...env })).toMatchObject(expected);
   });
 
   it.each([
     [{ SERVICE_PORT: 'abc' }, 'SERVICE_PORT: Invalid input: expected number, received NaN'],
     [{ SERVICE_PORT: '70000' }, 'SERVICE_PORT: Too big: expected number to be <=65535'],
     [{ MODELWATCH_API_TOKEN: 'short' }, 'MODELWATCH_API_TOKEN: must be at least 16 characters'],
+    [{ MODELWATCH_AGENT_TOKEN: 'short' }, 'MODELWATCH_AGENT_TOKEN: must be at least 16 characters'],
+    [
+      { MODELWATCH_AGENT_TOKEN: undefined },
+      'MODELWATCH_AGENT_TOKEN: required: the shared secret the agent requires on every call (the same value as the agent)',
+    ],
     [
       { LOG_LEVEL: 'loud' },
       'LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
@@ -42,7 +49,7 @@ describe('readSettings', () => {
   ])('when %j, then start-up names the variable: %s', (env, problem) => {
     let error: unknown;
     try {
-      readSettings(env);
+      readSettings({ ...AGENT_TOKEN, ...env });
     } catch (err) {
       error = err;
     }

@@ -16,6 +16,10 @@ const settingsSchema = z.object({
   CONFIG: z.string().min(1).default(DEFAULT_CONFIG_FILE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MODELWATCH_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // The agent refuses calls without it; the same value is given to the agent.
+  MODELWATCH_AGENT_TOKEN: z
+    .string({ error: 'required: the shared secret the agent requires on every call (the same value as the agent)' })
+    .min(16, 'must be at least 16 characters'),
   // Longer than an interview start's deadline (30 s), so in-flight starts finish on SIGTERM.
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(35),
   OTEL_SERVICE_NAME: z.string().default('modelwatch-service'),
@@ -32,6 +36,7 @@ export interface Settings {
   configFile: string;
   logLevel: z.infer<typeof settingsSchema>['LOG_LEVEL'];
   apiToken: string | undefined;
+  agentToken: string;
   shutdownGraceMs: number;
   /** The OTLP exporter reads its OTEL_* variables itself; here only: is export on at all. */
   tracing: { serviceName: string; exportEnabled: boolean };
@@ -50,6 +55,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     configFile: s.CONFIG,
     logLevel: s.LOG_LEVEL,
     apiToken: s.MODELWATCH_API_TOKEN,
+    agentToken: s.MODELWATCH_AGENT_TOKEN,
     shutdownGraceMs: s.SHUTDOWN_GRACE_SECONDS * 1000,
     tracing: {
       serviceName: s.OTEL_SERVICE_NAME,

@@ -2,20 +2,11 @@ import type { ThresholdOverrides } from './health/index.js';
 import type { Pricing } from './pricing.js';
 import type { ProbePlan } from './probe-plan.js';
 
-/** Where and how the agent reaches a provider. Carries the key's variable name, never a key. */
-export interface Endpoint {
-  name: string;
-  kind: 'openai' | 'anthropic' | 'openai_compatible';
-  baseUrl: string;
-  apiKeyEnv: string;
-  headers: Record<string, string>;
-}
-
 export interface RegisteredModel {
   id: string;
+  /** The provider's name in the config file: the agent calls it by this name, from its own copy of the file. */
   provider: string;
   model: string;
-  endpoint: Endpoint;
   tier: string | null;
   capabilities: string[];
   pricing: Pricing | null;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HEALTH_STATES, OUTCOMES } from '../domain/health/index.js';
 import { FALLBACK_REASONS } from '../domain/selection.js';
 import { CURSOR_PATTERN } from '../store/cursor.js';
+import { ATTEMPT_OUTCOMES } from '../store/records.js';
 
 /** Request and response schemas: they validate at the route and generate /openapi.json. */
 
@@ -103,7 +104,7 @@ export const healthModel = z.object({
 export const attempt = z.object({
   modelId: z.string(),
   source: z.string(),
-  outcome,
+  outcome: z.enum(ATTEMPT_OUTCOMES),
   latencyMs: z.number(),
   ttftMs: z.number().nullable(),
   httpStatus: z.number().nullable(),

@@ -1,16 +1,24 @@
-import type { HealthState, Outcome } from '../domain/health/index.js';
+import { OUTCOMES, type HealthState } from '../domain/health/index.js';
 import type { CandidateSource, FallbackReason, FallbackSource } from '../domain/selection.js';
 
 /** What the store keeps: the audit records users read through the API. Times are ISO strings. */
 
-export interface AttemptRecord {
-  modelId: string;
-  source: CandidateSource;
-  outcome: Outcome;
+/** How an attempt ended: a provider outcome, or `agent_refused` when the agent refused to make the call. */
+export const ATTEMPT_OUTCOMES = [...OUTCOMES, 'agent_refused'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** What one attempt measured. A refusal has no provider figures: its latency is the exchange with the agent. */
+export interface AttemptMeasurement {
+  outcome: AttemptOutcome;
   latencyMs: number;
   ttftMs: number | null;
   httpStatus: number | null;
   errorMessage: string | null;
+}
+
+export interface AttemptRecord extends AttemptMeasurement {
+  modelId: string;
+  source: CandidateSource;
 }
 
 export interface HealthEvidence {
