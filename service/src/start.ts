@@ -8,7 +8,7 @@ import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
 import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
-import { HealthEngine } from './domain/health/index.js';
+import { HealthEngine, type HealthReader } from './domain/health/index.js';
 import { createApp } from './http/app.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
@@ -46,6 +46,8 @@ function buildParts(opts: ServiceOptions) {
   const registry = buildModelRegistry(opts.config);
   const engine = new HealthEngine(clock);
   for (const m of registry.all()) engine.register(m.id, m.health, m.probe.intervalMs);
+  // Everything but the recorder gets the engine as a reader: only the recorder adds samples.
+  const healthReader: HealthReader = engine;
   const metricsRegistry = opts.metricsRegistry ?? createRegistry();
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
   const store =
@@ -54,13 +56,13 @@ function buildParts(opts: ServiceOptions) {
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
-  const health = new HealthRecorder(engine, store, metrics, logger);
-  const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
+  const recorder = new HealthRecorder(engine, store, metrics, logger);
+  const probes = new ProbeRunner({ registry, agent, recorder, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({
     registry,
-    engine,
+    healthReader,
     probes,
-    health,
+    recorder,
     logger,
     clock,
     random: opts.random ?? Math.random,
@@ -68,9 +70,9 @@ function buildParts(opts: ServiceOptions) {
   const { interviews } = opts.config;
   const starter = new InterviewStarter({
     registry,
-    engine,
+    healthReader,
     agent,
-    health,
+    recorder,
     store,
     metrics,
     tracer,
@@ -82,7 +84,7 @@ function buildParts(opts: ServiceOptions) {
       maxTokens: interviews.maxTokens,
     },
   });
-  return { clock, registry, engine, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
+  return { clock, registry, healthReader, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
 }
 
 function listen(app: Express, at: { port: number; host: string }): Promise<Server> {
@@ -124,12 +126,13 @@ export async function startService(
   scheduleProbes = true,
 ): Promise<RunningService> {
   const parts = buildParts(opts);
-  const { registry, engine, probes, starter, store, agent, metricsRegistry, tracer, logger, clock, scheduler } = parts;
+  const { registry, healthReader, probes, starter, store, agent, metricsRegistry, tracer, logger, clock, scheduler } =
+    parts;
   const { api } = opts.config;
   let draining = false;
   const app = createApp({
     registry,
-    engine,
+    healthReader,
     probes,
     starter,
     store,

@@ -6,7 +6,7 @@ import {
   type AgentCallResult,
   type AgentClient,
 } from '../agent/agent-client.js';
-import type { HealthEngine } from '../domain/health/index.js';
+import type { HealthReader } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import { fallbackReason, planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
 import type { AttemptRecord, FallbackEvent, HealthEvidence, InterviewRecord, Store } from '../store/records.js';
@@ -25,9 +25,9 @@ const MIN_ATTEMPT_MS = 1_000;
 
 export interface InterviewStarterDeps {
   registry: ModelRegistry;
-  engine: HealthEngine;
+  healthReader: HealthReader;
   agent: AgentClient;
-  health: HealthRecorder;
+  recorder: HealthRecorder;
   store: Store;
   metrics: ServiceMetrics;
   tracer: Tracer;
@@ -81,7 +81,7 @@ export class InterviewStarter {
     const startedAt = this.deps.clock();
     const running = this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
       // Whatever went wrong after the request was accepted, the interview did not start: count it for the SLO.
-      this.deps.metrics.recordStart(
+      this.deps.metrics.observeStart(
         resolved.primary,
         null,
         'unavailable',
@@ -134,7 +134,7 @@ export class InterviewStarter {
   }
 
   private plan(resolved: ResolvedInterview): SelectionPlan {
-    const { engine, registry, tracer } = this.deps;
+    const { healthReader, registry, tracer } = this.deps;
     return tracer.startActiveSpan('select model', { kind: SpanKind.INTERNAL }, (span) => {
       const plan = planSelection({
         primary: resolved.primary,
@@ -142,7 +142,7 @@ export class InterviewStarter {
         simulationFallbacks: resolved.simulationFallbacks,
         registered: registry.all(),
         health: (id) => {
-          const s = engine.snapshot(id);
+          const s = healthReader.snapshot(id);
           return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms };
         },
       });
@@ -160,7 +160,7 @@ export class InterviewStarter {
   }
 
   private evidence(modelId: string): HealthEvidence {
-    const s = this.deps.engine.snapshot(modelId);
+    const s = this.deps.healthReader.snapshot(modelId);
     return {
       state: s.state,
       reason: s.reason,
@@ -209,7 +209,7 @@ export class InterviewStarter {
     timeoutMs: number,
     transportMs: number,
   ): Promise<AgentCallResult> {
-    const { registry, agent, health, tracer, clock, settings } = this.deps;
+    const { registry, agent, recorder, tracer, clock, settings } = this.deps;
     const model = registry.get(candidate.modelId)!;
     return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
       span.setAttributes({
@@ -229,7 +229,7 @@ export class InterviewStarter {
         // A timeout on a budget the deadline cut short says nothing about the model.
         const truncated = result.outcome === 'timeout' && timeoutMs < settings.attemptTimeoutMs;
         if (!truncated)
-          health.record(model.id, {
+          recorder.recordSample(model.id, {
             at: clock(),
             source: 'interview',
             outcome: result.outcome,
@@ -325,9 +325,9 @@ export class InterviewStarter {
 
   private report(record: InterviewRecord, event: FallbackEvent | null, durationMs: number): void {
     const { metrics, logger } = this.deps;
-    metrics.recordStart(record.requestedModel, record.model, 'started', durationMs, record.traceId);
+    metrics.observeStart(record.requestedModel, record.model, 'started', durationMs, record.traceId);
     if (!event) return;
-    metrics.recordFallback(event.primary, event.chosen, event.reason, event.source);
+    metrics.countFallback(event.primary, event.chosen, event.reason, event.source);
     trace.getActiveSpan()?.addEvent('modelwatch.fallback', {
       'modelwatch.fallback.id': event.id,
       'modelwatch.fallback.reason': event.reason,

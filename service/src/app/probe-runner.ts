@@ -26,7 +26,7 @@ export class ProbeRunner {
     private readonly deps: {
       registry: ModelRegistry;
       agent: AgentClient;
-      health: HealthRecorder;
+      recorder: HealthRecorder;
       metrics: ServiceMetrics;
       tracer: Tracer;
       logger: Logger;
@@ -108,10 +108,10 @@ export class ProbeRunner {
   }
 
   private apply(modelId: string, result: AgentCallResult, at: number): void {
-    const { health, metrics, logger } = this.deps;
-    metrics.recordProbe(modelId, result, this.deps.clock(), currentTraceId());
+    const { recorder, metrics, logger } = this.deps;
+    metrics.observeProbe(modelId, result, this.deps.clock(), currentTraceId());
     if (result.usage) this.lastUsage.set(modelId, result.usage);
-    health.record(modelId, {
+    recorder.recordSample(modelId, {
       at: this.deps.clock(),
       source: 'probe',
       outcome: result.outcome,

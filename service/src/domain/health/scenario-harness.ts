@@ -89,7 +89,7 @@ export class Scenario {
       return;
     }
     this.now += step.gapMs;
-    const transition = this.engine.record(this.modelId, { ...step.sample, at: this.now });
+    const transition = this.engine.addSample(this.modelId, { ...step.sample, at: this.now });
     if (transition !== null) this.transitions.push(transition);
   }
 }

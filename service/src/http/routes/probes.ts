@@ -25,7 +25,7 @@ export function probeRoutes(ctx: ApiContext): Router {
               ttftMs: r.result.ttftMs,
               httpStatus: r.result.httpStatus,
               errorMessage: r.result.errorMessage,
-              state: ctx.engine.snapshot(r.modelId).state,
+              state: ctx.healthReader.snapshot(r.modelId).state,
             }
           : { modelId: r.modelId, probed: false, skipped: r.skipped },
       ),
