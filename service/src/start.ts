@@ -6,6 +6,7 @@ import { AgentClient } from './agent/agent-client.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
+import { SimulationCatalog } from './app/simulation-catalog.js';
 import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
 import { HealthEngine, type HealthReader } from './domain/health/index.js';
@@ -136,6 +137,7 @@ export async function startService(
     probes,
     starter,
     store,
+    simulations: new SimulationCatalog(store, registry, clock),
     agent,
     metricsRegistry,
     tracer,

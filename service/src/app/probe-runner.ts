@@ -11,6 +11,7 @@ import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
+import { listFields, requireRegistered } from './registered-models.js';
 
 export type ProbeReport =
   | { modelId: string; probed: true; result: AgentCallResult; at: number }
@@ -65,8 +66,11 @@ export class ProbeRunner {
     return settleWithin(this.inFlight.values(), timeoutMs);
   }
 
-  probeMany(modelIds: readonly string[]): Promise<ProbeReport[]> {
-    return Promise.all(modelIds.map((id) => this.probe(id)));
+  /** Probes now the models a request names (every registered model when it names none), each once. */
+  probeRequested(modelIds: readonly string[] | undefined): Promise<ProbeReport[]> {
+    const ids = modelIds ?? this.deps.registry.ids();
+    requireRegistered(this.deps.registry, listFields('models', ids));
+    return Promise.all([...new Set(ids)].map((id) => this.probe(id)));
   }
 
   private run(modelId: string): Promise<ProbeReport> {

@@ -5,6 +5,7 @@ import type { HealthReader } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import type { InterviewStarter } from '../app/interview-starter.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
+import type { SimulationCatalog } from '../app/simulation-catalog.js';
 import type { Store } from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -16,6 +17,7 @@ export interface ApiContext {
   nextProbeAt: (modelId: string) => number | null;
   starter: InterviewStarter;
   store: Store;
+  simulations: SimulationCatalog;
   agent: AgentClient;
   metricsRegistry: Registry;
   tracer: Tracer;
