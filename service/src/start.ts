@@ -13,7 +13,6 @@ import { HealthEngine, type HealthReader } from './domain/health/index.js';
 import { createApp } from './http/app.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
-import type { Store } from './store/records.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
@@ -26,24 +25,17 @@ export interface ServiceOptions {
   apiToken?: string | undefined;
   tracer?: Tracer;
   metricsRegistry?: Registry;
-  store?: Store;
-  clock?: () => number;
-  random?: () => number;
 }
 
 export interface RunningService {
-  server: Server;
   port: number;
-  scheduler: ProbeScheduler;
-  store: Store;
-  metricsRegistry: Registry;
   /** Stops taking work, lets in-flight requests finish (up to graceMs), then closes the store. */
   stop(graceMs?: number): Promise<void>;
 }
 
 /** Every part of the service, built and wired; nothing listens or runs yet. */
 function buildParts(opts: ServiceOptions) {
-  const clock = opts.clock ?? Date.now;
+  const clock = Date.now;
   const registry = buildModelRegistry(opts.config);
   const engine = new HealthEngine(clock);
   for (const m of registry.all()) engine.register(m.id, m.health, m.probe.intervalMs);
@@ -51,9 +43,9 @@ function buildParts(opts: ServiceOptions) {
   const healthReader: HealthReader = engine;
   const metricsRegistry = opts.metricsRegistry ?? createRegistry();
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
-  const store =
-    opts.store ??
-    SqliteStore.openInDir(opts.dataDir, { synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL' });
+  const store = SqliteStore.openInDir(opts.dataDir, {
+    synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL',
+  });
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
@@ -66,7 +58,7 @@ function buildParts(opts: ServiceOptions) {
     recorder,
     logger,
     clock,
-    random: opts.random ?? Math.random,
+    random: Math.random,
   });
   const { interviews } = opts.config;
   const starter = new InterviewStarter({
@@ -162,5 +154,5 @@ export async function startService(
     draining = true;
     return drainAndClose(server, parts, graceMs);
   };
-  return { server, port, scheduler, store, metricsRegistry, stop };
+  return { port, stop };
 }
