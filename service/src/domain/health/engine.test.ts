@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HealthEngine } from './engine.js';
 import { SortedValues } from './percentiles.js';
-import { MODEL, Scenario, T0, probe, times } from './scenario-harness.js';
+import { MODEL, Scenario, T0, probe, times } from '../../../test/support/health-scenario.js';
 import type { Sample } from './types.js';
 
 const sample = (at: number, overrides: Partial<Sample> = {}): Sample => ({
