@@ -59,7 +59,7 @@ fmt: install
 
 # The README's health-threshold table is generated from service/src/domain/health/threshold-declarations.ts.
 readme-tables: install
-	cd service && UPDATE_README=1 npx vitest run test/readme-thresholds.test.ts
+	cd service && UPDATE_README=1 npx vitest run test/readme-config-reference.test.ts
 
 test: install lint build test-service test-python
 	@echo "all tests passed"
