@@ -8,7 +8,7 @@ import {
 } from '../agent/agent-client.js';
 import type { HealthReader } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
-import { fallbackReason, planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
+import { planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
 import type { AttemptRecord, FallbackEvent, HealthEvidence, InterviewRecord, Store } from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
@@ -16,6 +16,7 @@ import { currentTraceId } from '../telemetry/tracing.js';
 import { AppError } from './app-error.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
+import { buildStartRecords } from './start-records.js';
 import { resolveInterview, type InterviewRequest, type ResolvedInterview } from './interview-request.js';
 
 // Bounds the work one start can cause, whatever the number of registered models.
@@ -122,7 +123,17 @@ export class InterviewStarter {
         },
       );
     }
-    const { record, event } = this.records(resolved, plan, outcome, evidence, interviewId, startedAt, durationMs);
+    const { record, event } = buildStartRecords({
+      resolved,
+      plan,
+      chosen: outcome.chosen,
+      result: outcome.result,
+      attempts: outcome.attempts,
+      evidence,
+      interviewId,
+      startedAt,
+      durationMs,
+    });
     const fresh = store.recordInterview(record, event, idempotencyKey);
     if (!fresh && idempotencyKey) {
       // Lost a race with another process on the same key: answer with the interview that won.
@@ -271,56 +282,6 @@ export class InterviewStarter {
         span.end();
       }
     });
-  }
-
-  private records(
-    resolved: ResolvedInterview,
-    plan: SelectionPlan,
-    outcome: AttemptsOutcome,
-    evidence: HealthEvidence,
-    interviewId: string,
-    startedAt: number,
-    durationMs: number,
-  ): { record: InterviewRecord; event: FallbackEvent | null } {
-    const chosen = outcome.chosen!;
-    const result = outcome.result!;
-    const at = new Date(startedAt).toISOString();
-    const traceId = currentTraceId();
-    const reason = fallbackReason(plan, {
-      servedBy: chosen.modelId,
-      primaryTried: outcome.attempts.some((a) => a.source === 'primary'),
-    });
-    const event: FallbackEvent | null = reason
-      ? {
-          id: `fb_${randomUUID()}`,
-          at,
-          simulationId: resolved.simulationId,
-          interviewId,
-          primary: resolved.primary,
-          chosen: chosen.modelId,
-          reason,
-          source: chosen.source,
-          primaryHealth: evidence,
-          attempts: outcome.attempts,
-          traceId,
-        }
-      : null;
-    const record: InterviewRecord = {
-      interviewId,
-      at,
-      simulationId: resolved.simulationId,
-      requestedModel: resolved.primary,
-      model: chosen.modelId,
-      usedFallback: chosen.modelId !== resolved.primary,
-      fallback: event ? { reason: event.reason, source: event.source, eventId: event.id } : null,
-      primaryTriedAnyway: reason === 'no_healthy_model',
-      attempts: outcome.attempts,
-      openingLine: result.text ?? '',
-      usage: result.usage,
-      latencyMs: durationMs,
-      traceId,
-    };
-    return { record, event };
   }
 
   private report(record: InterviewRecord, event: FallbackEvent | null, durationMs: number): void {
