@@ -60,7 +60,7 @@ fmt: install
 
 # The README's health-threshold table is generated from service/src/domain/health/threshold-declarations.ts.
 readme-tables: install
-	cd service && UPDATE_README=1 npx vitest run test/readme-thresholds.test.ts
+	cd service && UPDATE_README=1 npx vitest run test/readme-config-reference.test.ts
 
 # The agent's pydantic models are the one home of the service <-> agent contract (docs/contracts.md):
 # export them, then generate the service's types and validators from the exported document.

@@ -1,4 +1,4 @@
-// Benchmark of the health engine: cost of record() and snapshot() with 100 models whose windows are
+// Benchmark of the health engine: cost of addSample() and snapshot() with 100 models whose windows are
 // full (2048 samples each), memory per model, and tick() over 100 models. Reported, not a timed test.
 //
 // Run: `node bench/run-health-engine-bench.mjs` from service/ (compiles with tsc, runs with --expose-gc).
@@ -95,7 +95,7 @@ function fillEngine(ids: string[]): HealthEngine {
 /** Sample `index` goes to model index % 100; the clock moves 1 ms per sample (100 ms per model). */
 function recordNext(engine: HealthEngine, ids: string[], index: number): void {
   now += MS_BETWEEN_SAMPLES_OF_ONE_MODEL / MODELS;
-  engine.record(ids[index % MODELS] as string, makeSample(index, now));
+  engine.addSample(ids[index % MODELS] as string, makeSample(index, now));
 }
 
 /**
@@ -141,7 +141,7 @@ function measureRecord(engine: HealthEngine, ids: string[], overheadNs: number, 
     const id = ids[index % MODELS] as string;
     const sample = makeSample(index, now);
     const start = process.hrtime.bigint();
-    const transition = engine.record(id, sample);
+    const transition = engine.addSample(id, sample);
     durations[op] = Number(process.hrtime.bigint() - start);
     if (transition !== null) sink += 1;
   }
@@ -151,7 +151,7 @@ function measureRecord(engine: HealthEngine, ids: string[], overheadNs: number, 
     for (let op = 0; op < RECORD_BATCH_OPS; op += 1) {
       const sample = samples[op] as Sample;
       now = sample.at;
-      if (engine.record(ids[(batchStart + op) % MODELS] as string, sample) !== null) sink += 1;
+      if (engine.addSample(ids[(batchStart + op) % MODELS] as string, sample) !== null) sink += 1;
     }
   });
   return { ...mean, ...distribution(durations, overheadNs) };

@@ -6,13 +6,13 @@ import { AgentClient } from './agent/agent-client.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
+import { SimulationCatalog } from './app/simulation-catalog.js';
 import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
-import { HealthEngine } from './domain/health/index.js';
+import { HealthEngine, type HealthReader } from './domain/health/index.js';
 import { createApp } from './http/app.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
-import type { Store } from './store/records.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
@@ -27,52 +27,47 @@ export interface ServiceOptions {
   apiToken?: string | undefined;
   tracer?: Tracer;
   metricsRegistry?: Registry;
-  store?: Store;
-  clock?: () => number;
-  random?: () => number;
 }
 
 export interface RunningService {
-  server: Server;
   port: number;
-  scheduler: ProbeScheduler;
-  store: Store;
-  metricsRegistry: Registry;
   /** Stops taking work, lets in-flight requests finish (up to graceMs), then closes the store. */
   stop(graceMs?: number): Promise<void>;
 }
 
 /** Every part of the service, built and wired; nothing listens or runs yet. */
 function buildParts(opts: ServiceOptions) {
-  const clock = opts.clock ?? Date.now;
+  const clock = Date.now;
   const registry = buildModelRegistry(opts.config);
   const engine = new HealthEngine(clock);
   for (const m of registry.all()) engine.register(m.id, m.health, m.probe.intervalMs);
+  // Everything but the recorder gets the engine as a reader: only the recorder adds samples.
+  const healthReader: HealthReader = engine;
   const metricsRegistry = opts.metricsRegistry ?? createRegistry();
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
-  const store =
-    opts.store ??
-    SqliteStore.openInDir(opts.dataDir, { synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL' });
+  const store = SqliteStore.openInDir(opts.dataDir, {
+    synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL',
+  });
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, opts.agentToken, (up) => metrics.setAgentUp(up));
-  const health = new HealthRecorder(engine, store, metrics, logger);
-  const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
+  const recorder = new HealthRecorder(engine, store, metrics, logger);
+  const probes = new ProbeRunner({ registry, agent, recorder, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({
     registry,
-    engine,
+    healthReader,
     probes,
-    health,
+    recorder,
     logger,
     clock,
-    random: opts.random ?? Math.random,
+    random: Math.random,
   });
   const { interviews } = opts.config;
   const starter = new InterviewStarter({
     registry,
-    engine,
+    healthReader,
     agent,
-    health,
+    recorder,
     store,
     metrics,
     tracer,
@@ -84,7 +79,7 @@ function buildParts(opts: ServiceOptions) {
       maxTokens: interviews.maxTokens,
     },
   });
-  return { clock, registry, engine, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
+  return { clock, registry, healthReader, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
 }
 
 function listen(app: Express, at: { port: number; host: string }): Promise<Server> {
@@ -126,15 +121,17 @@ export async function startService(
   scheduleProbes = true,
 ): Promise<RunningService> {
   const parts = buildParts(opts);
-  const { registry, engine, probes, starter, store, agent, metricsRegistry, tracer, logger, clock, scheduler } = parts;
+  const { registry, healthReader, probes, starter, store, agent, metricsRegistry, tracer, logger, clock, scheduler } =
+    parts;
   const { api } = opts.config;
   let draining = false;
   const app = createApp({
     registry,
-    engine,
+    healthReader,
     probes,
     starter,
     store,
+    simulations: new SimulationCatalog(store, registry, clock),
     agent,
     metricsRegistry,
     tracer,
@@ -159,5 +156,5 @@ export async function startService(
     draining = true;
     return drainAndClose(server, parts, graceMs);
   };
-  return { server, port, scheduler, store, metricsRegistry, stop };
+  return { port, stop };
 }

@@ -2,28 +2,24 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  json,
-  startAgent,
-  startInProcess,
-  startSimulator,
-  testConfigText,
-  type ChildHandle,
-  type InProcess,
-} from './harness.js';
+import { json } from './support/http.js';
+import { freePort, type LaunchedProcess } from './support/processes.js';
+import { startAgent, startInProcess, startSimulator, testConfigText, type InProcess } from './support/stack.js';
 
 // The service against an agent configured with only the openai provider of the service's config: the agent
 // refuses calls to anthropic (422), which the service must record as a refusal, not as a provider's answer.
-let sim: ChildHandle;
-let agent: ChildHandle;
+let sim: LaunchedProcess;
+let agent: LaunchedProcess;
 let svc: InProcess | null = null;
 
 beforeAll(async () => {
   const simPort = await freePort();
   const config = join(mkdtempSync(join(tmpdir(), 'modelwatch-agent-')), 'openai-only.yaml');
   writeFileSync(config, testConfigText(simPort).replace(/^ {2}anthropic:.*$/m, ''));
-  [sim, agent] = await Promise.all([startSimulator(simPort), startAgent(simPort, { CONFIG: config })]);
+  [sim, agent] = await Promise.all([
+    startSimulator({ port: simPort }),
+    startAgent({ simulatorPort: simPort, env: { CONFIG: config } }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([sim?.stop(), agent?.stop()]);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, json, startInProcess, testConfigText, type InProcess } from './harness.js';
+import { json } from './support/http.js';
+import { freePort } from './support/processes.js';
+import { startInProcess, testConfigText, type InProcess } from './support/stack.js';
 
 // Bad input, auth and documents: no agent is running (a dead port), which these answers must not need.
 let svc: InProcess;

@@ -2,55 +2,36 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json } from './support/http.js';
+import type { LaunchedProcess } from './support/processes.js';
 import {
-  freePort,
-  json,
-  REPO,
+  SERVICE_MAIN,
   setSimModel,
-  startChild,
+  startServiceProcess as startServiceWith,
   startSimulatorAndAgent,
   testConfigText,
-  waitFor,
-  type ChildHandle,
-} from './harness.js';
+} from './support/stack.js';
+import { waitFor } from './support/wait-for.js';
 
 // All three real processes, the service as `node dist/main.js` with its own scheduler.
-const MAIN = join(REPO, 'service/dist/main.js');
 const FAST = `
 probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1, jitterSeconds: 0, timeoutSeconds: 3 }
 health: { minSamples: 5, latencySloMs: 2000 }
 `;
 
-let sim: ChildHandle;
-let agent: ChildHandle;
+let sim: LaunchedProcess;
+let agent: LaunchedProcess;
 let dir: string;
 
-async function startServiceProcess(
-  configFile: string,
-  dataDir: string,
-  env: Record<string, string> = {},
-): Promise<ChildHandle> {
-  const port = await freePort();
-  return startChild(
-    'node',
-    [MAIN],
-    {
-      SERVICE_PORT: String(port),
-      AGENT_URL: agent.url,
-      CONFIG: configFile,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    port,
-  );
+async function startServiceProcess(configFile: string, dataDir: string): Promise<LaunchedProcess> {
+  return startServiceWith({ env: { AGENT_URL: agent.url, CONFIG: configFile, DATA_DIR: dataDir } });
 }
-const health = async (svc: ChildHandle, id: string) => (await json(`${svc.url}/v1/health/${id}`)).body;
-const waitState = (svc: ChildHandle, id: string, state: string, timeoutMs = 20_000) =>
+const health = async (svc: LaunchedProcess, id: string) => (await json(`${svc.url}/v1/health/${id}`)).body;
+const waitState = (svc: LaunchedProcess, id: string, state: string, timeoutMs = 20_000) =>
   waitFor(`${id} to be ${state}`, async () => (await health(svc, id)).state === state, timeoutMs, 100);
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
+  if (!existsSync(SERVICE_MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
   [sim, agent] = await startSimulatorAndAgent();
   dir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-'));
   writeFileSync(join(dir, 'config.yaml'), testConfigText(sim.port, FAST));
@@ -115,13 +96,7 @@ describe('end to end: simulator, agent and service as processes', () => {
       bad,
       'providers:\n  openai: { kind: openia, baseUrl: "x", apiKeyEnv: OPENAI_API_KEY }\nmodels:\n  - id: nope\n',
     );
-    const port = await freePort();
-    const child = await startChild(
-      'node',
-      [MAIN],
-      { SERVICE_PORT: String(port), CONFIG: bad, DATA_DIR: join(dir, 'bad') },
-      port,
-    ).catch((e: Error) => e);
+    const child = await startServiceWith({ env: { CONFIG: bad, DATA_DIR: join(dir, 'bad') } }).catch((e: Error) => e);
     expect(child).toBeInstanceOf(Error);
     const message = (child as Error).message;
     expect(message).toContain('exited 2');

@@ -1,36 +1,35 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { json } from './support/http.js';
+import { startOtlpReceiver } from './support/otlp-receiver.js';
+import { freePort, type LaunchedProcess } from './support/processes.js';
 import {
-  freePort,
-  json,
-  REPO,
+  SERVICE_MAIN,
   setSimModel,
   startAgent,
-  startChild,
+  startServiceProcess,
   startSimulatorAndAgent,
   testConfigText,
-  waitFor,
-  type ChildHandle,
-} from './harness.js';
+} from './support/stack.js';
+import { waitFor, withDeadline } from './support/wait-for.js';
 
 // Faults with all three real processes: the agent killed or frozen, a provider that hangs, the service
 // killed or stopped in the middle of work, and start-up refusing bad settings. Conditions are waited on
 // with deadlines; the only timed waits are the load generator's own pacing.
-// MODELWATCH_SERVICE_MAIN runs the same tests against another build (e.g. one with a fix to try).
-const MAIN = process.env.MODELWATCH_SERVICE_MAIN ?? join(REPO, 'service/dist/main.js');
 const GPT4O = 'openai:gpt-4o';
 const MINI = 'openai:gpt-4o-mini';
 const CLAUDE = 'anthropic:claude-sonnet-4';
 
-let sim: ChildHandle;
-let agent: ChildHandle;
+let sim: LaunchedProcess;
+let agent: LaunchedProcess;
 let dir: string;
 
-const AGENT_ENV = { LOG_LEVEL: 'warning' };
-const startAgentOn = (port: number): Promise<ChildHandle> => startAgent(sim.port, AGENT_ENV, port);
+function startAgentOn(port: number): Promise<LaunchedProcess> {
+  return startAgent({ simulatorPort: sim.port, port, env: { LOG_LEVEL: 'warning' } });
+}
 
 /** The agent is shared; a test that kills or freezes it leaves it running again for the next. */
 async function ensureAgent(): Promise<void> {
@@ -44,23 +43,17 @@ function writeConfig(name: string, extra: string): string {
   return file;
 }
 
-async function startService(
+function startService(
   config: string,
   dataDir: string,
   env: Record<string, string> = {},
   port?: number,
-): Promise<ChildHandle> {
-  const p = port ?? (await freePort());
-  return startChild(
-    'node',
-    [MAIN],
-    { SERVICE_PORT: String(p), AGENT_URL: agent.url, CONFIG: config, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
-    p,
-  );
+): Promise<LaunchedProcess> {
+  return startServiceProcess({ env: { AGENT_URL: agent.url, CONFIG: config, DATA_DIR: dataDir, ...env }, port });
 }
 
-const health = async (svc: ChildHandle, id: string) => (await json(`${svc.url}/v1/health/${id}`)).body;
-const waitState = (svc: ChildHandle, id: string, state: string, timeoutMs = 20_000) =>
+const health = async (svc: LaunchedProcess, id: string) => (await json(`${svc.url}/v1/health/${id}`)).body;
+const waitState = (svc: LaunchedProcess, id: string, state: string, timeoutMs = 20_000) =>
   waitFor(`${id} to be ${state}`, async () => (await health(svc, id)).state === state, timeoutMs, 100);
 const simStats = async (): Promise<{ models: Record<string, { total: number; outcomes: Record<string, number> }> }> =>
   (await json(`${sim.url}/admin/stats`)).body;
@@ -155,41 +148,11 @@ function postFresh(url: string, body: object): Promise<{ status: number | 'refus
   });
 }
 
-/** A tiny OTLP/HTTP receiver: keeps the raw body of every POST /v1/traces. */
-async function otlpReceiver(): Promise<{
-  url: string;
-  bodies: Array<{ contentType: string; body: Buffer }>;
-  close: () => Promise<void>;
-}> {
-  const bodies: Array<{ contentType: string; body: Buffer }> = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces')
-        bodies.push({ contentType: String(req.headers['content-type']), body: Buffer.concat(chunks) });
-      const isJson = String(req.headers['content-type']).includes('json');
-      res.writeHead(200, { 'content-type': isJson ? 'application/json' : 'application/x-protobuf' });
-      res.end(isJson ? '{}' : '');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-/** Whether an exported payload (OTLP JSON or protobuf) carries this trace id. */
-function payloadHasTrace(body: Buffer, traceId: string): boolean {
-  const raw = Buffer.from(traceId, 'hex');
-  return body.includes(traceId) || body.includes(raw) || body.includes(raw.toString('base64'));
-}
-
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
+  if (!existsSync(SERVICE_MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
   dir = mkdtempSync(join(tmpdir(), 'modelwatch-faults-'));
   const agentPort = await freePort();
-  [sim, agent] = await startSimulatorAndAgent(AGENT_ENV, agentPort);
+  [sim, agent] = await startSimulatorAndAgent({ port: agentPort, env: { LOG_LEVEL: 'warning' } });
 });
 afterAll(async () => {
   agent?.process.kill('SIGCONT');
@@ -204,7 +167,7 @@ describe('when the agent dies or freezes under load', () => {
   const DEADLINE_MS = 4_000;
   // What the service itself may add on top of the deadline (a loaded CI box included).
   const MARGIN_MS = 750;
-  let svc: ChildHandle;
+  let svc: LaunchedProcess;
   beforeAll(async () => {
     await ensureAgent();
     const config = writeConfig(
@@ -308,7 +271,7 @@ interviews: { deadlineSeconds: ${DEADLINE_MS / 1000}, attemptTimeoutSeconds: ${D
 
 describe('when the agent is frozen and known unreachable', () => {
   const DEADLINE_MS = 8_000;
-  let svc: ChildHandle;
+  let svc: LaunchedProcess;
   beforeAll(async () => {
     await ensureAgent();
     // Probes only at start-up: after that, every provider call the simulator counts comes from this test.
@@ -497,7 +460,7 @@ health: { unhealthyConsecutiveFailures: 1 }
 
 describe('when the service gets SIGTERM with starts in flight', () => {
   it('finishes them with 201, refuses new ones, exits 0 promptly, and flushes their traces before exit', async () => {
-    const receiver = await otlpReceiver();
+    const receiver = await startOtlpReceiver();
     // One probe per model at start-up, then none: the only slow calls are the test's starts.
     const config = writeConfig(
       'sigterm',
@@ -511,9 +474,6 @@ probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 
       // Only the shutdown flush can deliver the spans in time.
       OTEL_BSP_SCHEDULE_DELAY: '120000',
     });
-    const exited = new Promise<{ code: number | null; at: number }>((r) =>
-      svc.process.once('exit', (code) => r({ code, at: Date.now() })),
-    );
     try {
       await waitFor('the start-up probe of gpt-4o', async () => (await health(svc, GPT4O)).lastProbeAt !== null);
       await setSimModel(sim, 'gpt-4o', { latencyMs: 1_500, ttftMs: 100 });
@@ -539,7 +499,7 @@ probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 
       const answers = await Promise.all(inFlight);
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
       const lastFinished = Math.max(...answers.map((a) => a.sentAt + a.ms));
-      const exit = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+      const exit = await withDeadline(svc.exited, 15_000, null);
       expect(exit, 'the service did not exit within 15 s of the last in-flight start').not.toBeNull();
       expect(exit!.code).toBe(0);
       // Soft: a slow exit is reported, and the trace check below still runs.
@@ -548,13 +508,10 @@ probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 
         .toBeLessThan(5_000);
 
       // The traces of the in-flight starts were exported before exit (the batch delay is 120 s).
-      expect(receiver.bodies.length).toBeGreaterThan(0);
+      expect(receiver.exports.length).toBeGreaterThan(0);
       for (const a of answers) {
         expect(a.body.traceId).toMatch(/^[0-9a-f]{32}$/);
-        expect(
-          receiver.bodies.some((b) => payloadHasTrace(b.body, a.body.traceId)),
-          `trace ${a.body.traceId} not exported`,
-        ).toBe(true);
+        expect(receiver.hasTrace(a.body.traceId), `trace ${a.body.traceId} not exported`).toBe(true);
       }
     } finally {
       await svc.stop('SIGKILL');
@@ -565,13 +522,9 @@ probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 
 
 describe('when start-up settings are wrong, then the process exits non-zero naming every problem without a stack trace', () => {
   const failStart = async (env: Record<string, string>): Promise<string> => {
-    const port = await freePort();
-    const result = await startChild(
-      'node',
-      [MAIN],
-      { SERVICE_PORT: String(port), AGENT_URL: agent.url, DATA_DIR: join(dir, 'never'), ...env },
-      port,
-    ).catch((e: Error) => e);
+    const result = await startServiceProcess({
+      env: { AGENT_URL: agent.url, DATA_DIR: join(dir, 'never'), ...env },
+    }).catch((e: Error) => e);
     if (!(result instanceof Error)) {
       await result.stop('SIGKILL');
       throw new Error('the service started');

@@ -1,18 +1,12 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  json,
-  setSimModel,
-  startInProcess,
-  testConfigText,
-  useSimulatorAndAgent,
-  type ChildHandle,
-  type InProcess,
-} from './harness.js';
+import { json } from './support/http.js';
+import type { LaunchedProcess } from './support/processes.js';
+import { setSimModel, startInProcess, testConfigText, useSimulatorAndAgent, type InProcess } from './support/stack.js';
 
 // The health verdicts through the API, driven by real probes through the real agent to the simulator.
 const procs = useSimulatorAndAgent();
-let sim: ChildHandle;
-let agent: ChildHandle;
+let sim: LaunchedProcess;
+let agent: LaunchedProcess;
 let svc: InProcess;
 const ID = 'openai:gpt-4o';
 beforeAll(() => {

@@ -1,19 +1,19 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { json } from './support/http.js';
+import type { LaunchedProcess } from './support/processes.js';
 import {
-  json,
-  spans,
   setSimModel,
+  spans,
   startInProcess,
   testConfigText,
   useSimulatorAndAgent,
-  type ChildHandle,
   type InProcess,
-} from './harness.js';
+} from './support/stack.js';
 
 // The service in-process on port 0; the agent and the simulator as the real processes.
 const procs = useSimulatorAndAgent();
-let sim: ChildHandle;
-let agent: ChildHandle;
+let sim: LaunchedProcess;
+let agent: LaunchedProcess;
 let svc: InProcess | null = null;
 beforeAll(() => {
   sim = procs.sim();

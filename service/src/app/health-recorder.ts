@@ -4,7 +4,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 
 /**
- * The one path by which samples reach the health engine: every verdict change is stored,
+ * The one writer of health: the one path by which samples reach the health engine: every verdict change is stored,
  * counted and logged here, whether a probe, an interview start or the staleness timer caused it.
  */
 export class HealthRecorder {
@@ -15,8 +15,8 @@ export class HealthRecorder {
     private readonly logger: Logger,
   ) {}
 
-  record(modelId: string, sample: Sample): Transition | null {
-    const transition = this.engine.record(modelId, sample);
+  recordSample(modelId: string, sample: Sample): Transition | null {
+    const transition = this.engine.addSample(modelId, sample);
     this.metrics.setHealth(this.engine.snapshot(modelId));
     if (transition) this.onTransition(transition);
     return transition;
@@ -43,7 +43,7 @@ export class HealthRecorder {
       // The verdict has changed whatever the store says: losing a history row must not fail a start or a probe.
       this.logger.error({ event: 'store_error', model: t.modelId, err }, 'could not record a health transition');
     }
-    this.metrics.recordTransition(t);
+    this.metrics.countTransition(t);
     this.logger.info(
       { event: 'health_transition', model: t.modelId, from: t.from, to: t.to, reason: t.reason },
       `${t.modelId}: ${t.from} -> ${t.to}`,

@@ -1,6 +1,7 @@
 import type { ModelRegistry } from '../domain/model-registry.js';
 import type { Store } from '../store/records.js';
-import { AppError, unregisteredModel } from './app-error.js';
+import { AppError } from './app-error.js';
+import { listFields, requireRegistered } from './registered-models.js';
 
 export interface InterviewRequest {
   simulationId?: string | undefined;
@@ -37,10 +38,7 @@ export function resolveInterview(req: InterviewRequest, store: Store, registry: 
     throw new AppError(400, 'invalid_request', 'primary: required when no stored simulation is named', {
       field: 'primary',
     });
-  if (!registry.has(primary)) throw unregisteredModel('primary', primary, registry.ids());
-  (req.fallbacks ?? []).forEach((id, i) => {
-    if (!registry.has(id)) throw unregisteredModel(`fallbacks[${i}]`, id, registry.ids());
-  });
+  requireRegistered(registry, [['primary', primary], ...listFields('fallbacks', req.fallbacks ?? [])]);
   return {
     simulationId: req.simulationId ?? null,
     primary,

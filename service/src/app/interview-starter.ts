@@ -7,9 +7,9 @@ import {
   type AgentCallResult,
   type AgentClient,
 } from '../agent/agent-client.js';
-import type { HealthEngine } from '../domain/health/index.js';
+import type { HealthReader } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
-import { fallbackReason, planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
+import { planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
 import type {
   AttemptMeasurement,
   AttemptRecord,
@@ -24,6 +24,7 @@ import { currentTraceId } from '../telemetry/tracing.js';
 import { AppError } from './app-error.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
+import { buildStartRecords } from './start-records.js';
 import { resolveInterview, type InterviewRequest, type ResolvedInterview } from './interview-request.js';
 
 // Bounds the work one start can cause, whatever the number of registered models.
@@ -33,9 +34,9 @@ const MIN_ATTEMPT_MS = 1_000;
 
 export interface InterviewStarterDeps {
   registry: ModelRegistry;
-  engine: HealthEngine;
+  healthReader: HealthReader;
   agent: AgentClient;
-  health: HealthRecorder;
+  recorder: HealthRecorder;
   store: Store;
   metrics: ServiceMetrics;
   tracer: Tracer;
@@ -92,7 +93,7 @@ export class InterviewStarter {
     const startedAt = this.deps.clock();
     const running = this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
       // Whatever went wrong after the request was accepted, the interview did not start: count it for the SLO.
-      this.deps.metrics.recordStart(
+      this.deps.metrics.observeStart(
         resolved.primary,
         null,
         'unavailable',
@@ -133,7 +134,17 @@ export class InterviewStarter {
         },
       );
     }
-    const { record, event } = this.records(resolved, plan, outcome, evidence, interviewId, startedAt, durationMs);
+    const { record, event } = buildStartRecords({
+      resolved,
+      plan,
+      chosen: outcome.chosen,
+      result: outcome.result,
+      attempts: outcome.attempts,
+      evidence,
+      interviewId,
+      startedAt,
+      durationMs,
+    });
     const fresh = store.recordInterview(record, event, idempotencyKey);
     if (!fresh && idempotencyKey) {
       // Lost a race with another process on the same key: answer with the interview that won.
@@ -145,7 +156,7 @@ export class InterviewStarter {
   }
 
   private plan(resolved: ResolvedInterview): SelectionPlan {
-    const { engine, registry, tracer } = this.deps;
+    const { healthReader, registry, tracer } = this.deps;
     return tracer.startActiveSpan('select model', { kind: SpanKind.INTERNAL }, (span) => {
       const plan = planSelection({
         primary: resolved.primary,
@@ -153,7 +164,7 @@ export class InterviewStarter {
         simulationFallbacks: resolved.simulationFallbacks,
         registered: registry.all(),
         health: (id) => {
-          const s = engine.snapshot(id);
+          const s = healthReader.snapshot(id);
           return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms };
         },
       });
@@ -171,7 +182,7 @@ export class InterviewStarter {
   }
 
   private evidence(modelId: string): HealthEvidence {
-    const s = this.deps.engine.snapshot(modelId);
+    const s = this.deps.healthReader.snapshot(modelId);
     return {
       state: s.state,
       reason: s.reason,
@@ -212,7 +223,7 @@ export class InterviewStarter {
     timeoutMs: number,
     transportMs: number,
   ): Promise<AgentCallResult | Refusal> {
-    const { registry, agent, health, tracer, clock, settings } = this.deps;
+    const { registry, agent, recorder, tracer, clock, settings } = this.deps;
     const sentAt = clock();
     const model = registry.get(candidate.modelId)!;
     return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
@@ -234,7 +245,7 @@ export class InterviewStarter {
         const result = await agent.initiateInterview(request, transportMs);
         // A timeout on a budget the deadline cut short says nothing about the model.
         const truncated = result.outcome === 'timeout' && timeoutMs < settings.attemptTimeoutMs;
-        if (!truncated) health.record(model.id, { at: clock(), source: 'interview', ...measurementOf(result) });
+        if (!truncated) recorder.recordSample(model.id, { at: clock(), source: 'interview', ...measurementOf(result) });
         span.setAttribute('modelwatch.outcome', result.outcome);
         if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
         return result;
@@ -267,61 +278,11 @@ export class InterviewStarter {
     });
   }
 
-  private records(
-    resolved: ResolvedInterview,
-    plan: SelectionPlan,
-    outcome: AttemptsOutcome,
-    evidence: HealthEvidence,
-    interviewId: string,
-    startedAt: number,
-    durationMs: number,
-  ): { record: InterviewRecord; event: FallbackEvent | null } {
-    const chosen = outcome.chosen!;
-    const result = outcome.result!;
-    const at = new Date(startedAt).toISOString();
-    const traceId = currentTraceId();
-    const reason = fallbackReason(plan, {
-      servedBy: chosen.modelId,
-      primaryTried: outcome.attempts.some((a) => a.source === 'primary'),
-    });
-    const event: FallbackEvent | null = reason
-      ? {
-          id: `fb_${randomUUID()}`,
-          at,
-          simulationId: resolved.simulationId,
-          interviewId,
-          primary: resolved.primary,
-          chosen: chosen.modelId,
-          reason,
-          source: chosen.source,
-          primaryHealth: evidence,
-          attempts: outcome.attempts,
-          traceId,
-        }
-      : null;
-    const record: InterviewRecord = {
-      interviewId,
-      at,
-      simulationId: resolved.simulationId,
-      requestedModel: resolved.primary,
-      model: chosen.modelId,
-      usedFallback: chosen.modelId !== resolved.primary,
-      fallback: event ? { reason: event.reason, source: event.source, eventId: event.id } : null,
-      primaryTriedAnyway: reason === 'no_healthy_model',
-      attempts: outcome.attempts,
-      openingLine: result.text ?? '',
-      usage: result.usage,
-      latencyMs: durationMs,
-      traceId,
-    };
-    return { record, event };
-  }
-
   private report(record: InterviewRecord, event: FallbackEvent | null, durationMs: number): void {
     const { metrics, logger } = this.deps;
-    metrics.recordStart(record.requestedModel, record.model, 'started', durationMs, record.traceId);
+    metrics.observeStart(record.requestedModel, record.model, 'started', durationMs, record.traceId);
     if (!event) return;
-    metrics.recordFallback(event.primary, event.chosen, event.reason, event.source);
+    metrics.countFallback(event.primary, event.chosen, event.reason, event.source);
     trace.getActiveSpan()?.addEvent('modelwatch.fallback', {
       'modelwatch.fallback.id': event.id,
       'modelwatch.fallback.reason': event.reason,

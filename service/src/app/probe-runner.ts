@@ -13,6 +13,7 @@ import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
+import { listFields, requireRegistered } from './registered-models.js';
 
 export type ProbeReport =
   | { modelId: string; probed: true; result: AgentCallResult; at: number }
@@ -28,7 +29,7 @@ export class ProbeRunner {
     private readonly deps: {
       registry: ModelRegistry;
       agent: AgentClient;
-      health: HealthRecorder;
+      recorder: HealthRecorder;
       metrics: ServiceMetrics;
       tracer: Tracer;
       logger: Logger;
@@ -67,8 +68,11 @@ export class ProbeRunner {
     return settleWithin(this.inFlight.values(), timeoutMs);
   }
 
-  probeMany(modelIds: readonly string[]): Promise<ProbeReport[]> {
-    return Promise.all(modelIds.map((id) => this.probe(id)));
+  /** Probes now the models a request names (every registered model when it names none), each once. */
+  probeRequested(modelIds: readonly string[] | undefined): Promise<ProbeReport[]> {
+    const ids = modelIds ?? this.deps.registry.ids();
+    requireRegistered(this.deps.registry, listFields('models', ids));
+    return Promise.all([...new Set(ids)].map((id) => this.probe(id)));
   }
 
   private run(modelId: string): Promise<ProbeReport> {
@@ -110,10 +114,10 @@ export class ProbeRunner {
   }
 
   private apply(modelId: string, result: AgentCallResult, at: number): void {
-    const { health, metrics, logger } = this.deps;
-    metrics.recordProbe(modelId, result, this.deps.clock(), currentTraceId());
+    const { recorder, metrics, logger } = this.deps;
+    metrics.observeProbe(modelId, result, this.deps.clock(), currentTraceId());
     if (result.usage) this.lastUsage.set(modelId, result.usage);
-    health.record(modelId, { at: this.deps.clock(), source: 'probe', ...measurementOf(result) });
+    recorder.recordSample(modelId, { at: this.deps.clock(), source: 'probe', ...measurementOf(result) });
     logger.debug(
       {
         event: 'probe',

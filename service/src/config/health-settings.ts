@@ -56,17 +56,22 @@ export interface HealthSettingsIssue {
  * own `health:` if it does, else the top-level `health:`. Values out of range are the fields' own
  * issues and are not repeated here.
  */
-export function crossSettingIssues(
-  topLevel: HealthSettings,
-  models: readonly { health?: HealthSettings | undefined }[],
-): HealthSettingsIssue[] {
+export function crossSettingIssues(config: {
+  health: HealthSettings;
+  probes: { intervalSeconds: number };
+  models: readonly {
+    health?: HealthSettings | undefined;
+    probe?: { intervalSeconds?: number | undefined } | undefined;
+  }[];
+}): HealthSettingsIssue[] {
   const issues = new Map<string, HealthSettingsIssue>();
   const add = (path: (string | number)[], message: string) => issues.set(path.join('.'), { path, message });
-  const top = thresholdOverridesFrom(topLevel);
-  for (const problem of problemsOf(top)) add(['health', configNameOf(problem.key)], problem.message);
-  models.forEach((model, i) => {
+  const top = thresholdOverridesFrom(config.health);
+  const topInterval = config.probes.intervalSeconds;
+  for (const problem of problemsOf(top, topInterval)) add(['health', configNameOf(problem.key)], problem.message);
+  config.models.forEach((model, i) => {
     const own = thresholdOverridesFrom(model.health);
-    for (const problem of problemsOf({ ...top, ...own })) {
+    for (const problem of problemsOf({ ...top, ...own }, model.probe?.intervalSeconds ?? topInterval)) {
       const blameModel = problem.reads.some((key) => own[key] !== undefined);
       if (blameModel) add(['models', i, 'health', configNameOf(problem.key)], problem.message);
       else add(['health', configNameOf(problem.key)], problem.message);
@@ -75,8 +80,9 @@ export function crossSettingIssues(
   return [...issues.values()];
 }
 
-function problemsOf(overrides: ThresholdOverrides) {
-  const merged = { ...defaultThresholds(), ...definedOnly(overrides) };
+/** The cross-rule problems of these settings over the defaults of a model probed every `probeIntervalSeconds`. */
+function problemsOf(overrides: ThresholdOverrides, probeIntervalSeconds: number) {
+  const merged = { ...defaultThresholds(Math.round(probeIntervalSeconds * 1000)), ...definedOnly(overrides) };
   const valuesAllowed = THRESHOLD_DECLARATIONS.every((d) => thresholdValueProblem(d, merged[d.key]) === null);
   return valuesAllowed ? crossThresholdProblems(merged) : [];
 }

@@ -129,7 +129,7 @@ export const configSchema = z
       }
       seen.add(m.id);
     });
-    for (const issue of crossSettingIssues(config.health, config.models)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of crossSettingIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type ConfigFile = z.infer<typeof configSchema>;

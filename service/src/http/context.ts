@@ -1,21 +1,23 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import type { AgentClient } from '../agent/agent-client.js';
-import type { HealthEngine } from '../domain/health/index.js';
+import type { HealthReader } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import type { InterviewStarter } from '../app/interview-starter.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
+import type { SimulationCatalog } from '../app/simulation-catalog.js';
 import type { Store } from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** What the routes need, handed in by the composition root. */
 export interface ApiContext {
   registry: ModelRegistry;
-  engine: HealthEngine;
+  healthReader: HealthReader;
   probes: ProbeRunner;
   nextProbeAt: (modelId: string) => number | null;
   starter: InterviewStarter;
   store: Store;
+  simulations: SimulationCatalog;
   agent: AgentClient;
   metricsRegistry: Registry;
   tracer: Tracer;

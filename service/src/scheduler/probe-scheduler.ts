@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { HealthEngine, HealthState } from '../domain/health/index.js';
+import type { HealthReader, HealthState } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import { probeIntervalFor, type ProbePlan } from '../domain/probe-plan.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
@@ -8,9 +8,9 @@ import type { Logger } from '../telemetry/logger.js';
 
 export interface SchedulerDeps {
   registry: ModelRegistry;
-  engine: HealthEngine;
+  healthReader: HealthReader;
   probes: ProbeRunner;
-  health: HealthRecorder;
+  recorder: HealthRecorder;
   logger: Logger;
   clock: () => number;
   random: () => number;
@@ -44,7 +44,7 @@ export class ProbeScheduler {
     if (!model || !this.due.has(modelId)) return;
     this.due.set(
       modelId,
-      nextProbeDue(this.deps.clock(), model.probe, this.deps.engine.snapshot(modelId).state, this.deps.random),
+      nextProbeDue(this.deps.clock(), model.probe, this.deps.healthReader.snapshot(modelId).state, this.deps.random),
     );
   }
 
@@ -69,7 +69,7 @@ export class ProbeScheduler {
   /** Staleness and window expiry; an error is logged as JSON here rather than by node-cron's console. */
   private tickHealth(): void {
     try {
-      this.deps.health.tick();
+      this.deps.recorder.tick();
     } catch (err) {
       this.deps.logger.error({ event: 'health_tick_error', err }, 'health re-evaluation failed');
     }

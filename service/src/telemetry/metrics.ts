@@ -151,7 +151,7 @@ export class ServiceMetrics {
           }
   }
 
-  recordProbe(
+  observeProbe(
     modelId: string,
     r: {
       outcome: Outcome;
@@ -185,11 +185,11 @@ export class ServiceMetrics {
     this.errorRatio.set({ model: s.modelId }, s.errorRate ?? NaN);
   }
 
-  recordTransition(t: Transition): void {
+  countTransition(t: Transition): void {
     this.transitions.inc({ model: t.modelId, from: t.from, to: t.to });
   }
 
-  recordStart(
+  observeStart(
     requestedModel: string,
     model: string | null,
     outcome: StartOutcome,
@@ -205,7 +205,7 @@ export class ServiceMetrics {
     });
   }
 
-  recordFallback(primary: string, chosen: string, reason: FallbackReason, source: FallbackSource | 'primary'): void {
+  countFallback(primary: string, chosen: string, reason: FallbackReason, source: FallbackSource | 'primary'): void {
     this.fallbacks.inc({ primary, chosen, reason, source });
   }
 

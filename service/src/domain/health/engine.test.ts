@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HealthEngine } from './engine.js';
 import { SortedValues } from './percentiles.js';
-import { MODEL, Scenario, T0, probe, times } from './scenario-harness.js';
+import { MODEL, Scenario, T0, probe, times } from '../../../test/support/health-scenario.js';
 import type { Sample } from './types.js';
 
 const sample = (at: number, overrides: Partial<Sample> = {}): Sample => ({
@@ -39,7 +39,7 @@ describe('HealthEngine registry', () => {
 
   it.each([
     ['snapshot', (engine: HealthEngine) => engine.snapshot('nope')],
-    ['record', (engine: HealthEngine) => engine.record('nope', sample(T0))],
+    ['addSample', (engine: HealthEngine) => engine.addSample('nope', sample(T0))],
   ])('when %s is called with an unknown id, then it throws', (_name, call) => {
     const { engine } = engineAt();
     expect(() => call(engine)).toThrow("model 'nope' is not registered with the health engine");
@@ -65,8 +65,8 @@ describe('HealthEngine registry', () => {
     engine.register('lenient');
     for (let index = 0; index < 5; index += 1) {
       clock.now += 1000;
-      engine.record('strict', sample(clock.now, { latencyMs: 150 }));
-      engine.record('lenient', sample(clock.now, { latencyMs: 150 }));
+      engine.addSample('strict', sample(clock.now, { latencyMs: 150 }));
+      engine.addSample('lenient', sample(clock.now, { latencyMs: 150 }));
     }
     expect(engine.snapshot('strict').state).toBe('degraded');
     expect(engine.snapshot('lenient').state).toBe('healthy');
@@ -79,7 +79,7 @@ describe('HealthEngine transitions', () => {
     const { engine, clock } = engineAt();
     engine.register(MODEL);
     clock.now += 500;
-    expect(engine.record(MODEL, sample(clock.now))).toEqual({
+    expect(engine.addSample(MODEL, sample(clock.now))).toEqual({
       modelId: MODEL,
       at: T0 + 500,
       from: 'unknown',
@@ -88,15 +88,15 @@ describe('HealthEngine transitions', () => {
     });
     expect(engine.snapshot(MODEL).since).toBe(T0 + 500);
     clock.now += 500;
-    expect(engine.record(MODEL, sample(clock.now))).toBeNull();
+    expect(engine.addSample(MODEL, sample(clock.now))).toBeNull();
     expect(engine.snapshot(MODEL).since).toBe(T0 + 500);
   });
 
   it('when several models go stale, then one tick returns a transition for each', () => {
     const { engine, clock } = engineAt();
     for (const id of ['m1', 'm2', 'm3']) engine.register(id);
-    engine.record('m1', sample(clock.now));
-    engine.record('m2', sample(clock.now));
+    engine.addSample('m1', sample(clock.now));
+    engine.addSample('m2', sample(clock.now));
     clock.now += 30_000;
     const transitions = engine.tick();
     expect(transitions.map((transition) => [transition.modelId, transition.from, transition.to])).toEqual([
@@ -112,7 +112,7 @@ describe('HealthEngine transitions', () => {
       probe('server_error', { errorMessage: 'upstream 500' }),
       probe('success', { gapMs: 1000 }),
     ]);
-    scenario.engine.record(MODEL, sample(scenario.now + 500, { source: 'interview', outcome: 'success' }));
+    scenario.engine.addSample(MODEL, sample(scenario.now + 500, { source: 'interview', outcome: 'success' }));
     expect(scenario.snapshot()).toMatchObject({
       lastSampleAt: T0 + 3500,
       lastProbeAt: T0 + 3000,
@@ -137,7 +137,7 @@ describe('HealthEngine input validation', () => {
   ])('when a sample has %s, then record throws a RangeError and keeps the window clean', (_name, bad, message) => {
     const { engine } = engineAt();
     engine.register(MODEL);
-    expect(() => engine.record(MODEL, { ...sample(T0), ...bad } as Sample)).toThrow(new RangeError(message));
+    expect(() => engine.addSample(MODEL, { ...sample(T0), ...bad } as Sample)).toThrow(new RangeError(message));
     expect(engine.snapshot(MODEL).samples.total).toBe(0);
   });
 });

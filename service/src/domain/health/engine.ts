@@ -2,9 +2,9 @@
 // schedules anything; the service calls tick() from its own timer.
 import { ModelHealth } from './model-health.js';
 import { resolveThresholds } from './thresholds.js';
-import type { HealthSnapshot, Sample, ThresholdOverrides, Transition } from './types.js';
+import type { HealthReader, HealthSnapshot, Sample, ThresholdOverrides, Transition } from './types.js';
 
-export class HealthEngine {
+export class HealthEngine implements HealthReader {
   private readonly clock: () => number;
   private readonly models = new Map<string, ModelHealth>();
 
@@ -32,11 +32,11 @@ export class HealthEngine {
   }
 
   /** Records a sample and updates the verdict now; returns the transition if the state changed. */
-  record(modelId: string, sample: Sample): Transition | null {
-    return this.model(modelId).record(sample, this.clock());
+  addSample(modelId: string, sample: Sample): Transition | null {
+    return this.model(modelId).addSample(sample, this.clock());
   }
 
-  /** The verdict cached at the last record/tick: O(1), frozen. Throws on an unknown id. */
+  /** The verdict cached at the last addSample/tick: O(1), frozen. Throws on an unknown id. */
   snapshot(modelId: string): HealthSnapshot {
     return this.model(modelId).snapshot();
   }

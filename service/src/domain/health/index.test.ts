@@ -57,7 +57,7 @@ describe('public API', () => {
     expectTypeOf<HealthEngine['register']>().toEqualTypeOf<
       (modelId: string, overrides?: ThresholdOverrides, probeIntervalMs?: number) => void
     >();
-    expectTypeOf<HealthEngine['record']>().toEqualTypeOf<(modelId: string, sample: Sample) => Transition | null>();
+    expectTypeOf<HealthEngine['addSample']>().toEqualTypeOf<(modelId: string, sample: Sample) => Transition | null>();
     expectTypeOf<HealthEngine['snapshot']>().toEqualTypeOf<(modelId: string) => HealthSnapshot>();
     expectTypeOf<HealthEngine['snapshots']>().toEqualTypeOf<() => HealthSnapshot[]>();
     expectTypeOf<HealthEngine['tick']>().toEqualTypeOf<() => Transition[]>();

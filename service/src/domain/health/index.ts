@@ -10,6 +10,7 @@ export type {
   ThresholdOverrides,
   LatencyFigures,
   HealthSnapshot,
+  HealthReader,
   Transition,
 } from './types.js';
 export { DEFAULT_THRESHOLDS, crossThresholdProblems, defaultThresholds, resolveThresholds } from './thresholds.js';

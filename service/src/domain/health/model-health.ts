@@ -63,7 +63,7 @@ export class ModelHealth {
   }
 
   /** Adds a sample, updates the verdict, and returns the transition if the state changed. */
-  record(sample: Sample, now: number): Transition | null {
+  addSample(sample: Sample, now: number): Transition | null {
     assertValidSample(sample);
     const sequence = this.window.push(sample);
     this.window.evictExpired(now);
@@ -79,7 +79,7 @@ export class ModelHealth {
     return this.evaluate(now);
   }
 
-  /** The verdict cached at the last record or tick: frozen, no computation. */
+  /** The verdict cached at the last addSample or tick: frozen, no computation. */
   snapshot(): HealthSnapshot {
     return this.current;
   }

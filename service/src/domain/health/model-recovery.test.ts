@@ -1,7 +1,7 @@
 // Table-driven scenarios for leaving unhealthy (proof by probes, fresh window, backoff) and for staleness.
 import { describe, expect, it } from 'vitest';
-import { MODEL, Scenario, interview, probe, times, wait } from './scenario-harness.js';
-import type { Step } from './scenario-harness.js';
+import { MODEL, Scenario, interview, probe, times, wait } from '../../../test/support/health-scenario.js';
+import type { Step } from '../../../test/support/health-scenario.js';
 import type { HealthSnapshot, HealthState, ThresholdOverrides } from './types.js';
 
 interface Case {

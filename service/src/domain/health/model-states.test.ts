@@ -1,7 +1,7 @@
 // Table-driven scenarios for how samples decide the state: one named case per rule and threshold.
 import { describe, expect, it } from 'vitest';
-import { Scenario, interview, probe, times } from './scenario-harness.js';
-import type { Step } from './scenario-harness.js';
+import { Scenario, interview, probe, times } from '../../../test/support/health-scenario.js';
+import type { Step } from '../../../test/support/health-scenario.js';
 import type { HealthSnapshot, HealthState, ThresholdOverrides } from './types.js';
 
 interface Case {

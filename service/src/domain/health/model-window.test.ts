@@ -1,7 +1,7 @@
 // Window behaviour seen through the engine: cap, expiry on record and on tick, which samples feed which figure.
 import { describe, expect, it } from 'vitest';
-import { Scenario, probe, interview, times, wait } from './scenario-harness.js';
-import type { Step } from './scenario-harness.js';
+import { Scenario, probe, interview, times, wait } from '../../../test/support/health-scenario.js';
+import type { Step } from '../../../test/support/health-scenario.js';
 import type { HealthSnapshot, ThresholdOverrides } from './types.js';
 import { SampleWindow } from './window.js';
 

@@ -1,6 +1,6 @@
 // Building the cached, frozen snapshot of one model.
 //
-// Built once per record/tick, read many times (the interview path reads it on every start), so
+// Built once per addSample/tick, read many times (the interview path reads it on every start), so
 // snapshot() is a field read. Everything reachable from it is frozen: callers cannot change engine
 // state through it, and the window figures it points to are themselves frozen and replaced, never
 // mutated, when the window changes.

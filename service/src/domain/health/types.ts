@@ -108,6 +108,17 @@ export interface HealthSnapshot {
   thresholds: ResolvedThresholds;
 }
 
+/**
+ * Reading the verdicts, for everything but the recorder: routes, the scheduler and the interview
+ * starter read health; only the recorder (app/health-recorder.ts) adds samples.
+ */
+export interface HealthReader {
+  /** The verdict cached at the last sample or tick: O(1), frozen. Throws on an unknown id. */
+  snapshot(modelId: string): HealthSnapshot;
+  /** In registration order. */
+  snapshots(): HealthSnapshot[];
+}
+
 export interface Transition {
   modelId: string;
   at: number;

@@ -85,7 +85,7 @@ describe('window figures (property)', () => {
           } else {
             const { kind: _kind, gapMs: _gapMs, ...fields } = event;
             const sample: Sample = { ...fields, at: now };
-            engine.record(MODEL, sample);
+            engine.addSample(MODEL, sample);
             history.push(sample);
           }
           const expected = oracleFigures(history, now, limits.maxSamples, limits.windowMs);

@@ -8,7 +8,7 @@ import { parseInput } from '../validate.js';
 export function healthRoutes(ctx: ApiContext): Router {
   const router = Router();
   const view = (id: string) =>
-    healthView(ctx.engine.snapshot(id), ctx.registry.get(id)!, {
+    healthView(ctx.healthReader.snapshot(id), ctx.registry.get(id)!, {
       nextProbeAt: ctx.nextProbeAt(id),
       probing: ctx.probes.isProbing(id),
       usage: ctx.probes.usageOf(id),

@@ -1,38 +1,6 @@
 import { Router } from 'express';
-import { Registry } from 'prom-client';
+import { metricsRenderer } from '../../telemetry/metrics-renderer.js';
 import type { ApiContext } from '../context.js';
-
-/**
- * Renders one scrape at a time: the registry's content type is switched per request. prom-client
- * 15 strips `_total` from counter names in place when it renders OpenMetrics, which would leave
- * later plain-text scrapes without it; the names are put back after every render.
- */
-function metricsRenderer(registry: Registry) {
-  let queue: Promise<unknown> = Promise.resolve();
-  const originalNames = new WeakMap<object, string>();
-  const restoreNames = (): void => {
-    for (const metric of registry.getMetricsAsArray() as unknown as Array<{ name: string }>) {
-      const original = originalNames.get(metric);
-      if (original) metric.name = original;
-      else originalNames.set(metric, metric.name);
-    }
-  };
-  return (openMetrics: boolean): Promise<{ body: string; contentType: string }> => {
-    const run = queue.then(async () => {
-      restoreNames();
-      registry.setContentType(
-        (openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE) as never,
-      );
-      try {
-        return { body: await registry.metrics(), contentType: registry.contentType };
-      } finally {
-        restoreNames();
-      }
-    });
-    queue = run.catch(() => undefined);
-    return run;
-  };
-}
 
 export function opsRoutes(ctx: ApiContext, openapi: () => unknown): Router {
   const router = Router();

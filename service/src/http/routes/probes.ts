@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { unregisteredModel } from '../../app/app-error.js';
 import type { ApiContext } from '../context.js';
 import { probeBody } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -9,11 +8,7 @@ export function probeRoutes(ctx: ApiContext): Router {
   // Probe now: answers when every probe is done, with each result and the verdict it left.
   router.post('/v1/probes', async (req, res) => {
     const body = parseInput(probeBody, req.body ?? {}, 'body');
-    const ids = body.models ?? ctx.registry.ids();
-    ids.forEach((id, i) => {
-      if (!ctx.registry.has(id)) throw unregisteredModel(`models[${i}]`, id, ctx.registry.ids());
-    });
-    const reports = await ctx.probes.probeMany([...new Set(ids)]);
+    const reports = await ctx.probes.probeRequested(body.models);
     res.json({
       results: reports.map((r) =>
         r.probed
@@ -25,7 +20,7 @@ export function probeRoutes(ctx: ApiContext): Router {
               ttftMs: r.result.ttftMs,
               httpStatus: r.result.httpStatus,
               errorMessage: r.result.errorMessage,
-              state: ctx.engine.snapshot(r.modelId).state,
+              state: ctx.healthReader.snapshot(r.modelId).state,
             }
           : { modelId: r.modelId, probed: false, skipped: r.skipped },
       ),

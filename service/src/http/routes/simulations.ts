@@ -1,40 +1,30 @@
-import { Router } from 'express';
-import { notFound, unregisteredModel } from '../../app/app-error.js';
+import { Router, type RequestHandler } from 'express';
 import type { ApiContext } from '../context.js';
 import { resourceId, simulationBody } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
-export function simulationRoutes(ctx: ApiContext, guard: import('express').RequestHandler): Router {
+export function simulationRoutes(ctx: ApiContext, guard: RequestHandler): Router {
   const router = Router();
   const pathId = (raw: string): string => parseInput(resourceId, raw, 'path');
 
   router.put('/v1/simulations/:id', guard, (req, res) => {
     const id = pathId(String(req.params.id));
     const body = parseInput(simulationBody, req.body, 'body');
-    const models: Array<[string, string]> = [
-      ['primary', body.primary],
-      ...body.fallbacks.map((m, i): [string, string] => [`fallbacks[${i}]`, m]),
-    ];
-    for (const [field, model] of models) {
-      if (!ctx.registry.has(model)) throw unregisteredModel(field, model, ctx.registry.ids());
-    }
-    const { record, created } = ctx.store.putSimulation(
-      { id, primary: body.primary, fallbacks: body.fallbacks, interview: body.interview },
-      new Date(ctx.clock()).toISOString(),
-    );
+    const { record, created } = ctx.simulations.put(id, {
+      primary: body.primary,
+      fallbacks: body.fallbacks,
+      interview: body.interview,
+    });
     res.status(created ? 201 : 200).json(record);
   });
   router.get('/v1/simulations', (_req, res) => {
-    res.json({ simulations: ctx.store.listSimulations() });
+    res.json({ simulations: ctx.simulations.list() });
   });
   router.get('/v1/simulations/:id', (req, res) => {
-    const sim = ctx.store.getSimulation(pathId(String(req.params.id)));
-    if (!sim) throw notFound('simulation', String(req.params.id), 'id');
-    res.json(sim);
+    res.json(ctx.simulations.get(pathId(String(req.params.id))));
   });
   router.delete('/v1/simulations/:id', guard, (req, res) => {
-    if (!ctx.store.deleteSimulation(pathId(String(req.params.id))))
-      throw notFound('simulation', String(req.params.id), 'id');
+    ctx.simulations.remove(pathId(String(req.params.id)));
     res.status(204).end();
   });
   return router;

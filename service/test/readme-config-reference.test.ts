@@ -1,5 +1,6 @@
-// The README's health-threshold table is generated from the threshold declarations. This test fails
-// when the README is stale; `make readme-tables` (UPDATE_README=1) rewrites the section instead.
+// The README's configuration reference against its sources: the health-threshold table is generated
+// from the threshold declarations (this test fails when it is stale; `make readme-tables`, i.e.
+// UPDATE_README=1, rewrites it), and the defaults of the other sections are checked against the schema.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,12 @@ import {
   toFileUnit,
   type ThresholdDeclaration,
 } from '../src/domain/health/index.js';
+import {
+  apiSettingsSchema,
+  interviewSettingsSchema,
+  probeSettingsSchema,
+  storeSettingsSchema,
+} from '../src/config/schema.js';
 
 const README = join(import.meta.dirname, '../../README.md');
 const BEGIN =
@@ -35,11 +42,25 @@ function withTable(readme: string): string {
   return `${readme.slice(0, begin + BEGIN.length)}\n${healthThresholdTable()}\n${readme.slice(end)}`;
 }
 
-describe('README health thresholds', () => {
+describe('README configuration reference', () => {
   it('when the declarations change, then the README table between the markers matches them', () => {
     const readme = readFileSync(README, 'utf8');
     const expected = withTable(readme);
     if (process.env.UPDATE_README === '1' && expected !== readme) writeFileSync(README, expected);
     else expect(readme).toBe(expected);
+  });
+
+  it.each([
+    ['probes', probeSettingsSchema],
+    ['interviews', interviewSettingsSchema],
+    ['api', apiSettingsSchema],
+    ['store', storeSettingsSchema],
+  ] as const)('when the %s defaults change, then the README rows show them', (section, schema) => {
+    const readme = readFileSync(README, 'utf8');
+    for (const [field, value] of Object.entries(schema.parse({}))) {
+      const row = new RegExp(`^\\| \`${section}\\.${field}\` \\| ([^|]+) \\|`, 'm').exec(readme);
+      expect(row, `README row for ${section}.${field}`).not.toBeNull();
+      expect(row![1]!.replaceAll('`', '').trim(), `${section}.${field}`).toBe(String(value));
+    }
   });
 });

@@ -1,7 +1,14 @@
 // A fake-clock harness to drive the engine through scenarios in tests: steps of samples and waits.
-// Pure and dependency-free (no vitest import) so it can live beside the code it exercises.
-import { HealthEngine } from './engine.js';
-import type { HealthSnapshot, ThresholdOverrides, Outcome, Sample, SampleSource, Transition } from './types.js';
+// Pure and dependency-free (no vitest import): the domain's own tests and benches can use it alike.
+import { HealthEngine } from '../../src/domain/health/engine.js';
+import type {
+  HealthSnapshot,
+  ThresholdOverrides,
+  Outcome,
+  Sample,
+  SampleSource,
+  Transition,
+} from '../../src/domain/health/types.js';
 
 export const T0 = 1_700_000_000_000;
 export const MODEL = 'openai:gpt-4o';
@@ -89,7 +96,7 @@ export class Scenario {
       return;
     }
     this.now += step.gapMs;
-    const transition = this.engine.record(this.modelId, { ...step.sample, at: this.now });
+    const transition = this.engine.addSample(this.modelId, { ...step.sample, at: this.now });
     if (transition !== null) this.transitions.push(transition);
   }
 }

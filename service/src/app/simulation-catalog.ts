@@ -1,0 +1,41 @@
+import type { ModelRegistry } from '../domain/model-registry.js';
+import type { SimulationRecord, Store } from '../store/records.js';
+import { notFound } from './app-error.js';
+import { listFields, requireRegistered } from './registered-models.js';
+
+export interface SimulationInput {
+  primary: string;
+  fallbacks: string[];
+  interview: Record<string, unknown>;
+}
+
+/** Stored simulation configurations, with the rule that they name registered models only. */
+export class SimulationCatalog {
+  constructor(
+    private readonly store: Store,
+    private readonly registry: ModelRegistry,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Creates or replaces; `created` tells which. */
+  put(id: string, input: SimulationInput): { record: SimulationRecord; created: boolean } {
+    requireRegistered(this.registry, [['primary', input.primary], ...listFields('fallbacks', input.fallbacks)]);
+    return this.store.putSimulation({ id, ...input }, new Date(this.clock()).toISOString());
+  }
+
+  list(): SimulationRecord[] {
+    return this.store.listSimulations();
+  }
+
+  /** Throws a 404 naming the id when there is no such simulation. */
+  get(id: string): SimulationRecord {
+    const sim = this.store.getSimulation(id);
+    if (!sim) throw notFound('simulation', id, 'id');
+    return sim;
+  }
+
+  /** Throws a 404 naming the id when there is no such simulation. */
+  remove(id: string): void {
+    if (!this.store.deleteSimulation(id)) throw notFound('simulation', id, 'id');
+  }
+}

@@ -1,0 +1,34 @@
+import { Registry } from 'prom-client';
+
+/**
+ * Renders one scrape at a time: the registry's content type is switched per request. prom-client
+ * 15 strips `_total` from counter names in place when it renders OpenMetrics, which would leave
+ * later plain-text scrapes without it; the names are put back after every render
+ * (metrics-renderer.test.ts shows the behaviour this works around, so it can go when prom-client fixes it).
+ */
+export function metricsRenderer(registry: Registry) {
+  let queue: Promise<unknown> = Promise.resolve();
+  const originalNames = new WeakMap<object, string>();
+  const restoreNames = (): void => {
+    for (const metric of registry.getMetricsAsArray() as unknown as Array<{ name: string }>) {
+      const original = originalNames.get(metric);
+      if (original) metric.name = original;
+      else originalNames.set(metric, metric.name);
+    }
+  };
+  return (openMetrics: boolean): Promise<{ body: string; contentType: string }> => {
+    const run = queue.then(async () => {
+      restoreNames();
+      registry.setContentType(
+        (openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE) as never,
+      );
+      try {
+        return { body: await registry.metrics(), contentType: registry.contentType };
+      } finally {
+        restoreNames();
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+}

@@ -1,0 +1,21 @@
+// Requests for tests: JSON in and out, the body parsed when it is JSON and kept as text otherwise.
+
+export async function json(
+  url: string,
+  init: Omit<RequestInit, 'body'> & { body?: unknown } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const body = init.body === undefined || typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+  const headers = {
+    ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(init.headers as Record<string, string> | undefined),
+  };
+  const res = await fetch(url, { ...init, body, headers });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: the test sees the text */
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
