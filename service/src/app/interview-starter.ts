@@ -10,6 +10,7 @@ import type { HealthEngine } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import { fallbackReason, planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
 import type { AttemptRecord, FallbackEvent, HealthEvidence, InterviewRecord, Store } from '../store/records.js';
+import { StorageError } from '../store/storage-errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
@@ -101,6 +102,7 @@ export class InterviewStarter {
     startedAt: number,
   ): Promise<StartResult> {
     const { store, clock } = this.deps;
+    this.ensureRecordable();
     const interviewId = `iv_${randomUUID()}`;
     const plan = this.plan(resolved);
     const evidence = this.evidence(resolved.primary);
@@ -131,6 +133,16 @@ export class InterviewStarter {
     }
     this.report(record, event, durationMs);
     return { record, event, replayed: false };
+  }
+
+  /** A start the store could not record must not be paid for: the store is asked before any provider is. */
+  private ensureRecordable(): void {
+    const storage = this.deps.store.status();
+    if (!storage.ok)
+      throw new StorageError(
+        storage.code ?? 'storage_unavailable',
+        `the interview was not started because it could not be recorded: ${storage.reason}`,
+      );
   }
 
   private plan(resolved: ResolvedInterview): SelectionPlan {

@@ -1,5 +1,6 @@
 import type { HealthState, Outcome } from '../domain/health/index.js';
 import type { CandidateSource, FallbackReason, FallbackSource } from '../domain/selection.js';
+import type { StorageStatus } from './storage-errors.js';
 
 /** What the store keeps: the audit records users read through the API. Times are ISO strings. */
 
@@ -101,5 +102,7 @@ export interface Store {
   getSimulation(id: string): SimulationRecord | null;
   listSimulations(): SimulationRecord[];
   deleteSimulation(id: string): boolean;
+  /** Whether a write would be recorded now; cheap, and never waits on a lock. */
+  status(): StorageStatus;
   close(): void;
 }

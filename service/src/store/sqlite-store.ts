@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type {
   FallbackEvent,
   FallbackFilter,
@@ -11,39 +9,11 @@ import type {
   TransitionRecord,
 } from './records.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { openDatabase, type OpenedDatabase, type SqliteStoreOptions } from './open-database.js';
+import { checkFileSystem, type FileIdentity, type WriteProbe } from './storage-check.js';
+import { asStorageError, type StorageStatus } from './storage-errors.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS interviews (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  idempotency_key TEXT UNIQUE,
-  at TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fallback_events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  interview_id TEXT NOT NULL UNIQUE,
-  at TEXT NOT NULL,
-  simulation_id TEXT,
-  primary_model TEXT NOT NULL,
-  chosen_model TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fallback_events_at ON fallback_events (at);
-CREATE TABLE IF NOT EXISTS health_transitions (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  model_id TEXT NOT NULL,
-  at TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS health_transitions_model ON health_transitions (model_id, seq);
-CREATE TABLE IF NOT EXISTS simulations (
-  id TEXT PRIMARY KEY,
-  body TEXT NOT NULL
-);
-`;
+export type { SqliteStoreOptions } from './open-database.js';
 
 type Row = { seq: number; body: string };
 
@@ -53,23 +23,20 @@ function page<T>(rows: Row[], limit: number): Page<T> {
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
 }
 
-export interface SqliteStoreOptions {
-  /** `FULL` fsyncs every commit (survives power loss); `NORMAL` survives a process crash only. */
-  synchronous?: 'FULL' | 'NORMAL';
-}
-
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly file: string;
+  private readonly identity: FileIdentity;
+  private readonly probe: WriteProbe;
   private readonly insertInterview: Database.Statement;
   private readonly insertEvent: Database.Statement;
   private readonly writeInterview: (i: InterviewRecord, e: FallbackEvent | null, key: string | null) => boolean;
 
-  constructor(file: string, options: SqliteStoreOptions = {}) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+  private constructor(opened: OpenedDatabase) {
+    this.db = opened.db;
+    this.file = opened.file;
+    this.identity = opened.identity;
+    this.probe = opened.probe;
     this.insertInterview = this.db.prepare(
       'INSERT OR IGNORE INTO interviews (id, idempotency_key, at, body) VALUES (?, ?, ?, ?)',
     );
@@ -96,13 +63,19 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Opens the database in `dataDir`; a StorageStartupError names the path, the cause and what to do. */
   static openInDir(dataDir: string, options?: SqliteStoreOptions): SqliteStore {
-    mkdirSync(dataDir, { recursive: true });
-    return new SqliteStore(join(dataDir, 'modelwatch.db'), options);
+    return new SqliteStore(openDatabase(dataDir, options));
+  }
+
+  /** Whether a write would be recorded now, from the file system's word: no lock is taken or waited on. */
+  status(): StorageStatus {
+    if (!this.db.open) return { ok: false, code: 'storage_unavailable', reason: 'the store is closed' };
+    return checkFileSystem(this.file, this.identity, this.probe);
   }
 
   recordInterview(interview: InterviewRecord, event: FallbackEvent | null, idempotencyKey: string | null): boolean {
-    return this.writeInterview(interview, event, idempotencyKey);
+    return this.guard(() => this.writeInterview(interview, event, idempotencyKey));
   }
 
   getInterview(id: string): InterviewRecord | null {
@@ -147,20 +120,25 @@ export class SqliteStore implements Store {
     }
     const sql = `SELECT seq, body FROM fallback_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY seq DESC LIMIT ?`;
-    return page<FallbackEvent>(this.db.prepare(sql).all(...args, f.limit + 1) as Row[], f.limit);
+    return this.guard(() => page<FallbackEvent>(this.db.prepare(sql).all(...args, f.limit + 1) as Row[], f.limit));
   }
 
   recordTransition(t: TransitionRecord): void {
-    this.db
-      .prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)')
-      .run(t.modelId, t.at, JSON.stringify(t));
+    this.guard(() =>
+      this.db
+        .prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)')
+        .run(t.modelId, t.at, JSON.stringify(t)),
+    );
   }
 
   listTransitions(modelId: string, limit: number, cursor?: string): Page<TransitionRecord> {
     const before = cursor ? decodeCursor(cursor) : null;
-    const rows = this.db
-      .prepare('SELECT seq, body FROM health_transitions WHERE model_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
-      .all(modelId, before ?? Number.MAX_SAFE_INTEGER, limit + 1) as Row[];
+    const rows = this.guard(
+      () =>
+        this.db
+          .prepare('SELECT seq, body FROM health_transitions WHERE model_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+          .all(modelId, before ?? Number.MAX_SAFE_INTEGER, limit + 1) as Row[],
+    );
     return page<TransitionRecord>(rows, limit);
   }
 
@@ -170,9 +148,11 @@ export class SqliteStore implements Store {
   ): { record: SimulationRecord; created: boolean } {
     const existing = this.getSimulation(sim.id);
     const record: SimulationRecord = { ...sim, createdAt: existing?.createdAt ?? now, updatedAt: now };
-    this.db
-      .prepare('INSERT INTO simulations (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body')
-      .run(sim.id, JSON.stringify(record));
+    this.guard(() =>
+      this.db
+        .prepare('INSERT INTO simulations (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body')
+        .run(sim.id, JSON.stringify(record)),
+    );
     return { record, created: existing === null };
   }
 
@@ -181,20 +161,31 @@ export class SqliteStore implements Store {
   }
 
   listSimulations(): SimulationRecord[] {
-    const rows = this.db.prepare('SELECT body FROM simulations ORDER BY id').all() as Row[];
+    const rows = this.guard(() => this.db.prepare('SELECT body FROM simulations ORDER BY id').all() as Row[]);
     return rows.map((r) => JSON.parse(r.body) as SimulationRecord);
   }
 
   deleteSimulation(id: string): boolean {
-    return this.db.prepare('DELETE FROM simulations WHERE id = ?').run(id).changes === 1;
+    return this.guard(() => this.db.prepare('DELETE FROM simulations WHERE id = ?').run(id).changes === 1);
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.db.close();
+    this.probe.close();
   }
 
   private one<T>(sql: string, arg: string): T | null {
-    const row = this.db.prepare(sql).get(arg) as { body: string } | undefined;
+    const row = this.guard(() => this.db.prepare(sql).get(arg) as { body: string } | undefined);
     return row ? (JSON.parse(row.body) as T) : null;
+  }
+
+  /** SQLite's errors leave the store as StorageErrors that say what is wrong with which file. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      throw asStorageError(err, this.file);
+    }
   }
 }

@@ -1,0 +1,39 @@
+import type Database from 'better-sqlite3';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS interviews (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  idempotency_key TEXT UNIQUE,
+  at TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fallback_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  interview_id TEXT NOT NULL UNIQUE,
+  at TEXT NOT NULL,
+  simulation_id TEXT,
+  primary_model TEXT NOT NULL,
+  chosen_model TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fallback_events_at ON fallback_events (at);
+CREATE TABLE IF NOT EXISTS health_transitions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  model_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS health_transitions_model ON health_transitions (model_id, seq);
+CREATE TABLE IF NOT EXISTS simulations (
+  id TEXT PRIMARY KEY,
+  body TEXT NOT NULL
+);
+`;
+
+/** Creates what is missing; safe on every start. */
+export function applySchema(db: Database.Database): void {
+  db.exec(SCHEMA);
+}
