@@ -125,7 +125,7 @@ export class InterviewStarter {
       );
     }
     const { record, event } = this.records(resolved, plan, outcome, evidence, interviewId, startedAt, durationMs);
-    const fresh = store.recordInterview(record, event, idempotencyKey);
+    const fresh = await store.recordInterview(record, event, idempotencyKey);
     if (!fresh && idempotencyKey) {
       // Lost a race with another process on the same key: answer with the interview that won.
       const winner = store.getInterviewByIdempotencyKey(idempotencyKey);

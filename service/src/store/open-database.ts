@@ -8,7 +8,12 @@ import { StorageStartupError } from './storage-errors.js';
 export interface SqliteStoreOptions {
   /** `FULL` fsyncs every commit (survives power loss); `NORMAL` survives a process crash only. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Told when deferred writes start failing, are dropped, or go through again. */
+  onDeferredWrites?: (event: { err?: unknown; pending: number; dropped: number; recovered: boolean }) => void;
 }
+
+/** Start-up may wait for another connection's lock; once serving, nothing does (see busy-retry.ts). */
+const STARTUP_BUSY_TIMEOUT_MS = 5000;
 
 export interface OpenedDatabase {
   db: Database.Database;
@@ -76,9 +81,10 @@ export function openDatabase(dataDir: string, options: SqliteStoreOptions = {}):
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${STARTUP_BUSY_TIMEOUT_MS}`);
     checkIntegrity(db, file);
     applySchema(db);
+    db.pragma('busy_timeout = 0');
     return { db, file, identity: identityOf(statSync(file)), probe };
   } catch (err) {
     db.close();

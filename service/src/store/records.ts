@@ -87,21 +87,29 @@ export interface FallbackFilter {
 
 /** The store behind the service: SQLite by default; an interface so another can stand in. */
 export interface Store {
-  /** Writes the interview and its fallback event in one transaction; false if the idempotency key was taken. */
-  recordInterview(interview: InterviewRecord, event: FallbackEvent | null, idempotencyKey: string | null): boolean;
+  /**
+   * Writes the interview and its fallback event in one transaction; false if the idempotency key was
+   * taken. Rejects with a StorageError (busy after a bounded retry off the event loop, or unavailable).
+   */
+  recordInterview(
+    interview: InterviewRecord,
+    event: FallbackEvent | null,
+    idempotencyKey: string | null,
+  ): Promise<boolean>;
   getInterview(id: string): InterviewRecord | null;
   getInterviewByIdempotencyKey(key: string): InterviewRecord | null;
   getFallbackEvent(id: string): FallbackEvent | null;
   listFallbackEvents(filter: FallbackFilter): Page<FallbackEvent>;
+  /** Never throws or waits: what cannot be written now is kept in order and written when it can. */
   recordTransition(t: TransitionRecord): void;
   listTransitions(modelId: string, limit: number, cursor?: string): Page<TransitionRecord>;
   putSimulation(
     sim: Omit<SimulationRecord, 'createdAt' | 'updatedAt'>,
     now: string,
-  ): { record: SimulationRecord; created: boolean };
+  ): Promise<{ record: SimulationRecord; created: boolean }>;
   getSimulation(id: string): SimulationRecord | null;
   listSimulations(): SimulationRecord[];
-  deleteSimulation(id: string): boolean;
+  deleteSimulation(id: string): Promise<boolean>;
   /** Whether a write would be recorded now; cheap, and never waits on a lock. */
   status(): StorageStatus;
   close(): void;

@@ -50,11 +50,11 @@ function event(n: number, overrides: Partial<FallbackEvent> = {}): FallbackEvent
 }
 
 describe('SqliteStore', () => {
-  it('when the store is reopened, then interviews, events, simulations and transitions are still there', () => {
+  it('when the store is reopened, then interviews, events, simulations and transitions are still there', async () => {
     const dir = freshDir();
     const first = SqliteStore.openInDir(dir);
-    first.recordInterview(interview(1), event(1), 'key-1');
-    first.putSimulation(
+    await first.recordInterview(interview(1), event(1), 'key-1');
+    await first.putSimulation(
       { id: 'sim-a', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'], interview: { role: 'SRE' } },
       '2026-01-01T00:00:00.000Z',
     );
@@ -74,18 +74,18 @@ describe('SqliteStore', () => {
     second.close();
   });
 
-  it('when an idempotency key is reused, then neither the interview nor its event is written twice', () => {
+  it('when an idempotency key is reused, then neither the interview nor its event is written twice', async () => {
     const store = SqliteStore.openInDir(freshDir());
-    expect(store.recordInterview(interview(1), event(1), 'same')).toBe(true);
-    expect(store.recordInterview(interview(2), event(2), 'same')).toBe(false);
+    expect(await store.recordInterview(interview(1), event(1), 'same')).toBe(true);
+    expect(await store.recordInterview(interview(2), event(2), 'same')).toBe(false);
     expect(store.getInterview('iv_2')).toBeNull();
     expect(store.getFallbackEvent('fb_2')).toBeNull();
     expect(store.getInterviewByIdempotencyKey('same')?.interviewId).toBe('iv_1');
   });
 
-  it('when events are listed, then newest first with a cursor that pages through all of them once', () => {
+  it('when events are listed, then newest first with a cursor that pages through all of them once', async () => {
     const store = SqliteStore.openInDir(freshDir());
-    for (let n = 1; n <= 7; n++) store.recordInterview(interview(n), event(n), null);
+    for (let n = 1; n <= 7; n++) await store.recordInterview(interview(n), event(n), null);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -103,21 +103,21 @@ describe('SqliteStore', () => {
     ['reason', { reason: 'primary_failed' as const }, ['fb_1']],
     ['since (inclusive)', { since: new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString() }, ['fb_3', 'fb_2']],
     ['until (exclusive)', { until: new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString() }, ['fb_1']],
-  ])('when filtered by %s, then only matching events', (_name, filter, expected) => {
+  ])('when filtered by %s, then only matching events', async (_name, filter, expected) => {
     const store = SqliteStore.openInDir(freshDir());
-    store.recordInterview(interview(1), event(1, { reason: 'primary_failed' }), null);
-    store.recordInterview(interview(2), event(2, { chosen: 'openai:gpt-4o-mini' }), null);
-    store.recordInterview(interview(3, { simulationId: 'sim-b' }), event(3, { simulationId: 'sim-b' }), null);
+    await store.recordInterview(interview(1), event(1, { reason: 'primary_failed' }), null);
+    await store.recordInterview(interview(2), event(2, { chosen: 'openai:gpt-4o-mini' }), null);
+    await store.recordInterview(interview(3, { simulationId: 'sim-b' }), event(3, { simulationId: 'sim-b' }), null);
     expect(store.listFallbackEvents({ limit: 50, ...filter }).items.map((e) => e.id)).toEqual(expected);
   });
 
-  it('when a simulation is put twice, then the second replaces it and keeps createdAt', () => {
+  it('when a simulation is put twice, then the second replaces it and keeps createdAt', async () => {
     const store = SqliteStore.openInDir(freshDir());
     expect(
-      store.putSimulation({ id: 's', primary: 'a:b', fallbacks: [], interview: {} }, '2026-01-01T00:00:00.000Z')
+      (await store.putSimulation({ id: 's', primary: 'a:b', fallbacks: [], interview: {} }, '2026-01-01T00:00:00.000Z'))
         .created,
     ).toBe(true);
-    const second = store.putSimulation(
+    const second = await store.putSimulation(
       { id: 's', primary: 'a:c', fallbacks: [], interview: {} },
       '2026-01-02T00:00:00.000Z',
     );
@@ -127,7 +127,7 @@ describe('SqliteStore', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-02T00:00:00.000Z',
     });
-    expect(store.deleteSimulation('s')).toBe(true);
-    expect(store.deleteSimulation('s')).toBe(false);
+    expect(await store.deleteSimulation('s')).toBe(true);
+    expect(await store.deleteSimulation('s')).toBe(false);
   });
 });

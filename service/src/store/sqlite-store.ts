@@ -11,11 +11,22 @@ import type {
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { openDatabase, type OpenedDatabase, type SqliteStoreOptions } from './open-database.js';
 import { checkFileSystem, type FileIdentity, type WriteProbe } from './storage-check.js';
-import { asStorageError, type StorageStatus } from './storage-errors.js';
+import { asStorageError, isBusy, type StorageStatus } from './storage-errors.js';
+import { retryWhileBusy } from './busy-retry.js';
+import { DeferredWrites } from './deferred-writes.js';
 
 export type { SqliteStoreOptions } from './open-database.js';
 
 type Row = { seq: number; body: string };
+
+/**
+ * How long a write the caller waits for may retry another connection's lock, off the event loop.
+ * An interview's provider call is already paid, so it gets longer than a simulation edit.
+ */
+export const INTERVIEW_WRITE_BUDGET_MS = 2_000;
+export const SIMULATION_WRITE_BUDGET_MS = 1_000;
+/** At shutdown, the deferred writes may wait this long for a lock (blocking is fine then). */
+const CLOSE_BUSY_TIMEOUT_MS = 2_000;
 
 function page<T>(rows: Row[], limit: number): Page<T> {
   const items = rows.slice(0, limit).map((r) => JSON.parse(r.body) as T);
@@ -30,9 +41,12 @@ export class SqliteStore implements Store {
   private readonly probe: WriteProbe;
   private readonly insertInterview: Database.Statement;
   private readonly insertEvent: Database.Statement;
-  private readonly writeInterview: (i: InterviewRecord, e: FallbackEvent | null, key: string | null) => boolean;
+  private readonly writeInterview: Database.Transaction<
+    (i: InterviewRecord, e: FallbackEvent | null, key: string | null) => boolean
+  >;
+  private readonly transitions: DeferredWrites<TransitionRecord>;
 
-  private constructor(opened: OpenedDatabase) {
+  private constructor(opened: OpenedDatabase, options: SqliteStoreOptions) {
     this.db = opened.db;
     this.file = opened.file;
     this.identity = opened.identity;
@@ -61,21 +75,60 @@ export class SqliteStore implements Store {
       }
       return inserted;
     });
+    const insertTransition = this.db.prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)');
+    const writeTransitions = this.db.transaction((items: readonly TransitionRecord[]) => {
+      for (const t of items) insertTransition.run(t.modelId, t.at, JSON.stringify(t));
+    });
+    this.transitions = new DeferredWrites(
+      (items) => writeTransitions.immediate(items),
+      options.onDeferredWrites ?? (() => undefined),
+    );
   }
 
   /** Opens the database in `dataDir`; a StorageStartupError names the path, the cause and what to do. */
   static openInDir(dataDir: string, options?: SqliteStoreOptions): SqliteStore {
-    return new SqliteStore(openDatabase(dataDir, options));
+    return new SqliteStore(openDatabase(dataDir, options), options ?? {});
   }
 
   /** Whether a write would be recorded now, from the file system's word: no lock is taken or waited on. */
   status(): StorageStatus {
     if (!this.db.open) return { ok: false, code: 'storage_unavailable', reason: 'the store is closed' };
-    return checkFileSystem(this.file, this.identity, this.probe);
+    const fileSystem = checkFileSystem(this.file, this.identity, this.probe);
+    return fileSystem.ok ? this.lockStatus() : fileSystem;
   }
 
-  recordInterview(interview: InterviewRecord, event: FallbackEvent | null, idempotencyKey: string | null): boolean {
-    return this.guard(() => this.writeInterview(interview, event, idempotencyKey));
+  /** Takes the write lock and lets it go at once; with busy_timeout 0 another holder makes this fail, not wait. */
+  private lockStatus(): StorageStatus {
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+      return { ok: true, code: null, reason: 'writable' };
+    } catch (err) {
+      if (isBusy(err))
+        return {
+          ok: false,
+          code: 'storage_busy',
+          reason: `another connection holds the write lock on ${this.file} (an sqlite3 shell or a backup?)`,
+        };
+      const storage = asStorageError(err, this.file);
+      return {
+        ok: false,
+        code: 'storage_unavailable',
+        reason: storage instanceof Error ? storage.message : String(err),
+      };
+    }
+  }
+
+  recordInterview(
+    interview: InterviewRecord,
+    event: FallbackEvent | null,
+    idempotencyKey: string | null,
+  ): Promise<boolean> {
+    return retryWhileBusy(
+      () => this.writeInterview.immediate(interview, event, idempotencyKey),
+      INTERVIEW_WRITE_BUDGET_MS,
+      this.file,
+    );
   }
 
   getInterview(id: string): InterviewRecord | null {
@@ -123,12 +176,9 @@ export class SqliteStore implements Store {
     return this.guard(() => page<FallbackEvent>(this.db.prepare(sql).all(...args, f.limit + 1) as Row[], f.limit));
   }
 
+  /** Never throws and never waits: written now, or kept in order and written when the store can. */
   recordTransition(t: TransitionRecord): void {
-    this.guard(() =>
-      this.db
-        .prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)')
-        .run(t.modelId, t.at, JSON.stringify(t)),
-    );
+    this.transitions.push(t);
   }
 
   listTransitions(modelId: string, limit: number, cursor?: string): Page<TransitionRecord> {
@@ -145,15 +195,16 @@ export class SqliteStore implements Store {
   putSimulation(
     sim: Omit<SimulationRecord, 'createdAt' | 'updatedAt'>,
     now: string,
-  ): { record: SimulationRecord; created: boolean } {
-    const existing = this.getSimulation(sim.id);
-    const record: SimulationRecord = { ...sim, createdAt: existing?.createdAt ?? now, updatedAt: now };
-    this.guard(() =>
+  ): Promise<{ record: SimulationRecord; created: boolean }> {
+    const upsert = this.db.transaction(() => {
+      const existing = this.getSimulation(sim.id);
+      const record: SimulationRecord = { ...sim, createdAt: existing?.createdAt ?? now, updatedAt: now };
       this.db
         .prepare('INSERT INTO simulations (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body')
-        .run(sim.id, JSON.stringify(record)),
-    );
-    return { record, created: existing === null };
+        .run(sim.id, JSON.stringify(record));
+      return { record, created: existing === null };
+    });
+    return retryWhileBusy(() => upsert.immediate(), SIMULATION_WRITE_BUDGET_MS, this.file);
   }
 
   getSimulation(id: string): SimulationRecord | null {
@@ -165,12 +216,18 @@ export class SqliteStore implements Store {
     return rows.map((r) => JSON.parse(r.body) as SimulationRecord);
   }
 
-  deleteSimulation(id: string): boolean {
-    return this.guard(() => this.db.prepare('DELETE FROM simulations WHERE id = ?').run(id).changes === 1);
+  deleteSimulation(id: string): Promise<boolean> {
+    const remove = this.db.prepare('DELETE FROM simulations WHERE id = ?');
+    return retryWhileBusy(() => remove.run(id).changes === 1, SIMULATION_WRITE_BUDGET_MS, this.file);
   }
 
+  /** Writes what was deferred, waiting for a lock now (nothing else is served), then closes. */
   close(): void {
     if (!this.db.open) return;
+    this.transitions.stop();
+    this.db.pragma(`busy_timeout = ${CLOSE_BUSY_TIMEOUT_MS}`);
+    this.transitions.flush();
+    this.transitions.stop();
     this.db.close();
     this.probe.close();
   }

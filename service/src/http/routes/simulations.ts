@@ -8,7 +8,7 @@ export function simulationRoutes(ctx: ApiContext, guard: import('express').Reque
   const router = Router();
   const pathId = (raw: string): string => parseInput(resourceId, raw, 'path');
 
-  router.put('/v1/simulations/:id', guard, (req, res) => {
+  router.put('/v1/simulations/:id', guard, async (req, res) => {
     const id = pathId(String(req.params.id));
     const body = parseInput(simulationBody, req.body, 'body');
     const models: Array<[string, string]> = [
@@ -18,7 +18,7 @@ export function simulationRoutes(ctx: ApiContext, guard: import('express').Reque
     for (const [field, model] of models) {
       if (!ctx.registry.has(model)) throw unregisteredModel(field, model, ctx.registry.ids());
     }
-    const { record, created } = ctx.store.putSimulation(
+    const { record, created } = await ctx.store.putSimulation(
       { id, primary: body.primary, fallbacks: body.fallbacks, interview: body.interview },
       new Date(ctx.clock()).toISOString(),
     );
@@ -32,8 +32,8 @@ export function simulationRoutes(ctx: ApiContext, guard: import('express').Reque
     if (!sim) throw notFound('simulation', String(req.params.id), 'id');
     res.json(sim);
   });
-  router.delete('/v1/simulations/:id', guard, (req, res) => {
-    if (!ctx.store.deleteSimulation(pathId(String(req.params.id))))
+  router.delete('/v1/simulations/:id', guard, async (req, res) => {
+    if (!(await ctx.store.deleteSimulation(pathId(String(req.params.id)))))
       throw notFound('simulation', String(req.params.id), 'id');
     res.status(204).end();
   });
