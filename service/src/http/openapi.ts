@@ -181,12 +181,18 @@ function paths(modelIds: string[]): Json {
     },
     '/v1/simulations': {
       get: {
-        summary: 'Stored simulation configurations',
+        summary: 'Stored simulation configurations, by id',
+        parameters: queryParams(s.simulationQuery),
         responses: {
           200: ok('Simulations', {
             type: 'object',
-            properties: { simulations: { type: 'array', items: { $ref: '#/components/schemas/Simulation' } } },
+            properties: {
+              simulations: { type: 'array', items: { $ref: '#/components/schemas/Simulation' } },
+              nextCursor: { type: ['string', 'null'] },
+            },
+            required: ['simulations', 'nextCursor'],
           }),
+          ...errors(400),
         },
       },
     },

@@ -108,7 +108,7 @@ export interface Store {
     now: string,
   ): Promise<{ record: SimulationRecord; created: boolean }>;
   getSimulation(id: string): SimulationRecord | null;
-  listSimulations(): SimulationRecord[];
+  listSimulations(limit: number, cursor?: string): Page<SimulationRecord>;
   deleteSimulation(id: string): Promise<boolean>;
   /** Whether a write would be recorded now; cheap, and never waits on a lock. */
   status(): StorageStatus;

@@ -8,7 +8,8 @@ import type {
   Store,
   TransitionRecord,
 } from './records.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor } from './cursor.js';
+import { collectPage } from './pages.js';
 import { openDatabase, type OpenedDatabase, type SqliteStoreOptions } from './open-database.js';
 import { checkFileSystem, type FileIdentity, type WriteProbe } from './storage-check.js';
 import { asStorageError, isBusy, type StorageStatus } from './storage-errors.js';
@@ -18,6 +19,7 @@ import { DeferredWrites } from './deferred-writes.js';
 export type { SqliteStoreOptions } from './open-database.js';
 
 type Row = { seq: number; body: string };
+const bySeq = (r: Row): string => encodeCursor(r.seq);
 
 /**
  * How long a write the caller waits for may retry another connection's lock, off the event loop.
@@ -27,12 +29,6 @@ export const INTERVIEW_WRITE_BUDGET_MS = 2_000;
 export const SIMULATION_WRITE_BUDGET_MS = 1_000;
 /** At shutdown, the deferred writes may wait this long for a lock (blocking is fine then). */
 const CLOSE_BUSY_TIMEOUT_MS = 2_000;
-
-function page<T>(rows: Row[], limit: number): Page<T> {
-  const items = rows.slice(0, limit).map((r) => JSON.parse(r.body) as T);
-  const last = rows[limit - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
-}
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -173,7 +169,13 @@ export class SqliteStore implements Store {
     }
     const sql = `SELECT seq, body FROM fallback_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY seq DESC LIMIT ?`;
-    return this.guard(() => page<FallbackEvent>(this.db.prepare(sql).all(...args, f.limit + 1) as Row[], f.limit));
+    return this.guard(() =>
+      collectPage<Row, FallbackEvent>(
+        this.db.prepare(sql).iterate(...args, f.limit + 1) as IterableIterator<Row>,
+        f.limit,
+        bySeq,
+      ),
+    );
   }
 
   /** Never throws and never waits: written now, or kept in order and written when the store can. */
@@ -183,13 +185,12 @@ export class SqliteStore implements Store {
 
   listTransitions(modelId: string, limit: number, cursor?: string): Page<TransitionRecord> {
     const before = cursor ? decodeCursor(cursor) : null;
-    const rows = this.guard(
-      () =>
-        this.db
-          .prepare('SELECT seq, body FROM health_transitions WHERE model_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
-          .all(modelId, before ?? Number.MAX_SAFE_INTEGER, limit + 1) as Row[],
-    );
-    return page<TransitionRecord>(rows, limit);
+    return this.guard(() => {
+      const rows = this.db
+        .prepare('SELECT seq, body FROM health_transitions WHERE model_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+        .iterate(modelId, before ?? Number.MAX_SAFE_INTEGER, limit + 1) as IterableIterator<Row>;
+      return collectPage<Row, TransitionRecord>(rows, limit, bySeq);
+    });
   }
 
   putSimulation(
@@ -211,9 +212,15 @@ export class SqliteStore implements Store {
     return this.one<SimulationRecord>('SELECT body FROM simulations WHERE id = ?', id);
   }
 
-  listSimulations(): SimulationRecord[] {
-    const rows = this.guard(() => this.db.prepare('SELECT body FROM simulations ORDER BY id').all() as Row[]);
-    return rows.map((r) => JSON.parse(r.body) as SimulationRecord);
+  /** By id; the cursor is the last id of the previous page, so edits between pages skip or repeat nothing. */
+  listSimulations(limit: number, cursor?: string): Page<SimulationRecord> {
+    const after = cursor ? decodeKeyCursor(cursor) : null;
+    return this.guard(() => {
+      const rows = this.db
+        .prepare('SELECT id, body FROM simulations WHERE id > ? ORDER BY id LIMIT ?')
+        .iterate(after ?? '', limit + 1) as IterableIterator<{ id: string; body: string }>;
+      return collectPage<{ id: string; body: string }, SimulationRecord>(rows, limit, (r) => encodeKeyCursor(r.id));
+    });
   }
 
   deleteSimulation(id: string): Promise<boolean> {

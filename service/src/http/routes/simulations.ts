@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { notFound, unregisteredModel } from '../../app/app-error.js';
 import type { ApiContext } from '../context.js';
-import { resourceId, simulationBody } from '../schemas.js';
+import { resourceId, simulationBody, simulationQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
 export function simulationRoutes(ctx: ApiContext, guard: import('express').RequestHandler): Router {
@@ -24,8 +24,10 @@ export function simulationRoutes(ctx: ApiContext, guard: import('express').Reque
     );
     res.status(created ? 201 : 200).json(record);
   });
-  router.get('/v1/simulations', (_req, res) => {
-    res.json({ simulations: ctx.store.listSimulations() });
+  router.get('/v1/simulations', (req, res) => {
+    const q = parseInput(simulationQuery, req.query, 'query');
+    const page = ctx.store.listSimulations(q.limit, q.cursor);
+    res.json({ simulations: page.items, nextCursor: page.nextCursor });
   });
   router.get('/v1/simulations/:id', (req, res) => {
     const sim = ctx.store.getSimulation(pathId(String(req.params.id)));
