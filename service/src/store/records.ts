@@ -79,8 +79,9 @@ export interface FallbackFilter {
   model?: string;
   simulationId?: string;
   reason?: FallbackReason;
-  since?: string;
-  until?: string;
+  /** Instants in epoch milliseconds: since inclusive, until exclusive. */
+  sinceMs?: number;
+  untilMs?: number;
   limit: number;
   cursor?: string;
 }

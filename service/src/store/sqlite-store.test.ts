@@ -101,8 +101,8 @@ describe('SqliteStore', () => {
     ['model matches the chosen model', { model: 'openai:gpt-4o-mini' }, ['fb_2']],
     ['simulationId', { simulationId: 'sim-b' }, ['fb_3']],
     ['reason', { reason: 'primary_failed' as const }, ['fb_1']],
-    ['since (inclusive)', { since: new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString() }, ['fb_3', 'fb_2']],
-    ['until (exclusive)', { until: new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString() }, ['fb_1']],
+    ['since (inclusive)', { sinceMs: Date.UTC(2026, 0, 1, 0, 0, 2) }, ['fb_3', 'fb_2']],
+    ['until (exclusive)', { untilMs: Date.UTC(2026, 0, 1, 0, 0, 2) }, ['fb_1']],
   ])('when filtered by %s, then only matching events', async (_name, filter, expected) => {
     const store = SqliteStore.openInDir(freshDir());
     await store.recordInterview(interview(1), event(1, { reason: 'primary_failed' }), null);

@@ -10,6 +10,7 @@ import type {
 } from './records.js';
 import { decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor } from './cursor.js';
 import { collectPage } from './pages.js';
+import { fallbackWhere } from './fallback-query.js';
 import { openDatabase, type OpenedDatabase, type SqliteStoreOptions } from './open-database.js';
 import { checkFileSystem, type FileIdentity, type WriteProbe } from './storage-check.js';
 import { asStorageError, isBusy, type StorageStatus } from './storage-errors.js';
@@ -140,38 +141,12 @@ export class SqliteStore implements Store {
   }
 
   listFallbackEvents(f: FallbackFilter): Page<FallbackEvent> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const cursor = f.cursor ? decodeCursor(f.cursor) : null;
-    if (cursor !== null) {
-      where.push('seq < ?');
-      args.push(cursor);
-    }
-    if (f.model) {
-      where.push('(primary_model = ? OR chosen_model = ?)');
-      args.push(f.model, f.model);
-    }
-    if (f.simulationId) {
-      where.push('simulation_id = ?');
-      args.push(f.simulationId);
-    }
-    if (f.reason) {
-      where.push('reason = ?');
-      args.push(f.reason);
-    }
-    if (f.since) {
-      where.push('at >= ?');
-      args.push(f.since);
-    }
-    if (f.until) {
-      where.push('at < ?');
-      args.push(f.until);
-    }
-    const sql = `SELECT seq, body FROM fallback_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY seq DESC LIMIT ?`;
+    const where = fallbackWhere(f);
+    if (where.empty) return { items: [], nextCursor: null };
+    const sql = `SELECT seq, body FROM fallback_events ${where.sql} ORDER BY seq DESC LIMIT ?`;
     return this.guard(() =>
       collectPage<Row, FallbackEvent>(
-        this.db.prepare(sql).iterate(...args, f.limit + 1) as IterableIterator<Row>,
+        this.db.prepare(sql).iterate(...where.args, f.limit + 1) as IterableIterator<Row>,
         f.limit,
         bySeq,
       ),
