@@ -9,7 +9,15 @@ import {
 import type { HealthEngine } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import { fallbackReason, planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
-import type { AttemptRecord, FallbackEvent, HealthEvidence, InterviewRecord, Store } from '../store/records.js';
+import type {
+  AttemptRecord,
+  FallbackEvent,
+  HealthEvidence,
+  IdempotencyKey,
+  IdempotentStart,
+  InterviewRecord,
+  Store,
+} from '../store/records.js';
 import { StorageError } from '../store/storage-errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
@@ -17,6 +25,7 @@ import { currentTraceId } from '../telemetry/tracing.js';
 import { AppError } from './app-error.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
+import { idempotencyKeyReused, requestFingerprint } from './request-fingerprint.js';
 import { resolveInterview, type InterviewRequest, type ResolvedInterview } from './interview-request.js';
 
 // Bounds the work one start can cause, whatever the number of registered models.
@@ -51,21 +60,34 @@ interface AttemptsOutcome {
 
 /** Starts interviews on the best model available and keeps the audit record of why. */
 export class InterviewStarter {
-  private readonly pending = new Map<string, Promise<StartResult>>();
+  private readonly pending = new Map<string, { fingerprint: string; started: Promise<StartResult> }>();
   private readonly inFlight = new Set<Promise<StartResult>>();
 
   constructor(private readonly deps: InterviewStarterDeps) {}
 
-  /** A retry with the same idempotency key gets the first start's interview; nothing is recorded twice. */
+  /**
+   * A retry with the same idempotency key and the same request gets the first start's interview;
+   * nothing is recorded twice. The same key with another request is refused (422).
+   */
   start(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
     if (!idempotencyKey) return this.startNew(req, null);
+    const key = { key: idempotencyKey, fingerprint: requestFingerprint(req) };
     const stored = this.deps.store.getInterviewByIdempotencyKey(idempotencyKey);
-    if (stored) return Promise.resolve({ record: stored, event: this.eventOf(stored), replayed: true });
+    if (stored) return Promise.resolve(this.replay(key, stored));
     const pending = this.pending.get(idempotencyKey);
-    if (pending) return pending.then((r) => ({ ...r, replayed: true }));
-    const started = this.startNew(req, idempotencyKey).finally(() => this.pending.delete(idempotencyKey));
-    this.pending.set(idempotencyKey, started);
+    if (pending) {
+      if (pending.fingerprint !== key.fingerprint) return Promise.reject(idempotencyKeyReused(idempotencyKey));
+      return pending.started.then((r) => ({ ...r, replayed: true }));
+    }
+    const started = this.startNew(req, key).finally(() => this.pending.delete(idempotencyKey));
+    this.pending.set(idempotencyKey, { fingerprint: key.fingerprint, started });
     return started;
+  }
+
+  /** Rows stored before fingerprints existed (null) are replayed as before: there is nothing to compare. */
+  private replay(key: IdempotencyKey, stored: IdempotentStart): StartResult {
+    if (stored.fingerprint !== null && stored.fingerprint !== key.fingerprint) throw idempotencyKeyReused(key.key);
+    return { record: stored.record, event: this.eventOf(stored.record), replayed: true };
   }
 
   private eventOf(record: InterviewRecord): FallbackEvent | null {
@@ -77,7 +99,7 @@ export class InterviewStarter {
     return settleWithin(this.inFlight, timeoutMs);
   }
 
-  private startNew(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
+  private startNew(req: InterviewRequest, idempotencyKey: IdempotencyKey | null): Promise<StartResult> {
     const resolved = resolveInterview(req, this.deps.store, this.deps.registry);
     const startedAt = this.deps.clock();
     const running = this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
@@ -98,7 +120,7 @@ export class InterviewStarter {
 
   private async run(
     resolved: ResolvedInterview,
-    idempotencyKey: string | null,
+    idempotencyKey: IdempotencyKey | null,
     startedAt: number,
   ): Promise<StartResult> {
     const { store, clock } = this.deps;
@@ -128,8 +150,8 @@ export class InterviewStarter {
     const fresh = await store.recordInterview(record, event, idempotencyKey);
     if (!fresh && idempotencyKey) {
       // Lost a race with another process on the same key: answer with the interview that won.
-      const winner = store.getInterviewByIdempotencyKey(idempotencyKey);
-      if (winner) return { record: winner, event: this.eventOf(winner), replayed: true };
+      const winner = store.getInterviewByIdempotencyKey(idempotencyKey.key);
+      if (winner) return this.replay(idempotencyKey, winner);
     }
     this.report(record, event, durationMs);
     return { record, event, replayed: false };

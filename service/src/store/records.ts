@@ -75,6 +75,18 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** An Idempotency-Key and the fingerprint of the request it came with. */
+export interface IdempotencyKey {
+  key: string;
+  fingerprint: string;
+}
+
+/** The interview an idempotency key started, and the fingerprint of its request (null if stored before fingerprints). */
+export interface IdempotentStart {
+  record: InterviewRecord;
+  fingerprint: string | null;
+}
+
 export interface FallbackFilter {
   model?: string;
   simulationId?: string;
@@ -95,10 +107,10 @@ export interface Store {
   recordInterview(
     interview: InterviewRecord,
     event: FallbackEvent | null,
-    idempotencyKey: string | null,
+    idempotencyKey: IdempotencyKey | null,
   ): Promise<boolean>;
   getInterview(id: string): InterviewRecord | null;
-  getInterviewByIdempotencyKey(key: string): InterviewRecord | null;
+  getInterviewByIdempotencyKey(key: string): IdempotentStart | null;
   getFallbackEvent(id: string): FallbackEvent | null;
   listFallbackEvents(filter: FallbackFilter): Page<FallbackEvent>;
   /** Never throws or waits: what cannot be written now is kept in order and written when it can. */

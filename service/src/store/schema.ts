@@ -33,7 +33,17 @@ CREATE TABLE IF NOT EXISTS simulations (
 );
 `;
 
+/** Columns added after the first release: added to an older database on start. */
+const ADDED_COLUMNS: Array<{ table: string; column: string; type: string }> = [
+  // The request an idempotency key was first used with; null on rows written before it existed.
+  { table: 'interviews', column: 'request_fingerprint', type: 'TEXT' },
+];
+
 /** Creates what is missing; safe on every start. */
 export function applySchema(db: Database.Database): void {
   db.exec(SCHEMA);
+  for (const { table, column, type } of ADDED_COLUMNS) {
+    const columns = db.pragma(`table_info(${table})`) as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ describe('SqliteStore', () => {
   it('when the store is reopened, then interviews, events, simulations and transitions are still there', async () => {
     const dir = freshDir();
     const first = SqliteStore.openInDir(dir);
-    await first.recordInterview(interview(1), event(1), 'key-1');
+    await first.recordInterview(interview(1), event(1), { key: 'key-1', fingerprint: 'f1' });
     await first.putSimulation(
       { id: 'sim-a', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'], interview: { role: 'SRE' } },
       '2026-01-01T00:00:00.000Z',
@@ -76,11 +77,34 @@ describe('SqliteStore', () => {
 
   it('when an idempotency key is reused, then neither the interview nor its event is written twice', async () => {
     const store = SqliteStore.openInDir(freshDir());
-    expect(await store.recordInterview(interview(1), event(1), 'same')).toBe(true);
-    expect(await store.recordInterview(interview(2), event(2), 'same')).toBe(false);
+    expect(await store.recordInterview(interview(1), event(1), { key: 'same', fingerprint: 'f1' })).toBe(true);
+    expect(await store.recordInterview(interview(2), event(2), { key: 'same', fingerprint: 'f2' })).toBe(false);
     expect(store.getInterview('iv_2')).toBeNull();
     expect(store.getFallbackEvent('fb_2')).toBeNull();
-    expect(store.getInterviewByIdempotencyKey('same')?.interviewId).toBe('iv_1');
+    expect(store.getInterviewByIdempotencyKey('same')).toMatchObject({
+      record: { interviewId: 'iv_1' },
+      fingerprint: 'f1',
+    });
+  });
+
+  it('when a database from before request fingerprints is opened, then its keys still replay, with no fingerprint', async () => {
+    const dir = freshDir();
+    const old = new Database(join(dir, 'modelwatch.db'));
+    old.exec(
+      'CREATE TABLE interviews (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE, at TEXT NOT NULL, body TEXT NOT NULL)',
+    );
+    old
+      .prepare('INSERT INTO interviews (id, idempotency_key, at, body) VALUES (?, ?, ?, ?)')
+      .run('iv_1', 'old-key', interview(1).at, JSON.stringify(interview(1)));
+    old.close();
+    const store = SqliteStore.openInDir(dir);
+    expect(store.getInterviewByIdempotencyKey('old-key')).toMatchObject({
+      record: { interviewId: 'iv_1' },
+      fingerprint: null,
+    });
+    expect(await store.recordInterview(interview(2), event(2), { key: 'new-key', fingerprint: 'f2' })).toBe(true);
+    expect(store.getInterviewByIdempotencyKey('new-key')?.fingerprint).toBe('f2');
+    store.close();
   });
 
   it('when events are listed, then newest first with a cursor that pages through all of them once', async () => {

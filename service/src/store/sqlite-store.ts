@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import type {
   FallbackEvent,
   FallbackFilter,
+  IdempotencyKey,
+  IdempotentStart,
   InterviewRecord,
   Page,
   SimulationRecord,
@@ -39,7 +41,7 @@ export class SqliteStore implements Store {
   private readonly insertInterview: Database.Statement;
   private readonly insertEvent: Database.Statement;
   private readonly writeInterview: Database.Transaction<
-    (i: InterviewRecord, e: FallbackEvent | null, key: string | null) => boolean
+    (i: InterviewRecord, e: FallbackEvent | null, key: IdempotencyKey | null) => boolean
   >;
   private readonly transitions: DeferredWrites<TransitionRecord>;
 
@@ -49,29 +51,33 @@ export class SqliteStore implements Store {
     this.identity = opened.identity;
     this.probe = opened.probe;
     this.insertInterview = this.db.prepare(
-      'INSERT OR IGNORE INTO interviews (id, idempotency_key, at, body) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO interviews (id, idempotency_key, request_fingerprint, at, body) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertEvent = this.db.prepare(
       `INSERT INTO fallback_events (id, interview_id, at, simulation_id, primary_model, chosen_model, reason, body)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // One transaction: the event exists exactly when its interview does, and a reused key writes neither.
-    this.writeInterview = this.db.transaction((i: InterviewRecord, e: FallbackEvent | null, key: string | null) => {
-      const inserted = this.insertInterview.run(i.interviewId, key, i.at, JSON.stringify(i)).changes === 1;
-      if (inserted && e) {
-        this.insertEvent.run(
-          e.id,
-          e.interviewId,
-          e.at,
-          e.simulationId,
-          e.primary,
-          e.chosen,
-          e.reason,
-          JSON.stringify(e),
-        );
-      }
-      return inserted;
-    });
+    this.writeInterview = this.db.transaction(
+      (i: InterviewRecord, e: FallbackEvent | null, key: IdempotencyKey | null) => {
+        const inserted =
+          this.insertInterview.run(i.interviewId, key?.key ?? null, key?.fingerprint ?? null, i.at, JSON.stringify(i))
+            .changes === 1;
+        if (inserted && e) {
+          this.insertEvent.run(
+            e.id,
+            e.interviewId,
+            e.at,
+            e.simulationId,
+            e.primary,
+            e.chosen,
+            e.reason,
+            JSON.stringify(e),
+          );
+        }
+        return inserted;
+      },
+    );
     const insertTransition = this.db.prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)');
     const writeTransitions = this.db.transaction((items: readonly TransitionRecord[]) => {
       for (const t of items) insertTransition.run(t.modelId, t.at, JSON.stringify(t));
@@ -119,7 +125,7 @@ export class SqliteStore implements Store {
   recordInterview(
     interview: InterviewRecord,
     event: FallbackEvent | null,
-    idempotencyKey: string | null,
+    idempotencyKey: IdempotencyKey | null,
   ): Promise<boolean> {
     return retryWhileBusy(
       () => this.writeInterview.immediate(interview, event, idempotencyKey),
@@ -132,8 +138,13 @@ export class SqliteStore implements Store {
     return this.one<InterviewRecord>('SELECT body FROM interviews WHERE id = ?', id);
   }
 
-  getInterviewByIdempotencyKey(key: string): InterviewRecord | null {
-    return this.one<InterviewRecord>('SELECT body FROM interviews WHERE idempotency_key = ?', key);
+  getInterviewByIdempotencyKey(key: string): IdempotentStart | null {
+    const row = this.guard(
+      () =>
+        this.db.prepare('SELECT body, request_fingerprint FROM interviews WHERE idempotency_key = ?').get(key) as
+          { body: string; request_fingerprint: string | null } | undefined,
+    );
+    return row ? { record: JSON.parse(row.body) as InterviewRecord, fingerprint: row.request_fingerprint } : null;
   }
 
   getFallbackEvent(id: string): FallbackEvent | null {
