@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, startInProcess, testConfigText, useSimulatorAndAgent, waitFor, type InProcess } from './harness.js';
 import { LoopFs, loopFsUnavailable } from './loop-fs.js';
+import type { InterviewRecord } from '../src/store/records.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { StorageError } from '../src/store/storage-errors.js';
 
 // Storage faults while the service runs must be seen before a provider is paid: /readyz turns 503
 // naming the cause, and a start answers 503 storage_unavailable without calling any model.
@@ -76,6 +79,38 @@ describe('when storage fails while the service runs', () => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(svc.dataDir, `modelwatch.db${suffix}`), { force: true });
     await expectRefusedBeforeSpending(svc, /deleted/);
   });
+});
+
+describe('when the disk fills between the check and the write', () => {
+  it.skipIf(noLoopFs)(
+    'when an interview write meets a full disk, then it fails as storage_unavailable naming the disk, and works again once there is room',
+    async () => {
+      fs = LoopFs.create();
+      const store = SqliteStore.openInDir(fs.dir);
+      const record = (id: string): InterviewRecord => ({
+        interviewId: id,
+        at: new Date(0).toISOString(),
+        simulationId: null,
+        requestedModel: 'openai:gpt-4o',
+        model: 'openai:gpt-4o',
+        usedFallback: false,
+        fallback: null,
+        primaryTriedAnyway: false,
+        attempts: [],
+        openingLine: 'y'.repeat(400_000),
+        usage: null,
+        latencyMs: 1,
+        traceId: null,
+      });
+      fs.fill();
+      const failed = await store.recordInterview(record('iv_full'), null, null).catch((err: unknown) => err);
+      expect(failed).toBeInstanceOf(StorageError);
+      expect(failed).toMatchObject({ code: 'storage_unavailable', message: expect.stringMatching(/full/) });
+      rmSync(join(fs.dir, 'filler'));
+      expect(await store.recordInterview(record('iv_room'), null, null)).toBe(true);
+      store.close();
+    },
+  );
 });
 
 if (noLoopFs) console.warn(`storage fault tests on a real file system skipped: ${noLoopFs}`);

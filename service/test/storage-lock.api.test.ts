@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { InterviewRecord } from '../src/store/records.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
 import {
   json,
   PYTHON,
@@ -91,5 +95,35 @@ describe('when another connection holds the SQLite write lock', () => {
     expect((await json(`${svc.url}/readyz`)).status).toBe(200);
     const put2 = await json(`${svc.url}/v1/simulations/sim-lock`, { method: 'PUT', body: { primary: GPT4O } });
     expect(put2.status).toBe(201);
+  });
+
+  it('when the lock is released while an interview write is retrying, then the write goes through and is answered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelwatch-lock-store-'));
+    const store = SqliteStore.openInDir(dir);
+    holder = await holdWriteLock(join(dir, 'modelwatch.db'));
+    const record: InterviewRecord = {
+      interviewId: 'iv_retry',
+      at: new Date(0).toISOString(),
+      simulationId: null,
+      requestedModel: GPT4O,
+      model: GPT4O,
+      usedFallback: false,
+      fallback: null,
+      primaryTriedAnyway: false,
+      attempts: [],
+      openingLine: 'Hello',
+      usage: null,
+      latencyMs: 1,
+      traceId: null,
+    };
+    let settled = false;
+    const written = store.recordInterview(record, null, null).finally(() => (settled = true));
+    // The write met the lock and is waiting on a timer, not on the event loop.
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    holder.stdin?.end();
+    expect(await written).toBe(true);
+    expect(store.getInterview('iv_retry')?.openingLine).toBe('Hello');
+    store.close();
   });
 });
