@@ -19,6 +19,8 @@ import httpx2
 import openai
 import pydantic
 
+from agent.key_forms import configured_keys, redact_key_forms
+
 MAX_MESSAGE_CHARS = 300
 _REDACTED = "[REDACTED]"
 # Token shapes providers echo back in auth errors ("Incorrect API key provided: sk-proj-****abcd").
@@ -168,13 +170,17 @@ def _request_id(exc: BaseException) -> str | None:
 
 
 def scrub(message: str, secrets: Iterable[str | None] = ()) -> str:
-    """`message` with every secret value and key-shaped token removed, cut to MAX_MESSAGE_CHARS.
+    """`message` with every form of every key and every key-shaped token removed, cut to MAX_MESSAGE_CHARS.
 
-    Scrubbing happens before cutting, so a key cannot survive by being cut in half.
+    The keys are `secrets` plus every key configured in the environment (any `*_API_KEY`), so an error
+    from one provider cannot carry another's key either. Each is removed raw and in every form
+    `key_forms` knows (base64, percent- or hex-encoded, `\\u`-escaped, spaced, split over lines or
+    into pieces). Scrubbing happens before cutting, so a key cannot survive by being cut in half.
     """
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, _REDACTED)
+    keys = {secret for secret in secrets if secret} | set(configured_keys())
+    for key in keys:
+        message = message.replace(key, _REDACTED)
+    message = redact_key_forms(message, keys, _REDACTED)
     message = _KEY_LIKE_RE.sub(_REDACTED, message)
     message = " ".join(message.split())
     if len(message) > MAX_MESSAGE_CHARS:

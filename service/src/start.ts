@@ -47,6 +47,16 @@ function buildParts(opts: ServiceOptions) {
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
   const store = SqliteStore.openInDir(opts.dataDir, {
     synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL',
+    onDeferredWrites: (e) =>
+      e.recovered
+        ? opts.logger.info(
+            { event: 'store_deferred_written', dropped: e.dropped },
+            'deferred health transitions written',
+          )
+        : opts.logger.warn(
+            { event: 'store_deferred', err: e.err, pending: e.pending, dropped: e.dropped },
+            'health transitions kept in memory until the store can take them',
+          ),
   });
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;

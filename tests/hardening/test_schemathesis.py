@@ -30,6 +30,15 @@ RUN_DEADLINE_S = 90
 
 # schemathesis.failure_codes: which failure types belong to which question.
 SERVER_ERRORS = {"ServerError", "ContentTypeServerError"}
+# An Idempotency-Key is bound to the first request it came with, and the generator reuses short keys
+# ("0") with different bodies: the 422 idempotency_key_reused it then gets is the documented answer
+# to a schema-valid request the schema cannot tell is a reuse, so for this operation 422 is expected.
+SCHEMATHESIS_CONFIG = """
+[[operations]]
+include-path = "/v1/interviews"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+"""
 RESPONSE_CONFORMANCE = {
     "UndefinedStatusCode", "MissingContentType", "UndefinedContentType", "MalformedMediaType", "MissingHeaders",
     "JsonSchemaError", "MalformedJson", "ContentDeserializationError", "DiscriminatorMismatch",
@@ -60,8 +69,10 @@ class Run:
 def run(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Run:
     work = tmp_path_factory.mktemp("schemathesis")  # its cwd: any .hypothesis or report dir lands here
     report_path = work / "report.json"
+    config_path = work / "schemathesis.toml"
+    config_path.write_text(SCHEMATHESIS_CONFIG)
     argv = [
-        str(SCHEMATHESIS), "run", f"{stack.url}/openapi.json",
+        str(SCHEMATHESIS), "--config-file", str(config_path), "run", f"{stack.url}/openapi.json",
         "--checks", "all",
         "--header", f"Authorization: Bearer {stack.token}",
         "--max-examples", str(MAX_EXAMPLES),

@@ -15,9 +15,12 @@ import type {
   AttemptRecord,
   FallbackEvent,
   HealthEvidence,
+  IdempotencyKey,
+  IdempotentStart,
   InterviewRecord,
   Store,
 } from '../store/records.js';
+import { StorageError } from '../store/storage-errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
@@ -25,6 +28,7 @@ import { AppError } from './app-error.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
 import { buildStartRecords } from './start-records.js';
+import { idempotencyKeyReused, requestFingerprint } from './request-fingerprint.js';
 import { resolveInterview, type InterviewRequest, type ResolvedInterview } from './interview-request.js';
 
 // Bounds the work one start can cause, whatever the number of registered models.
@@ -62,21 +66,34 @@ interface AttemptsOutcome {
 
 /** Starts interviews on the best model available and keeps the audit record of why. */
 export class InterviewStarter {
-  private readonly pending = new Map<string, Promise<StartResult>>();
+  private readonly pending = new Map<string, { fingerprint: string; started: Promise<StartResult> }>();
   private readonly inFlight = new Set<Promise<StartResult>>();
 
   constructor(private readonly deps: InterviewStarterDeps) {}
 
-  /** A retry with the same idempotency key gets the first start's interview; nothing is recorded twice. */
+  /**
+   * A retry with the same idempotency key and the same request gets the first start's interview;
+   * nothing is recorded twice. The same key with another request is refused (422).
+   */
   start(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
     if (!idempotencyKey) return this.startNew(req, null);
+    const key = { key: idempotencyKey, fingerprint: requestFingerprint(req) };
     const stored = this.deps.store.getInterviewByIdempotencyKey(idempotencyKey);
-    if (stored) return Promise.resolve({ record: stored, event: this.eventOf(stored), replayed: true });
+    if (stored) return Promise.resolve(this.replay(key, stored));
     const pending = this.pending.get(idempotencyKey);
-    if (pending) return pending.then((r) => ({ ...r, replayed: true }));
-    const started = this.startNew(req, idempotencyKey).finally(() => this.pending.delete(idempotencyKey));
-    this.pending.set(idempotencyKey, started);
+    if (pending) {
+      if (pending.fingerprint !== key.fingerprint) return Promise.reject(idempotencyKeyReused(idempotencyKey));
+      return pending.started.then((r) => ({ ...r, replayed: true }));
+    }
+    const started = this.startNew(req, key).finally(() => this.pending.delete(idempotencyKey));
+    this.pending.set(idempotencyKey, { fingerprint: key.fingerprint, started });
     return started;
+  }
+
+  /** Rows stored before fingerprints existed (null) are replayed as before: there is nothing to compare. */
+  private replay(key: IdempotencyKey, stored: IdempotentStart): StartResult {
+    if (stored.fingerprint !== null && stored.fingerprint !== key.fingerprint) throw idempotencyKeyReused(key.key);
+    return { record: stored.record, event: this.eventOf(stored.record), replayed: true };
   }
 
   private eventOf(record: InterviewRecord): FallbackEvent | null {
@@ -88,7 +105,7 @@ export class InterviewStarter {
     return settleWithin(this.inFlight, timeoutMs);
   }
 
-  private startNew(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
+  private startNew(req: InterviewRequest, idempotencyKey: IdempotencyKey | null): Promise<StartResult> {
     const resolved = resolveInterview(req, this.deps.store, this.deps.registry);
     const startedAt = this.deps.clock();
     const running = this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
@@ -109,10 +126,11 @@ export class InterviewStarter {
 
   private async run(
     resolved: ResolvedInterview,
-    idempotencyKey: string | null,
+    idempotencyKey: IdempotencyKey | null,
     startedAt: number,
   ): Promise<StartResult> {
     const { store, clock } = this.deps;
+    this.ensureRecordable();
     const interviewId = `iv_${randomUUID()}`;
     const plan = this.plan(resolved);
     const evidence = this.evidence(resolved.primary);
@@ -145,14 +163,24 @@ export class InterviewStarter {
       startedAt,
       durationMs,
     });
-    const fresh = store.recordInterview(record, event, idempotencyKey);
+    const fresh = await store.recordInterview(record, event, idempotencyKey);
     if (!fresh && idempotencyKey) {
       // Lost a race with another process on the same key: answer with the interview that won.
-      const winner = store.getInterviewByIdempotencyKey(idempotencyKey);
-      if (winner) return { record: winner, event: this.eventOf(winner), replayed: true };
+      const winner = store.getInterviewByIdempotencyKey(idempotencyKey.key);
+      if (winner) return this.replay(idempotencyKey, winner);
     }
     this.report(record, event, durationMs);
     return { record, event, replayed: false };
+  }
+
+  /** A start the store could not record must not be paid for: the store is asked before any provider is. */
+  private ensureRecordable(): void {
+    const storage = this.deps.store.status();
+    if (!storage.ok)
+      throw new StorageError(
+        storage.code ?? 'storage_unavailable',
+        `the interview was not started because it could not be recorded: ${storage.reason}`,
+      );
   }
 
   private plan(resolved: ResolvedInterview): SelectionPlan {

@@ -1,5 +1,5 @@
 import type { ModelRegistry } from '../domain/model-registry.js';
-import type { SimulationRecord, Store } from '../store/records.js';
+import type { Page, SimulationRecord, Store } from '../store/records.js';
 import { notFound } from './app-error.js';
 import { listFields, requireRegistered } from './registered-models.js';
 
@@ -18,13 +18,14 @@ export class SimulationCatalog {
   ) {}
 
   /** Creates or replaces; `created` tells which. */
-  put(id: string, input: SimulationInput): { record: SimulationRecord; created: boolean } {
+  async put(id: string, input: SimulationInput): Promise<{ record: SimulationRecord; created: boolean }> {
     requireRegistered(this.registry, [['primary', input.primary], ...listFields('fallbacks', input.fallbacks)]);
     return this.store.putSimulation({ id, ...input }, new Date(this.clock()).toISOString());
   }
 
-  list(): SimulationRecord[] {
-    return this.store.listSimulations();
+  /** One bounded page, in id order, from after `cursor`. */
+  list(limit: number, cursor?: string): Page<SimulationRecord> {
+    return this.store.listSimulations(limit, cursor);
   }
 
   /** Throws a 404 naming the id when there is no such simulation. */
@@ -35,7 +36,7 @@ export class SimulationCatalog {
   }
 
   /** Throws a 404 naming the id when there is no such simulation. */
-  remove(id: string): void {
-    if (!this.store.deleteSimulation(id)) throw notFound('simulation', id, 'id');
+  async remove(id: string): Promise<void> {
+    if (!(await this.store.deleteSimulation(id))) throw notFound('simulation', id, 'id');
   }
 }

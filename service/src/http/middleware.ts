@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from '../app/app-error.js';
+import { StorageError } from '../store/storage-errors.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export function sendError(res: Response, err: AppError): void {
@@ -74,6 +75,14 @@ export function requireToken(token: string | undefined): RequestHandler {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof AppError) return sendError(res, err);
+    if (err instanceof StorageError) {
+      logger.warn({ event: 'storage_refused', code: err.code, path: req.path, reason: err.message }, 'storage refused');
+      res.set('Retry-After', String(err.retryAfterSeconds));
+      return sendError(
+        res,
+        new AppError(503, err.code, err.message, { retryable: true, retryAfterSeconds: err.retryAfterSeconds }),
+      );
+    }
     const e = err as { type?: string; status?: number; limit?: number; message?: string };
     if (e.type === 'entity.too.large')
       return sendError(

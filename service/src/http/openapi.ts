@@ -22,8 +22,8 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'No such resource',
   413: 'Body over the configured limit',
   415: 'Body is not application/json',
-  422: 'A model id that is not registered',
-  503: 'Not ready, shutting down, or no model could start the interview (details lists every candidate)',
+  422: 'A model id that is not registered, or an Idempotency-Key reused with a different request',
+  503: 'Not ready, shutting down, no model could start the interview (details lists every candidate), or the store cannot record it (storage_unavailable, storage_busy: retryable, with Retry-After)',
 };
 const ok = (description: string, body?: Json): Json => (body ? { description, content: json(body) } : { description });
 
@@ -181,12 +181,18 @@ function paths(modelIds: string[]): Json {
     },
     '/v1/simulations': {
       get: {
-        summary: 'Stored simulation configurations',
+        summary: 'Stored simulation configurations, by id',
+        parameters: queryParams(s.simulationQuery),
         responses: {
           200: ok('Simulations', {
             type: 'object',
-            properties: { simulations: { type: 'array', items: { $ref: '#/components/schemas/Simulation' } } },
+            properties: {
+              simulations: { type: 'array', items: { $ref: '#/components/schemas/Simulation' } },
+              nextCursor: { type: ['string', 'null'] },
+            },
+            required: ['simulations', 'nextCursor'],
           }),
+          ...errors(400),
         },
       },
     },
@@ -204,14 +210,14 @@ function paths(modelIds: string[]): Json {
         responses: {
           200: ok('Replaced', { $ref: '#/components/schemas/Simulation' }),
           201: ok('Created', { $ref: '#/components/schemas/Simulation' }),
-          ...errors(400, 401, 413, 415, 422),
+          ...errors(400, 401, 413, 415, 422, 503),
         },
       },
       delete: {
         summary: 'Delete a simulation',
         security: bearer,
         parameters: [simId],
-        responses: { 204: ok('Deleted'), ...errors(400, 401, 404) },
+        responses: { 204: ok('Deleted'), ...errors(400, 401, 404, 503) },
       },
     },
   };

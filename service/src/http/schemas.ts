@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HEALTH_STATES, OUTCOMES } from '../domain/health/index.js';
 import { FALLBACK_REASONS } from '../domain/selection.js';
-import { CURSOR_PATTERN } from '../store/cursor.js';
+import { CURSOR_PATTERN, KEY_CURSOR_PATTERN } from '../store/cursor.js';
 import { ATTEMPT_OUTCOMES } from '../store/records.js';
 
 /** Request and response schemas: they validate at the route and generate /openapi.json. */
@@ -44,11 +44,22 @@ export const simulationBody = z.strictObject({
 export const probeBody = z.strictObject({ models: z.array(modelId).min(1).max(200).optional() }).default({});
 
 const isoTime = z.iso.datetime({ offset: true });
-const limit = z.coerce.number().int().min(1).max(500).default(50);
-const cursor = z
-  .string()
-  .regex(CURSOR_PATTERN, 'not a cursor this API gave out (use nextCursor from the previous page)')
-  .optional();
+// Every list pages the same way: `limit` (a page may hold fewer: it also stops at about 1 MiB) and
+// `cursor`, taken from the previous page's `nextCursor` (null on the last page).
+const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(500)
+  .default(50)
+  .describe('Most items on a page; a page also stops at about 1 MiB of items (follow nextCursor)');
+const cursorOf = (pattern: RegExp) =>
+  z
+    .string()
+    .regex(pattern, 'not a cursor this API gave out (use nextCursor from the previous page)')
+    .optional()
+    .describe('nextCursor from the previous page; absent for the first page');
+const cursor = cursorOf(CURSOR_PATTERN);
 
 export const fallbackQuery = z.strictObject({
   model: modelId.optional(),
@@ -61,6 +72,7 @@ export const fallbackQuery = z.strictObject({
 });
 
 export const historyQuery = z.strictObject({ limit, cursor });
+export const simulationQuery = z.strictObject({ limit, cursor: cursorOf(KEY_CURSOR_PATTERN) });
 
 // ---- responses (documentation; the code builds them from typed records) ----
 

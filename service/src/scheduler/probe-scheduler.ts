@@ -6,6 +6,13 @@ import type { ProbeRunner } from '../app/probe-runner.js';
 import type { HealthRecorder } from '../app/health-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
 
+/**
+ * node-cron reads wall-clock parts in this zone. Left to the process zone, an odd but valid TZ such
+ * as `UTC+24` sent it into a search for the next second that spun a core; the due times are ours
+ * (epoch milliseconds) anyway, so the zone only has to be one that always works.
+ */
+const CRON_TIMEZONE = 'Etc/UTC';
+
 export interface SchedulerDeps {
   registry: ModelRegistry;
   healthReader: HealthReader;
@@ -58,11 +65,19 @@ export class ProbeScheduler {
       // Spread the first probes over the first jitter window instead of all at once.
       this.due.set(model.id, clock() + Math.floor(random() * model.probe.jitterMs));
       this.tasks.push(
-        cron.schedule('* * * * * *', () => this.tickModel(model.id), { name: `probe ${model.id}`, noOverlap: true }),
+        cron.schedule('* * * * * *', () => this.tickModel(model.id), {
+          name: `probe ${model.id}`,
+          noOverlap: true,
+          timezone: CRON_TIMEZONE,
+        }),
       );
     }
     this.tasks.push(
-      cron.schedule('* * * * * *', () => this.tickHealth(), { name: 'health staleness', noOverlap: true }),
+      cron.schedule('* * * * * *', () => this.tickHealth(), {
+        name: 'health staleness',
+        noOverlap: true,
+        timezone: CRON_TIMEZONE,
+      }),
     );
   }
 

@@ -1,5 +1,6 @@
 import { OUTCOMES, type HealthState } from '../domain/health/index.js';
 import type { CandidateSource, FallbackReason, FallbackSource } from '../domain/selection.js';
+import type { StorageStatus } from './storage-errors.js';
 
 /** What the store keeps: the audit records users read through the API. Times are ISO strings. */
 
@@ -82,32 +83,55 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** An Idempotency-Key and the fingerprint of the request it came with. */
+export interface IdempotencyKey {
+  key: string;
+  fingerprint: string;
+}
+
+/** The interview an idempotency key started, and the fingerprint of its request (null if stored before fingerprints). */
+export interface IdempotentStart {
+  record: InterviewRecord;
+  fingerprint: string | null;
+}
+
 export interface FallbackFilter {
   model?: string;
   simulationId?: string;
   reason?: FallbackReason;
-  since?: string;
-  until?: string;
+  /** Instants in epoch milliseconds: since inclusive, until exclusive. */
+  sinceMs?: number;
+  untilMs?: number;
   limit: number;
   cursor?: string;
 }
 
 /** The store behind the service: SQLite by default; an interface so another can stand in. */
 export interface Store {
-  /** Writes the interview and its fallback event in one transaction; false if the idempotency key was taken. */
-  recordInterview(interview: InterviewRecord, event: FallbackEvent | null, idempotencyKey: string | null): boolean;
+  /**
+   * Writes the interview and its fallback event in one transaction; false if the idempotency key was
+   * taken. Rejects with a StorageError (busy after a bounded retry off the event loop, or unavailable).
+   */
+  recordInterview(
+    interview: InterviewRecord,
+    event: FallbackEvent | null,
+    idempotencyKey: IdempotencyKey | null,
+  ): Promise<boolean>;
   getInterview(id: string): InterviewRecord | null;
-  getInterviewByIdempotencyKey(key: string): InterviewRecord | null;
+  getInterviewByIdempotencyKey(key: string): IdempotentStart | null;
   getFallbackEvent(id: string): FallbackEvent | null;
   listFallbackEvents(filter: FallbackFilter): Page<FallbackEvent>;
+  /** Never throws or waits: what cannot be written now is kept in order and written when it can. */
   recordTransition(t: TransitionRecord): void;
   listTransitions(modelId: string, limit: number, cursor?: string): Page<TransitionRecord>;
   putSimulation(
     sim: Omit<SimulationRecord, 'createdAt' | 'updatedAt'>,
     now: string,
-  ): { record: SimulationRecord; created: boolean };
+  ): Promise<{ record: SimulationRecord; created: boolean }>;
   getSimulation(id: string): SimulationRecord | null;
-  listSimulations(): SimulationRecord[];
-  deleteSimulation(id: string): boolean;
+  listSimulations(limit: number, cursor?: string): Page<SimulationRecord>;
+  deleteSimulation(id: string): Promise<boolean>;
+  /** Whether a write would be recorded now; cheap, and never waits on a lock. */
+  status(): StorageStatus;
   close(): void;
 }

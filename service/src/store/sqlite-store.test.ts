@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,11 +51,11 @@ function event(n: number, overrides: Partial<FallbackEvent> = {}): FallbackEvent
 }
 
 describe('SqliteStore', () => {
-  it('when the store is reopened, then interviews, events, simulations and transitions are still there', () => {
+  it('when the store is reopened, then interviews, events, simulations and transitions are still there', async () => {
     const dir = freshDir();
     const first = SqliteStore.openInDir(dir);
-    first.recordInterview(interview(1), event(1), 'key-1');
-    first.putSimulation(
+    await first.recordInterview(interview(1), event(1), { key: 'key-1', fingerprint: 'f1' });
+    await first.putSimulation(
       { id: 'sim-a', primary: 'openai:gpt-4o', fallbacks: ['openai:gpt-4o-mini'], interview: { role: 'SRE' } },
       '2026-01-01T00:00:00.000Z',
     );
@@ -74,18 +75,41 @@ describe('SqliteStore', () => {
     second.close();
   });
 
-  it('when an idempotency key is reused, then neither the interview nor its event is written twice', () => {
+  it('when an idempotency key is reused, then neither the interview nor its event is written twice', async () => {
     const store = SqliteStore.openInDir(freshDir());
-    expect(store.recordInterview(interview(1), event(1), 'same')).toBe(true);
-    expect(store.recordInterview(interview(2), event(2), 'same')).toBe(false);
+    expect(await store.recordInterview(interview(1), event(1), { key: 'same', fingerprint: 'f1' })).toBe(true);
+    expect(await store.recordInterview(interview(2), event(2), { key: 'same', fingerprint: 'f2' })).toBe(false);
     expect(store.getInterview('iv_2')).toBeNull();
     expect(store.getFallbackEvent('fb_2')).toBeNull();
-    expect(store.getInterviewByIdempotencyKey('same')?.interviewId).toBe('iv_1');
+    expect(store.getInterviewByIdempotencyKey('same')).toMatchObject({
+      record: { interviewId: 'iv_1' },
+      fingerprint: 'f1',
+    });
   });
 
-  it('when events are listed, then newest first with a cursor that pages through all of them once', () => {
+  it('when a database from before request fingerprints is opened, then its keys still replay, with no fingerprint', async () => {
+    const dir = freshDir();
+    const old = new Database(join(dir, 'modelwatch.db'));
+    old.exec(
+      'CREATE TABLE interviews (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE, at TEXT NOT NULL, body TEXT NOT NULL)',
+    );
+    old
+      .prepare('INSERT INTO interviews (id, idempotency_key, at, body) VALUES (?, ?, ?, ?)')
+      .run('iv_1', 'old-key', interview(1).at, JSON.stringify(interview(1)));
+    old.close();
+    const store = SqliteStore.openInDir(dir);
+    expect(store.getInterviewByIdempotencyKey('old-key')).toMatchObject({
+      record: { interviewId: 'iv_1' },
+      fingerprint: null,
+    });
+    expect(await store.recordInterview(interview(2), event(2), { key: 'new-key', fingerprint: 'f2' })).toBe(true);
+    expect(store.getInterviewByIdempotencyKey('new-key')?.fingerprint).toBe('f2');
+    store.close();
+  });
+
+  it('when events are listed, then newest first with a cursor that pages through all of them once', async () => {
     const store = SqliteStore.openInDir(freshDir());
-    for (let n = 1; n <= 7; n++) store.recordInterview(interview(n), event(n), null);
+    for (let n = 1; n <= 7; n++) await store.recordInterview(interview(n), event(n), null);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -101,23 +125,23 @@ describe('SqliteStore', () => {
     ['model matches the chosen model', { model: 'openai:gpt-4o-mini' }, ['fb_2']],
     ['simulationId', { simulationId: 'sim-b' }, ['fb_3']],
     ['reason', { reason: 'primary_failed' as const }, ['fb_1']],
-    ['since (inclusive)', { since: new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString() }, ['fb_3', 'fb_2']],
-    ['until (exclusive)', { until: new Date(Date.UTC(2026, 0, 1, 0, 0, 2)).toISOString() }, ['fb_1']],
-  ])('when filtered by %s, then only matching events', (_name, filter, expected) => {
+    ['since (inclusive)', { sinceMs: Date.UTC(2026, 0, 1, 0, 0, 2) }, ['fb_3', 'fb_2']],
+    ['until (exclusive)', { untilMs: Date.UTC(2026, 0, 1, 0, 0, 2) }, ['fb_1']],
+  ])('when filtered by %s, then only matching events', async (_name, filter, expected) => {
     const store = SqliteStore.openInDir(freshDir());
-    store.recordInterview(interview(1), event(1, { reason: 'primary_failed' }), null);
-    store.recordInterview(interview(2), event(2, { chosen: 'openai:gpt-4o-mini' }), null);
-    store.recordInterview(interview(3, { simulationId: 'sim-b' }), event(3, { simulationId: 'sim-b' }), null);
+    await store.recordInterview(interview(1), event(1, { reason: 'primary_failed' }), null);
+    await store.recordInterview(interview(2), event(2, { chosen: 'openai:gpt-4o-mini' }), null);
+    await store.recordInterview(interview(3, { simulationId: 'sim-b' }), event(3, { simulationId: 'sim-b' }), null);
     expect(store.listFallbackEvents({ limit: 50, ...filter }).items.map((e) => e.id)).toEqual(expected);
   });
 
-  it('when a simulation is put twice, then the second replaces it and keeps createdAt', () => {
+  it('when a simulation is put twice, then the second replaces it and keeps createdAt', async () => {
     const store = SqliteStore.openInDir(freshDir());
     expect(
-      store.putSimulation({ id: 's', primary: 'a:b', fallbacks: [], interview: {} }, '2026-01-01T00:00:00.000Z')
+      (await store.putSimulation({ id: 's', primary: 'a:b', fallbacks: [], interview: {} }, '2026-01-01T00:00:00.000Z'))
         .created,
     ).toBe(true);
-    const second = store.putSimulation(
+    const second = await store.putSimulation(
       { id: 's', primary: 'a:c', fallbacks: [], interview: {} },
       '2026-01-02T00:00:00.000Z',
     );
@@ -127,7 +151,7 @@ describe('SqliteStore', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-02T00:00:00.000Z',
     });
-    expect(store.deleteSimulation('s')).toBe(true);
-    expect(store.deleteSimulation('s')).toBe(false);
+    expect(await store.deleteSimulation('s')).toBe(true);
+    expect(await store.deleteSimulation('s')).toBe(false);
   });
 });

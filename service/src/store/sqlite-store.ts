@@ -1,116 +1,150 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type {
   FallbackEvent,
   FallbackFilter,
+  IdempotencyKey,
+  IdempotentStart,
   InterviewRecord,
   Page,
   SimulationRecord,
   Store,
   TransitionRecord,
 } from './records.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor } from './cursor.js';
+import { collectPage } from './pages.js';
+import { fallbackWhere } from './fallback-query.js';
+import { openDatabase, type OpenedDatabase, type SqliteStoreOptions } from './open-database.js';
+import { checkFileSystem, type FileIdentity, type WriteProbe } from './storage-check.js';
+import { asStorageError, isBusy, type StorageStatus } from './storage-errors.js';
+import { retryWhileBusy } from './busy-retry.js';
+import { DeferredWrites } from './deferred-writes.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS interviews (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  idempotency_key TEXT UNIQUE,
-  at TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fallback_events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  interview_id TEXT NOT NULL UNIQUE,
-  at TEXT NOT NULL,
-  simulation_id TEXT,
-  primary_model TEXT NOT NULL,
-  chosen_model TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fallback_events_at ON fallback_events (at);
-CREATE TABLE IF NOT EXISTS health_transitions (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  model_id TEXT NOT NULL,
-  at TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS health_transitions_model ON health_transitions (model_id, seq);
-CREATE TABLE IF NOT EXISTS simulations (
-  id TEXT PRIMARY KEY,
-  body TEXT NOT NULL
-);
-`;
+export type { SqliteStoreOptions } from './open-database.js';
 
 type Row = { seq: number; body: string };
+const bySeq = (r: Row): string => encodeCursor(r.seq);
 
-function page<T>(rows: Row[], limit: number): Page<T> {
-  const items = rows.slice(0, limit).map((r) => JSON.parse(r.body) as T);
-  const last = rows[limit - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
-}
-
-export interface SqliteStoreOptions {
-  /** `FULL` fsyncs every commit (survives power loss); `NORMAL` survives a process crash only. */
-  synchronous?: 'FULL' | 'NORMAL';
-}
+/**
+ * How long a write the caller waits for may retry another connection's lock, off the event loop.
+ * An interview's provider call is already paid, so it gets longer than a simulation edit.
+ */
+export const INTERVIEW_WRITE_BUDGET_MS = 2_000;
+export const SIMULATION_WRITE_BUDGET_MS = 1_000;
+/** At shutdown, the deferred writes may wait this long for a lock (blocking is fine then). */
+const CLOSE_BUSY_TIMEOUT_MS = 2_000;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly file: string;
+  private readonly identity: FileIdentity;
+  private readonly probe: WriteProbe;
   private readonly insertInterview: Database.Statement;
   private readonly insertEvent: Database.Statement;
-  private readonly writeInterview: (i: InterviewRecord, e: FallbackEvent | null, key: string | null) => boolean;
+  private readonly writeInterview: Database.Transaction<
+    (i: InterviewRecord, e: FallbackEvent | null, key: IdempotencyKey | null) => boolean
+  >;
+  private readonly transitions: DeferredWrites<TransitionRecord>;
 
-  constructor(file: string, options: SqliteStoreOptions = {}) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+  private constructor(opened: OpenedDatabase, options: SqliteStoreOptions) {
+    this.db = opened.db;
+    this.file = opened.file;
+    this.identity = opened.identity;
+    this.probe = opened.probe;
     this.insertInterview = this.db.prepare(
-      'INSERT OR IGNORE INTO interviews (id, idempotency_key, at, body) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO interviews (id, idempotency_key, request_fingerprint, at, body) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertEvent = this.db.prepare(
       `INSERT INTO fallback_events (id, interview_id, at, simulation_id, primary_model, chosen_model, reason, body)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // One transaction: the event exists exactly when its interview does, and a reused key writes neither.
-    this.writeInterview = this.db.transaction((i: InterviewRecord, e: FallbackEvent | null, key: string | null) => {
-      const inserted = this.insertInterview.run(i.interviewId, key, i.at, JSON.stringify(i)).changes === 1;
-      if (inserted && e) {
-        this.insertEvent.run(
-          e.id,
-          e.interviewId,
-          e.at,
-          e.simulationId,
-          e.primary,
-          e.chosen,
-          e.reason,
-          JSON.stringify(e),
-        );
-      }
-      return inserted;
+    this.writeInterview = this.db.transaction(
+      (i: InterviewRecord, e: FallbackEvent | null, key: IdempotencyKey | null) => {
+        const inserted =
+          this.insertInterview.run(i.interviewId, key?.key ?? null, key?.fingerprint ?? null, i.at, JSON.stringify(i))
+            .changes === 1;
+        if (inserted && e) {
+          this.insertEvent.run(
+            e.id,
+            e.interviewId,
+            e.at,
+            e.simulationId,
+            e.primary,
+            e.chosen,
+            e.reason,
+            JSON.stringify(e),
+          );
+        }
+        return inserted;
+      },
+    );
+    const insertTransition = this.db.prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)');
+    const writeTransitions = this.db.transaction((items: readonly TransitionRecord[]) => {
+      for (const t of items) insertTransition.run(t.modelId, t.at, JSON.stringify(t));
     });
+    this.transitions = new DeferredWrites(
+      (items) => writeTransitions.immediate(items),
+      options.onDeferredWrites ?? (() => undefined),
+    );
   }
 
+  /** Opens the database in `dataDir`; a StorageStartupError names the path, the cause and what to do. */
   static openInDir(dataDir: string, options?: SqliteStoreOptions): SqliteStore {
-    mkdirSync(dataDir, { recursive: true });
-    return new SqliteStore(join(dataDir, 'modelwatch.db'), options);
+    return new SqliteStore(openDatabase(dataDir, options), options ?? {});
   }
 
-  recordInterview(interview: InterviewRecord, event: FallbackEvent | null, idempotencyKey: string | null): boolean {
-    return this.writeInterview(interview, event, idempotencyKey);
+  /** Whether a write would be recorded now, from the file system's word: no lock is taken or waited on. */
+  status(): StorageStatus {
+    if (!this.db.open) return { ok: false, code: 'storage_unavailable', reason: 'the store is closed' };
+    const fileSystem = checkFileSystem(this.file, this.identity, this.probe);
+    return fileSystem.ok ? this.lockStatus() : fileSystem;
+  }
+
+  /** Takes the write lock and lets it go at once; with busy_timeout 0 another holder makes this fail, not wait. */
+  private lockStatus(): StorageStatus {
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+      return { ok: true, code: null, reason: 'writable' };
+    } catch (err) {
+      if (isBusy(err))
+        return {
+          ok: false,
+          code: 'storage_busy',
+          reason: `another connection holds the write lock on ${this.file} (an sqlite3 shell or a backup?)`,
+        };
+      const storage = asStorageError(err, this.file);
+      return {
+        ok: false,
+        code: 'storage_unavailable',
+        reason: storage instanceof Error ? storage.message : String(err),
+      };
+    }
+  }
+
+  recordInterview(
+    interview: InterviewRecord,
+    event: FallbackEvent | null,
+    idempotencyKey: IdempotencyKey | null,
+  ): Promise<boolean> {
+    return retryWhileBusy(
+      () => this.writeInterview.immediate(interview, event, idempotencyKey),
+      INTERVIEW_WRITE_BUDGET_MS,
+      this.file,
+    );
   }
 
   getInterview(id: string): InterviewRecord | null {
     return this.one<InterviewRecord>('SELECT body FROM interviews WHERE id = ?', id);
   }
 
-  getInterviewByIdempotencyKey(key: string): InterviewRecord | null {
-    return this.one<InterviewRecord>('SELECT body FROM interviews WHERE idempotency_key = ?', key);
+  getInterviewByIdempotencyKey(key: string): IdempotentStart | null {
+    const row = this.guard(
+      () =>
+        this.db.prepare('SELECT body, request_fingerprint FROM interviews WHERE idempotency_key = ?').get(key) as
+          { body: string; request_fingerprint: string | null } | undefined,
+    );
+    return row ? { record: JSON.parse(row.body) as InterviewRecord, fingerprint: row.request_fingerprint } : null;
   }
 
   getFallbackEvent(id: string): FallbackEvent | null {
@@ -118,83 +152,90 @@ export class SqliteStore implements Store {
   }
 
   listFallbackEvents(f: FallbackFilter): Page<FallbackEvent> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const cursor = f.cursor ? decodeCursor(f.cursor) : null;
-    if (cursor !== null) {
-      where.push('seq < ?');
-      args.push(cursor);
-    }
-    if (f.model) {
-      where.push('(primary_model = ? OR chosen_model = ?)');
-      args.push(f.model, f.model);
-    }
-    if (f.simulationId) {
-      where.push('simulation_id = ?');
-      args.push(f.simulationId);
-    }
-    if (f.reason) {
-      where.push('reason = ?');
-      args.push(f.reason);
-    }
-    if (f.since) {
-      where.push('at >= ?');
-      args.push(f.since);
-    }
-    if (f.until) {
-      where.push('at < ?');
-      args.push(f.until);
-    }
-    const sql = `SELECT seq, body FROM fallback_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY seq DESC LIMIT ?`;
-    return page<FallbackEvent>(this.db.prepare(sql).all(...args, f.limit + 1) as Row[], f.limit);
+    const where = fallbackWhere(f);
+    if (where.empty) return { items: [], nextCursor: null };
+    const sql = `SELECT seq, body FROM fallback_events ${where.sql} ORDER BY seq DESC LIMIT ?`;
+    return this.guard(() =>
+      collectPage<Row, FallbackEvent>(
+        this.db.prepare(sql).iterate(...where.args, f.limit + 1) as IterableIterator<Row>,
+        f.limit,
+        bySeq,
+      ),
+    );
   }
 
+  /** Never throws and never waits: written now, or kept in order and written when the store can. */
   recordTransition(t: TransitionRecord): void {
-    this.db
-      .prepare('INSERT INTO health_transitions (model_id, at, body) VALUES (?, ?, ?)')
-      .run(t.modelId, t.at, JSON.stringify(t));
+    this.transitions.push(t);
   }
 
   listTransitions(modelId: string, limit: number, cursor?: string): Page<TransitionRecord> {
     const before = cursor ? decodeCursor(cursor) : null;
-    const rows = this.db
-      .prepare('SELECT seq, body FROM health_transitions WHERE model_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
-      .all(modelId, before ?? Number.MAX_SAFE_INTEGER, limit + 1) as Row[];
-    return page<TransitionRecord>(rows, limit);
+    return this.guard(() => {
+      const rows = this.db
+        .prepare('SELECT seq, body FROM health_transitions WHERE model_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+        .iterate(modelId, before ?? Number.MAX_SAFE_INTEGER, limit + 1) as IterableIterator<Row>;
+      return collectPage<Row, TransitionRecord>(rows, limit, bySeq);
+    });
   }
 
   putSimulation(
     sim: Omit<SimulationRecord, 'createdAt' | 'updatedAt'>,
     now: string,
-  ): { record: SimulationRecord; created: boolean } {
-    const existing = this.getSimulation(sim.id);
-    const record: SimulationRecord = { ...sim, createdAt: existing?.createdAt ?? now, updatedAt: now };
-    this.db
-      .prepare('INSERT INTO simulations (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body')
-      .run(sim.id, JSON.stringify(record));
-    return { record, created: existing === null };
+  ): Promise<{ record: SimulationRecord; created: boolean }> {
+    const upsert = this.db.transaction(() => {
+      const existing = this.getSimulation(sim.id);
+      const record: SimulationRecord = { ...sim, createdAt: existing?.createdAt ?? now, updatedAt: now };
+      this.db
+        .prepare('INSERT INTO simulations (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body')
+        .run(sim.id, JSON.stringify(record));
+      return { record, created: existing === null };
+    });
+    return retryWhileBusy(() => upsert.immediate(), SIMULATION_WRITE_BUDGET_MS, this.file);
   }
 
   getSimulation(id: string): SimulationRecord | null {
     return this.one<SimulationRecord>('SELECT body FROM simulations WHERE id = ?', id);
   }
 
-  listSimulations(): SimulationRecord[] {
-    const rows = this.db.prepare('SELECT body FROM simulations ORDER BY id').all() as Row[];
-    return rows.map((r) => JSON.parse(r.body) as SimulationRecord);
+  /** By id; the cursor is the last id of the previous page, so edits between pages skip or repeat nothing. */
+  listSimulations(limit: number, cursor?: string): Page<SimulationRecord> {
+    const after = cursor ? decodeKeyCursor(cursor) : null;
+    return this.guard(() => {
+      const rows = this.db
+        .prepare('SELECT id, body FROM simulations WHERE id > ? ORDER BY id LIMIT ?')
+        .iterate(after ?? '', limit + 1) as IterableIterator<{ id: string; body: string }>;
+      return collectPage<{ id: string; body: string }, SimulationRecord>(rows, limit, (r) => encodeKeyCursor(r.id));
+    });
   }
 
-  deleteSimulation(id: string): boolean {
-    return this.db.prepare('DELETE FROM simulations WHERE id = ?').run(id).changes === 1;
+  deleteSimulation(id: string): Promise<boolean> {
+    const remove = this.db.prepare('DELETE FROM simulations WHERE id = ?');
+    return retryWhileBusy(() => remove.run(id).changes === 1, SIMULATION_WRITE_BUDGET_MS, this.file);
   }
 
+  /** Writes what was deferred, waiting for a lock now (nothing else is served), then closes. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.transitions.stop();
+    this.db.pragma(`busy_timeout = ${CLOSE_BUSY_TIMEOUT_MS}`);
+    this.transitions.flush();
+    this.transitions.stop();
+    this.db.close();
+    this.probe.close();
   }
 
   private one<T>(sql: string, arg: string): T | null {
-    const row = this.db.prepare(sql).get(arg) as { body: string } | undefined;
+    const row = this.guard(() => this.db.prepare(sql).get(arg) as { body: string } | undefined);
     return row ? (JSON.parse(row.body) as T) : null;
+  }
+
+  /** SQLite's errors leave the store as StorageErrors that say what is wrong with which file. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      throw asStorageError(err, this.file);
+    }
   }
 }

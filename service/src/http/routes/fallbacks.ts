@@ -8,9 +8,13 @@ export function fallbackRoutes(ctx: ApiContext): Router {
   const router = Router();
   router.get('/v1/fallbacks', (req, res) => {
     const q = parseInput(fallbackQuery, req.query, 'query');
-    const since = q.since ? new Date(q.since).toISOString() : undefined;
-    const until = q.until ? new Date(q.until).toISOString() : undefined;
-    const page = ctx.store.listFallbackEvents({ ...q, since, until });
+    const { since, until, ...rest } = q;
+    // Compared as instants: an offset may carry one past year 9999, where ISO text no longer sorts as time.
+    const page = ctx.store.listFallbackEvents({
+      ...rest,
+      sinceMs: since === undefined ? undefined : Date.parse(since),
+      untilMs: until === undefined ? undefined : Date.parse(until),
+    });
     res.json({ events: page.items, nextCursor: page.nextCursor });
   });
   router.get('/v1/fallbacks/:id', (req, res) => {
