@@ -48,11 +48,12 @@ def simulator(tmp_path: Path) -> Iterator[RunningProcess]:
     running.stop()
 
 
-@pytest.fixture
-def real_provider_run(tmp_path: Path, simulator: RunningProcess) -> Iterator[RunScript]:
+@pytest.fixture(params=["0", "1"], ids=["SIMULATOR=0", "SIMULATOR=1"])
+def real_provider_run(request: pytest.FixtureRequest, tmp_path: Path, simulator: RunningProcess) -> Iterator[RunScript]:
+    """The script on a non-demo config, without and with its own simulator (which the config does not use)."""
     config = tmp_path / "providers.yaml"
     config.write_text(real_provider_config(simulator.base_url))
-    run = start_run_script(tmp_path, config, SIMULATOR="0", MW_OPS_TEST_API_KEY="test-key")
+    run = start_run_script(tmp_path, config, SIMULATOR=request.param, MW_OPS_TEST_API_KEY="test-key")
     try:
         wait_until("the run script's banner", lambda: "modelwatch is up" in run.output(), timeout=60)
         yield run
@@ -78,7 +79,11 @@ def test_when_the_simulator_is_off_and_the_config_is_not_the_demo_then_no_demo_t
     assert httpx.get(f"{service}/v1/fallbacks").json()["events"] == []
     assert not [c for c in real_provider_run.child_commands() if "demo_traffic" in c]
     banner = real_provider_run.output().split("modelwatch is up", 1)[1]
-    assert "simulator:  not started" in banner and "demo traffic: off" in banner, banner
+    assert "demo traffic: off" in banner, banner
+    if "simulator" in " ".join(real_provider_run.child_commands()):
+        assert "scenario none" in banner, banner
+    else:
+        assert "simulator:  not started" in banner, banner
 
 
 def test_when_a_key_variable_is_unset_then_start_up_warns_naming_it_and_its_models(real_provider_run: RunScript):
