@@ -72,7 +72,10 @@ class Terminal:
 
 def test_when_make_run_is_on_a_terminal_then_every_process_logs_one_human_line_per_event(tmp_path: Path):
     ports = {name: str(free_port()) for name in ("SERVICE_PORT", "AGENT_PORT", "SIMULATOR_PORT")}
-    terminal = Terminal(base_env(**ports, DATA_DIR=str(tmp_path / "data"), SCENARIO="none"))
+    env = base_env(**ports, DATA_DIR=str(tmp_path / "data"), SCENARIO="none")
+    for name in ("CONFIG", "LOG_FORMAT", "LOG_LEVEL", "DEMO_TRAFFIC", "MODELWATCH_API_TOKEN"):
+        env.pop(name, None)  # the defaults of a plain `make run`
+    terminal = Terminal(env)
     try:
         wait_until(
             "a health transition logged after the banner",
