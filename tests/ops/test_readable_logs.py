@@ -78,20 +78,31 @@ def test_when_make_run_is_on_a_terminal_then_every_process_logs_one_human_line_p
     terminal = Terminal(env)
     try:
         wait_until(
-            "a health transition logged after the banner",
-            lambda: "unknown -> healthy" in terminal.text().split("modelwatch is up", 1)[-1],
+            "the banner and a health transition",
+            lambda: "modelwatch is up" in terminal.text() and "unknown -> healthy" in terminal.text(),
             timeout=60,
         )
     finally:
         terminal.stop()
-    before_banner = terminal.text().split("\nmodelwatch is up", 1)[0]
-    lines = [line for line in before_banner.splitlines() if line.strip()]
+    lines = log_lines(terminal.text())
     not_human = [line for line in lines if not HUMAN_LINE.match(line)]
     assert not not_human, "\n".join(not_human)
     matches = [HUMAN_LINE.match(line) for line in lines]
     assert {m["process"] for m in matches if m} >= {"simulator", "agent", "service"}
     assert {m["level"] for m in matches if m} <= LEVELS
-    assert not any(line.lstrip().startswith("{") for line in terminal.text().splitlines())
+
+
+def log_lines(text: str) -> list[str]:
+    """The processes' lines: without the banner block and the script's own `modelwatch: ...` lines."""
+    lines, in_banner = [], False
+    for line in text.splitlines():
+        if line.startswith("modelwatch is up"):
+            in_banner = True
+        elif in_banner and not line.strip():
+            in_banner = False
+        elif not in_banner and line.strip() and not line.startswith("modelwatch: "):
+            lines.append(line)
+    return lines
 
 
 def test_when_not_on_a_terminal_then_the_simulator_logs_json_with_iso_times_like_the_others(tmp_path: Path):
