@@ -13,10 +13,12 @@ NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', 
 NODEDIR := $(firstword $(foreach d,$(npm_config_nodedir) $(NODE_PREFIX) /usr /usr/local,$(if $(wildcard $(d)/include/node/node_api.h),$(d))))
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: help install build run test lint fmt readme-tables contract test-service test-python test-observability bench lock-python clean
+.PHONY: help install build run check-config alerts test lint fmt readme-tables contract test-service test-python test-observability bench lock-python clean
 
 help:
 	@echo "make run    start simulator, agent and service on config/demo.yaml (Ctrl-C stops all)"
+	@echo "make check-config CONFIG=file   validate a config file without starting anything"
+	@echo "make alerts Prometheus (:9090) and Alertmanager (:9093) with our rules, beside make run"
 	@echo "make test   install what is missing, run make lint, then every test"
 	@echo "make lint   eslint, prettier --check, ruff (lint and format check) and mypy"
 	@echo "make fmt    apply prettier and ruff format"
@@ -44,6 +46,14 @@ service/dist/.built: service/node_modules/.installed $(shell find service/src -n
 
 run: install build
 	@bash scripts/run.sh
+
+# Loads and validates the file as start-up does (every problem with file, field and reason; exit 2).
+check-config: build
+	@node service/dist/check-config.js "$(or $(CONFIG),config/demo.yaml)"
+
+# Debian's prometheus and prometheus-alertmanager on 127.0.0.1, scraping what `make run` started.
+alerts: install
+	@$(PY) scripts/local_alerts.py
 
 # The tools hold the tree to one shape: zero findings, fixed rather than silenced.
 lint: install

@@ -130,7 +130,8 @@ async def _attempt(deps: CallDeps, call: ChatCall) -> CallResult:
 
 
 def _log_call(call: ChatCall, result: CallResult) -> None:
-    log.info(
+    # One line per call: debug, or a busy agent's log is nothing but calls (the metrics count them).
+    log.debug(
         "llm call",
         extra={
             "purpose": call.purpose,

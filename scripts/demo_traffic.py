@@ -1,17 +1,31 @@
-"""Demo traffic for `make run`: starts an interview every few seconds, so fallbacks show up as the
-scenario breaks models. Runs until `make run` stops; DEMO_TRAFFIC=0 turns it off."""
+"""Demo traffic for `make run` with the simulator and config/demo.yaml: starts an interview every few
+seconds, so fallbacks show up as the scenario breaks models. Runs until `make run` stops;
+DEMO_TRAFFIC=0 turns it off. Logs JSON lines in the shape of the other processes: each start at
+debug (shown with LOG_LEVEL=debug), a start that fails at warn."""
 
 import json
+import os
 import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
+from typing import Any
 
 INTERVAL_SECONDS = 5
 PRIMARIES = ["anthropic:claude-sonnet-4", "openai:gpt-4o"]
+SHOW_DEBUG = os.environ.get("LOG_LEVEL", "info").lower() == "debug"
 
 
-def start_interview(base: str, primary: str) -> str:
+def log(level: str, msg: str, **fields: Any) -> None:
+    if level == "debug" and not SHOW_DEBUG:
+        return
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    line = {"time": now, "level": level, "logger": "demo-traffic", "msg": msg, **fields}
+    print(json.dumps(line), file=sys.stderr, flush=True)
+
+
+def start_interview(base: str, primary: str) -> None:
     body = json.dumps(
         {
             "simulationId": "demo-traffic",
@@ -23,21 +37,21 @@ def start_interview(base: str, primary: str) -> str:
     try:
         with urllib.request.urlopen(req, timeout=40) as res:
             answer = json.load(res)
-            return f"{primary} -> {answer['model']}" + (
-                f" (fallback: {answer['fallback']['reason']})" if answer["fallback"] else ""
-            )
     except urllib.error.HTTPError as err:
-        return f"{primary} -> HTTP {err.code}"
+        log("warn", "demo interview not started", primary=primary, http_status=err.code)
+        return
     except (urllib.error.URLError, TimeoutError) as err:
-        return f"{primary} -> {err}"
+        log("warn", "demo interview not started", primary=primary, error=str(err))
+        return
+    fallback = answer["fallback"]["reason"] if answer["fallback"] else None
+    log("debug", "demo interview started", primary=primary, model=answer["model"], fallback=fallback)
 
 
 def main() -> None:
     base = sys.argv[1]
     n = 0
     while True:
-        primary = PRIMARIES[n % len(PRIMARIES)]
-        print(json.dumps({"demo_traffic": start_interview(base, primary)}), file=sys.stderr, flush=True)
+        start_interview(base, PRIMARIES[n % len(PRIMARIES)])
         n += 1
         time.sleep(INTERVAL_SECONDS)
 

@@ -18,7 +18,7 @@ _INTENTIONAL = "ASGI callable returned without completing response."
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": round(time.time(), 3),
+            "time": _iso_utc(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -27,6 +27,11 @@ class _JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
+
+
+def _iso_utc(created: float) -> str:
+    """ISO 8601 in UTC with milliseconds, as the agent and the service write it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(created % 1 * 1000):03d}Z"
 
 
 class _DropIntentional(logging.Filter):

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfigFile } from './config/load.js';
+import { describeMissingKey, missingKeys } from './config/missing-keys.js';
 import type { ConfigFile } from './config/schema.js';
 import { configFileOf, readSettings, type Settings } from './config/settings.js';
 import { createLogger } from './telemetry/logger.js';
@@ -32,6 +33,9 @@ function loadOrExit(): { settings: Settings; config: ConfigFile } {
 async function main(): Promise<void> {
   const { settings, config } = loadOrExit();
   const logger = createLogger(settings.logLevel);
+  for (const m of missingKeys(config, process.env)) {
+    logger.warn({ event: 'missing_api_key', variable: m.variable, models: m.models }, describeMissingKey(m));
+  }
   const tracing = startTracing(settings.tracing);
   // Loaded after tracing starts so every module sees the registered tracer provider.
   const { startService } = await import('./start.js');

@@ -14,11 +14,16 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from scripts.local_alerts import native_prometheus_config  # noqa: E402  (one home: `make alerts` uses it too)
+
 PROMETHEUS_DIR = REPO / "prometheus"
 PROMETHEUS_CONFIG = PROMETHEUS_DIR / "prometheus.yml"
 RULES_DIR = PROMETHEUS_DIR / "rules"
@@ -258,6 +263,7 @@ def write_native_prometheus_config(
     prometheus_port: int | None = None,
     host: str = "127.0.0.1",
     scrape_interval: str | None = None,
+    alertmanager_port: int | None = None,
 ) -> Path:
     """Write dest_dir/prometheus.yml: the compose configuration with its targets moved to
     host:port and rule_files pointing at this repository's prometheus/rules/*.yml.
@@ -265,29 +271,15 @@ def write_native_prometheus_config(
     prometheus_port: the port Prometheus itself listens on (its self-scrape job); None drops that job.
     scrape_interval: overrides the interval of every job and of rule evaluation (e.g. "1s" in a
     stack test that cannot wait 15 s).
+    alertmanager_port: where alerts go (an Alertmanager on host); None drops the alerting section.
     """
-    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
     targets = {SERVICE_JOB: f"{host}:{service_port}", AGENT_JOB: f"{host}:{agent_port}"}
     if prometheus_port is not None:
         targets["prometheus"] = f"{host}:{prometheus_port}"
-    jobs = []
-    for job in config["scrape_configs"]:
-        name = job["job_name"]
-        if name not in targets:
-            continue
-        job["static_configs"] = [{"targets": [targets[name]]}]
-        if scrape_interval:
-            job["scrape_interval"] = scrape_interval
-            job["scrape_timeout"] = scrape_interval
-        jobs.append(job)
-    missing = {SERVICE_JOB, AGENT_JOB} - {j["job_name"] for j in jobs}
-    if missing:
-        raise ValueError(f"prometheus.yml has no scrape job named {sorted(missing)}")
-    config["scrape_configs"] = jobs
-    config["rule_files"] = [str(RULES_DIR / "*.yml")]
-    if scrape_interval:
-        config["global"]["scrape_interval"] = scrape_interval
-        config["global"]["evaluation_interval"] = scrape_interval
+    alertmanager = None if alertmanager_port is None else f"{host}:{alertmanager_port}"
+    config = native_prometheus_config(
+        yaml.safe_load(PROMETHEUS_CONFIG.read_text()), targets, alertmanager, scrape_interval
+    )
     dest_dir.mkdir(parents=True, exist_ok=True)
     path = dest_dir / "prometheus.yml"
     path.write_text(
@@ -299,12 +291,11 @@ def write_native_prometheus_config(
 
 def prometheus_command(config_path: Path, data_dir: Path, port: int, host: str = "127.0.0.1") -> list[str]:
     """The command line to run a native Prometheus with that configuration (as in docker compose:
-    exemplar storage on, lifecycle API for reloads)."""
+    exemplar storage on; no lifecycle API: it reloads on SIGHUP)."""
     return [
         shutil.which("prometheus") or "prometheus",
         f"--config.file={config_path}",
         f"--storage.tsdb.path={data_dir}",
         f"--web.listen-address={host}:{port}",
         "--enable-feature=exemplar-storage",
-        "--web.enable-lifecycle",
     ]

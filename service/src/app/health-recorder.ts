@@ -44,7 +44,9 @@ export class HealthRecorder {
       this.logger.error({ event: 'store_error', model: t.modelId, err }, 'could not record a health transition');
     }
     this.metrics.countTransition(t);
-    this.logger.info(
+    // Losing health (or the evidence for it) is a warning; getting it back is news.
+    const level = t.to === 'healthy' ? 'info' : 'warn';
+    this.logger[level](
       { event: 'health_transition', model: t.modelId, from: t.from, to: t.to, reason: t.reason },
       `${t.modelId}: ${t.from} -> ${t.to}`,
     );
