@@ -3,6 +3,9 @@ import type { Express } from 'express';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { AgentClient } from './agent/agent-client.js';
+import { ConfigReloader, type ReloadReport } from './app/config-reload.js';
+import { EventHub } from './app/event-hub.js';
+import { ModelDrains } from './app/model-drains.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
@@ -10,10 +13,13 @@ import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
 import { HealthEngine } from './domain/health/index.js';
 import { createApp } from './http/app.js';
+import { DEFAULT_SSE_LIMITS, type SseLimits } from './http/event-stream/sse-client.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
 import type { Store } from './store/records.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { SqliteControlStore, type ControlStore } from './store/control-store.js';
+import { ControlMetrics } from './telemetry/control-metrics.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
 
@@ -28,6 +34,11 @@ export interface ServiceOptions {
   store?: Store;
   clock?: () => number;
   random?: () => number;
+  /** The config file and how to read it again: enables SIGHUP and POST /v1/admin/reload. */
+  configFile?: string;
+  loadConfig?: () => ConfigFile;
+  control?: ControlStore;
+  stream?: Partial<SseLimits>;
 }
 
 export interface RunningService {
@@ -36,6 +47,8 @@ export interface RunningService {
   scheduler: ProbeScheduler;
   store: Store;
   metricsRegistry: Registry;
+  /** Re-reads the config file (SIGHUP); throws ConfigError and changes nothing when it is invalid. */
+  reload(): ReloadReport;
   /** Stops taking work, lets in-flight requests finish (up to graceMs), then closes the store. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -54,7 +67,12 @@ function buildParts(opts: ServiceOptions) {
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
-  const health = new HealthRecorder(engine, store, metrics, logger);
+  const control = opts.control ?? SqliteControlStore.openInDir(opts.dataDir);
+  const controlMetrics = new ControlMetrics(metricsRegistry);
+  const events = new EventHub(control, logger, clock);
+  const drains = new ModelDrains({ store: control, events, metrics: controlMetrics, logger, clock });
+  drains.showModels(registry.ids());
+  const health = new HealthRecorder(engine, store, metrics, logger, events);
   const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({
     registry,
@@ -81,8 +99,42 @@ function buildParts(opts: ServiceOptions) {
       attemptTimeoutMs: interviews.attemptTimeoutSeconds * 1000,
       maxTokens: interviews.maxTokens,
     },
+    isDrained: (id) => drains.isDrained(id),
+    events,
   });
-  return { clock, registry, engine, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
+  const reloader = opts.loadConfig
+    ? new ConfigReloader({
+        file: opts.configFile ?? 'the config file',
+        load: opts.loadConfig,
+        initial: opts.config,
+        registry,
+        engine,
+        metrics,
+        controlMetrics,
+        drains,
+        events,
+        logger,
+      })
+    : null;
+  reloader?.onApplied((report) => scheduler.syncModels(report));
+  return {
+    clock,
+    registry,
+    engine,
+    metricsRegistry,
+    store,
+    tracer,
+    logger,
+    agent,
+    probes,
+    scheduler,
+    starter,
+    control,
+    controlMetrics,
+    events,
+    drains,
+    reloader,
+  };
 }
 
 function listen(app: Express, at: { port: number; host: string }): Promise<Server> {
@@ -99,6 +151,8 @@ function listen(app: Express, at: { port: number; host: string }): Promise<Serve
  */
 async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts>, graceMs: number): Promise<void> {
   await parts.scheduler.stop();
+  // Event-stream connections never go idle: end them, or closing would wait out the grace period.
+  parts.events.closeAll();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Connections busy now turn idle (keep-alive) when their response ends: keep closing them.
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
@@ -115,6 +169,7 @@ async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts
   clearTimeout(forceTimer);
   await Promise.all([parts.starter.drain(graceMs), parts.probes.drain(graceMs)]);
   parts.store.close();
+  parts.control.close();
 }
 
 /** The composition root: builds every part, wires them, and listens. */
@@ -141,6 +196,14 @@ export async function startService(
     nextProbeAt: (id) => scheduler.nextProbeAt(id),
     isDraining: () => draining,
     api: { token: opts.apiToken, protectReads: api.protectReads, bodyLimitBytes: api.bodyLimitBytes },
+    events: parts.events,
+    stream: {
+      limits: { ...DEFAULT_SSE_LIMITS, ...opts.stream },
+      onConnect: (delta) => parts.controlMetrics.clientConnected(delta),
+      onDrop: () => parts.controlMetrics.clientDropped(),
+    },
+    drains: parts.drains,
+    reload: parts.reloader ? () => parts.reloader!.reload() : null,
   });
   const server = await listen(app, at);
   const address = server.address();
@@ -157,5 +220,9 @@ export async function startService(
     draining = true;
     return drainAndClose(server, parts, graceMs);
   };
-  return { server, port, scheduler, store, metricsRegistry, stop };
+  const reload = (): ReloadReport => {
+    if (!parts.reloader) throw new Error('this service was not started from a config file');
+    return parts.reloader.reload();
+  };
+  return { server, port, scheduler, store, metricsRegistry, reload, stop };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { parseConfigText } from '../src/config/load.js';
+import { loadConfigFile, parseConfigText } from '../src/config/load.js';
 import { startService, type RunningService } from '../src/start.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { createRegistry } from '../src/telemetry/metrics.js';
@@ -149,9 +149,13 @@ export interface InProcess {
 /** The service in this process on port 0, probes driven by the test through POST /v1/probes. */
 export async function startInProcess(opts: {
   agentUrl: string;
-  configText: string;
+  /** The config itself, or (configFile) a file to load it from, which also enables reloads. */
+  configText?: string;
+  configFile?: string;
   dataDir?: string;
   apiToken?: string;
+  stream?: { maxBufferedBytes?: number; heartbeatMs?: number };
+  scheduleProbes?: boolean;
 }): Promise<InProcess> {
   if (!tracingStarted) {
     startTracing({
@@ -165,7 +169,13 @@ export async function startInProcess(opts: {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'modelwatch-test-'));
   const service = await startService(
     {
-      config: parseConfigText('test.yaml', opts.configText, {}),
+      config: opts.configFile
+        ? loadConfigFile(opts.configFile, {})
+        : parseConfigText('test.yaml', opts.configText ?? '', {}),
+      ...(opts.configFile
+        ? { configFile: opts.configFile, loadConfig: () => loadConfigFile(opts.configFile!, {}) }
+        : {}),
+      stream: opts.stream,
       agentUrl: opts.agentUrl,
       dataDir,
       logger: createLogger('info', logs.stream),
@@ -173,7 +183,7 @@ export async function startInProcess(opts: {
       metricsRegistry: createRegistry(),
     },
     { port: 0, host: '127.0.0.1' },
-    false,
+    opts.scheduleProbes ?? false,
   );
   return { service, url: `http://127.0.0.1:${service.port}`, logs: logs.text, dataDir };
 }

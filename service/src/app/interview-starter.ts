@@ -14,6 +14,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
 import { AppError } from './app-error.js';
+import type { EventHub } from './event-hub.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
 import { resolveInterview, type InterviewRequest, type ResolvedInterview } from './interview-request.js';
@@ -34,6 +35,9 @@ export interface InterviewStarterDeps {
   logger: Logger;
   clock: () => number;
   settings: { deadlineMs: number; attemptTimeoutMs: number; maxTokens: number };
+  /** Operator drains: drained models are the last resort (domain/selection.ts). */
+  isDrained?: (modelId: string) => boolean;
+  events?: EventHub;
 }
 
 export interface StartResult {
@@ -46,6 +50,20 @@ interface AttemptsOutcome {
   chosen: Candidate | null;
   attempts: AttemptRecord[];
   result: AgentCallResult | null;
+}
+
+/** A candidate a config reload removed between the plan and its attempt: skipped, not judged. */
+function removedResult(): AgentCallResult {
+  return {
+    outcome: 'bad_request',
+    latencyMs: 0,
+    ttftMs: null,
+    httpStatus: null,
+    usage: null,
+    requestId: null,
+    responseModel: null,
+    errorMessage: 'the model was removed from the registry by a config reload',
+  };
 }
 
 /** Starts interviews on the best model available and keeps the audit record of why. */
@@ -141,6 +159,7 @@ export class InterviewStarter {
         callerFallbacks: resolved.callerFallbacks,
         simulationFallbacks: resolved.simulationFallbacks,
         registered: registry.all(),
+        drained: this.deps.isDrained,
         health: (id) => {
           const s = engine.snapshot(id);
           return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms };
@@ -210,7 +229,8 @@ export class InterviewStarter {
     transportMs: number,
   ): Promise<AgentCallResult> {
     const { registry, agent, health, tracer, clock, settings } = this.deps;
-    const model = registry.get(candidate.modelId)!;
+    const model = registry.get(candidate.modelId);
+    if (!model) return Promise.resolve(removedResult());
     return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
       span.setAttributes({
         'modelwatch.model': candidate.modelId,
@@ -328,6 +348,7 @@ export class InterviewStarter {
     metrics.recordStart(record.requestedModel, record.model, 'started', durationMs, record.traceId);
     if (!event) return;
     metrics.recordFallback(event.primary, event.chosen, event.reason, event.source);
+    this.deps.events?.publish('fallback', event);
     trace.getActiveSpan()?.addEvent('modelwatch.fallback', {
       'modelwatch.fallback.id': event.id,
       'modelwatch.fallback.reason': event.reason,

@@ -24,11 +24,19 @@ export interface RegisteredModel {
   health: ThresholdOverrides;
 }
 
-/** The registered models, in config order (the order `auto` falls back to before ranking). */
+/**
+ * The registered models, in config order (the order `auto` falls back to before ranking).
+ * A config reload replaces the list as a whole; readers always see one version or the other.
+ */
 export class ModelRegistry {
-  private readonly byId: Map<string, RegisteredModel>;
+  private byId: Map<string, RegisteredModel>;
 
-  constructor(private readonly models: RegisteredModel[]) {
+  constructor(private models: RegisteredModel[]) {
+    this.byId = new Map(models.map((m) => [m.id, m]));
+  }
+
+  replace(models: RegisteredModel[]): void {
+    this.models = models;
     this.byId = new Map(models.map((m) => [m.id, m]));
   }
 

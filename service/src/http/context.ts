@@ -5,6 +5,10 @@ import type { HealthEngine } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import type { InterviewStarter } from '../app/interview-starter.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
+import type { ReloadReport } from '../app/config-reload.js';
+import type { EventHub } from '../app/event-hub.js';
+import type { ModelDrains } from '../app/model-drains.js';
+import type { SseLimits } from './event-stream/sse-client.js';
 import type { Store } from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -23,4 +27,9 @@ export interface ApiContext {
   clock: () => number;
   isDraining: () => boolean;
   api: { token: string | undefined; protectReads: boolean; bodyLimitBytes: number };
+  events: EventHub;
+  stream: { limits: SseLimits; onConnect(delta: 1 | -1): void; onDrop(): void };
+  drains: ModelDrains;
+  /** Re-reads the config file; null when the service was not started from one. */
+  reload: (() => ReloadReport) | null;
 }
