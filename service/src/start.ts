@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { AgentClient } from './agent/agent-client.js';
 import { ConfigReloader, type ReloadReport } from './app/config-reload.js';
 import { EventHub } from './app/event-hub.js';
+import { HISTORY_SAMPLE_MS, LatencyHistory } from './app/latency-history.js';
 import { ModelDrains } from './app/model-drains.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   loadConfig?: () => ConfigFile;
   control?: ControlStore;
   stream?: Partial<SseLimits>;
+  /** How often the status page's latency chart is sampled (default 15 s). */
+  historySampleMs?: number;
 }
 
 export interface RunningService {
@@ -117,6 +120,8 @@ function buildParts(opts: ServiceOptions) {
       })
     : null;
   reloader?.onApplied((report) => scheduler.syncModels(report));
+  const history = new LatencyHistory();
+  reloader?.onApplied(() => history.keepOnly(registry.ids()));
   return {
     clock,
     registry,
@@ -134,6 +139,7 @@ function buildParts(opts: ServiceOptions) {
     events,
     drains,
     reloader,
+    history,
   };
 }
 
@@ -203,12 +209,17 @@ export async function startService(
       onDrop: () => parts.controlMetrics.clientDropped(),
     },
     drains: parts.drains,
+    history: parts.history,
     reload: parts.reloader ? () => parts.reloader!.reload() : null,
   });
   const server = await listen(app, at);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : at.port;
   if (scheduleProbes) scheduler.start();
+  const sampleHistory = (): void => parts.history.record(engine.snapshots(), clock());
+  sampleHistory();
+  const historyTimer = setInterval(sampleHistory, opts.historySampleMs ?? HISTORY_SAMPLE_MS);
+  historyTimer.unref();
   void agent
     .checkReady()
     .then((r) => logger.info({ event: 'agent_check', ready: r.ready, reason: r.reason }, 'agent checked'));
@@ -218,6 +229,7 @@ export async function startService(
   );
   const stop = (graceMs = 10_000): Promise<void> => {
     draining = true;
+    clearInterval(historyTimer);
     return drainAndClose(server, parts, graceMs);
   };
   const reload = (): ReloadReport => {

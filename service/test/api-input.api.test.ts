@@ -200,10 +200,13 @@ describe('documents', () => {
     const doc = (await json(`${svc.url}/openapi.json`)).body;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/',
       '/healthz',
       '/metrics',
       '/openapi.json',
       '/readyz',
+      '/static/{name}',
+      '/status/panel',
       '/v1/admin/reload',
       '/v1/events',
       '/v1/fallbacks',

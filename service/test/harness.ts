@@ -156,6 +156,7 @@ export async function startInProcess(opts: {
   apiToken?: string;
   stream?: { maxBufferedBytes?: number; heartbeatMs?: number };
   scheduleProbes?: boolean;
+  historySampleMs?: number;
 }): Promise<InProcess> {
   if (!tracingStarted) {
     startTracing({
@@ -176,6 +177,7 @@ export async function startInProcess(opts: {
         ? { configFile: opts.configFile, loadConfig: () => loadConfigFile(opts.configFile!, {}) }
         : {}),
       stream: opts.stream,
+      historySampleMs: opts.historySampleMs,
       agentUrl: opts.agentUrl,
       dataDir,
       logger: createLogger('info', logs.stream),

@@ -18,6 +18,7 @@ import { modelRoutes } from './routes/models.js';
 import { opsRoutes } from './routes/ops.js';
 import { probeRoutes } from './routes/probes.js';
 import { simulationRoutes } from './routes/simulations.js';
+import { statusPageRoutes } from './status-page/routes.js';
 
 /**
  * The Express app. State-changing and money-spending routes need the bearer token when one is
@@ -52,6 +53,7 @@ export function createApp(ctx: ApiContext): Express {
   app.use(simulationRoutes(ctx, writeGuard));
   app.use(modelRoutes(ctx, writeGuard));
   app.use(eventRoutes(ctx));
+  app.use(statusPageRoutes(ctx, readGuard));
   app.use(methodNotAllowed(openapi.doc.paths as Record<string, Record<string, unknown>>));
   app.use((req, _res, next) =>
     next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path })),

@@ -7,6 +7,7 @@ import type { InterviewStarter } from '../app/interview-starter.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
 import type { ReloadReport } from '../app/config-reload.js';
 import type { EventHub } from '../app/event-hub.js';
+import type { LatencyHistory } from '../app/latency-history.js';
 import type { ModelDrains } from '../app/model-drains.js';
 import type { SseLimits } from './event-stream/sse-client.js';
 import type { Store } from '../store/records.js';
@@ -30,6 +31,8 @@ export interface ApiContext {
   events: EventHub;
   stream: { limits: SseLimits; onConnect(delta: 1 | -1): void; onDrop(): void };
   drains: ModelDrains;
+  /** Sampled latency percentiles, for the status page's chart. */
+  history: LatencyHistory;
   /** Re-reads the config file; null when the service was not started from one. */
   reload: (() => ReloadReport) | null;
 }

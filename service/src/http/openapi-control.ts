@@ -66,6 +66,36 @@ export function controlPaths(model: Json): Json {
         },
       },
     },
+    '/': {
+      get: {
+        summary: 'The status page (HTML): every model, recent fallbacks, the timeline; live over /v1/events',
+        responses: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/status/panel': {
+      get: {
+        summary: "The status page's live part (HTML), fetched again by the page on every event",
+        responses: {
+          200: { description: 'The panel', content: { 'text/html': { schema: { type: 'string' } } } },
+          ...errors(401),
+        },
+      },
+    },
+    '/static/{name}': {
+      get: {
+        summary: "The status page's script and style sheet",
+        parameters: [
+          { name: 'name', in: 'path', required: true, schema: { type: 'string', enum: ['status.js', 'status.css'] } },
+        ],
+        responses: {
+          200: {
+            description: 'The file',
+            content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } },
+          },
+          ...errors(404),
+        },
+      },
+    },
     '/v1/events': {
       get: {
         summary: 'Live event stream (SSE) with resume',
