@@ -5,10 +5,14 @@ import { HEALTH_STATES } from '../domain/health/index.js';
 
 const reasonText = z
   .string()
-  .trim()
   .min(1, 'say why, e.g. "provider maintenance until 14:00 UTC"')
   .max(500)
-  .regex(/^\P{Cc}+$/u, 'must not contain control characters');
+  // Printable characters spelled as ranges rather than \P{Cc}: the pattern is also read by JSON Schema
+  // tools (Schemathesis) whose regex engines lack \p classes.
+  .regex(
+    /^[\u0020-\u007e\u00a0-\uffff]*[\u0021-\u007e\u00a1-\uffff][\u0020-\u007e\u00a0-\uffff]*$/,
+    'must be printable text with at least one visible character (no control characters)',
+  );
 
 export const drainBody = z.strictObject({ reason: reasonText });
 export const undrainBody = z.strictObject({ reason: reasonText.optional() }).default({});
