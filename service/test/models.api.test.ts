@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, startInProcess, useSimulatorAndAgent, waitFor, type InProcess } from './harness.js';
+import { readEvents } from './sse.js';
 
 // Models at run time against the real agent and simulator: the registry, reloads of the file, drains.
 const { sim, agent } = useSimulatorAndAgent();
@@ -40,6 +41,8 @@ describe('models at run time', () => {
     svc = await startInProcess({ agentUrl: agent().url, configFile: cfg.file, scheduleProbes: true });
     await waitFor('both healthy', async () => (await models()).every((m) => m.state === 'healthy'));
     const before = await health('openai:gpt-4o');
+    const stream = readEvents(`${svc.url}/v1/events`);
+    await waitFor('the stream open', () => stream.comments.length > 0);
 
     cfg.write(GPT + CLAUDE + MINI);
     const res = await reload();
@@ -62,6 +65,15 @@ describe('models at run time', () => {
       'anthropic:claude-sonnet-4',
       'openai:gpt-4o-mini',
     ]);
+    await waitFor('the reload on the event stream', () =>
+      stream.events.some((e) => e.type === 'registry' && e.data.change === 'reload'),
+    );
+    const announced = stream.events.find((e) => e.type === 'registry')!.data;
+    stream.close();
+    expect(announced).toMatchObject({
+      added: ['openai:gpt-4o-mini'],
+      models: [...res.body.unchanged, ...res.body.added],
+    });
   });
 
   it('when a model is removed from the file and reloaded, then it is neither listed nor chosen', async () => {
