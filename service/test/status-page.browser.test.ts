@@ -124,3 +124,13 @@ describe('the status page', () => {
     );
   });
 });
+
+describe('the status page assets', () => {
+  it('when an asset that does not exist is asked for, then 404 names it', async () => {
+    svc = await startInProcess({ agentUrl: agent().url, configText: testConfigText(sim().port) });
+    const res = await json(`${svc.url}/static/nope.js`);
+    expect(res.status).toBe(404);
+    expect(res.body.error).toMatchObject({ code: 'not_found', details: { field: 'name' } });
+    expect((await fetch(`${svc.url}/static/status.js`)).headers.get('content-type')).toContain('text/javascript');
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Router, type RequestHandler } from 'express';
+import { notFound } from '../../app/app-error.js';
 import type { ApiContext } from '../context.js';
 import { renderPage, renderPanel } from './render.js';
 import { gatherStatus, UptimeCache } from './status-data.js';
@@ -33,9 +34,10 @@ export function statusPageRoutes(ctx: ApiContext, readGuard: RequestHandler): Ro
   router.get('/status/panel', readGuard, (_req, res) => {
     res.set('cache-control', 'no-store').type('html').send(panel());
   });
-  router.get('/static/:name', (req, res, next) => {
+  router.get('/static/:name', (req, res) => {
     const asset = assets.get(req.params.name);
-    if (!asset) return next();
+    // Answered here: falling through would reach the 405 for a known path pattern.
+    if (!asset) throw notFound('static file', req.params.name, 'name');
     res.set('cache-control', 'no-cache').type(asset.type).send(asset.body);
   });
   return router;
