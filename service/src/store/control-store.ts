@@ -65,6 +65,8 @@ export class SqliteControlStore implements ControlStore {
   constructor(file: string) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
+    // As the audit store's default: a commit survives a crash of the process, not of the machine.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare('INSERT INTO event_journal (type, at, body) VALUES (?, ?, ?)');

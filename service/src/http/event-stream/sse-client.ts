@@ -14,9 +14,17 @@ export const DEFAULT_SSE_LIMITS: SseLimits = { maxBufferedBytes: 1_048_576, hear
 /** Milliseconds a browser waits before reconnecting (the `retry:` field). */
 export const RECONNECT_MS = 2_000;
 
+// One event goes to every reader: serialize it once, not once per reader.
+const frames = new WeakMap<StreamEvent, string>();
+
 export function frame(event: StreamEvent): string {
-  const id = event.id === null ? '' : `id: ${event.id}\n`;
-  return `${id}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  let text = frames.get(event);
+  if (text === undefined) {
+    const id = event.id === null ? '' : `id: ${event.id}\n`;
+    text = `${id}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+    frames.set(event, text);
+  }
+  return text;
 }
 
 /**
