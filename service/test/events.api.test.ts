@@ -68,8 +68,9 @@ describe('GET /v1/events', () => {
     svc = await startInProcess({ agentUrl: agent().url, configText: testConfigText(sim().port) });
     const witness = open();
     await connected(witness);
-    for (let i = 0; i < 5; i++) await drain('openai:gpt-4o-mini', `before ${i}`);
-    await waitFor('five events', () => witness.events.length >= 5);
+    // More than one replay page (500), so the reader waits on its socket between pages while events keep coming.
+    for (let i = 0; i < 600; i++) await drain('openai:gpt-4o-mini', `before ${i}`);
+    await waitFor('600 events', () => witness.events.length >= 600);
     const resumeAfter = witness.events[1]!.id!;
 
     // Events keep being published while the resumed reader replays the journal and goes live.
@@ -78,9 +79,9 @@ describe('GET /v1/events', () => {
       for (let i = 0; publishing && i < 400; i++)
         await (i % 2 ? undrain : (id: string) => drain(id, `during ${i}`))('openai:gpt-4o-mini');
     })();
-    await waitFor('some live events', () => witness.events.length >= 30);
+    await waitFor('some live events', () => witness.events.length >= 630);
     const resumed = open('/v1/events', { 'Last-Event-ID': String(resumeAfter) });
-    await waitFor('more events after the resume', () => resumed.events.length >= 60);
+    await waitFor('more events after the resume', () => resumed.events.length >= 660);
     publishing = false;
     await publisher;
     const last = witness.events.at(-1)!.id!;
@@ -89,7 +90,7 @@ describe('GET /v1/events', () => {
     const got = resumed.events.map((e) => e.id);
     const expected = witness.events.map((e) => e.id).filter((id) => id! > resumeAfter);
     expect(got).toEqual(expected);
-    expect(expected.length).toBeGreaterThan(60);
+    expect(expected.length).toBeGreaterThan(660);
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => resumeAfter + 1 + i));
   });
 

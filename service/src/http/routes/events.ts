@@ -36,7 +36,10 @@ async function replay(hub: EventHub, client: SseClient, afterId: number): Promis
     // The last page and going live happen in one tick: nothing can be published in between.
     if (page.length < REPLAY_PAGE || !last || last.id === null || client.isClosed()) return;
     cursor = last.id;
+    // Between pages: let the socket take what was queued, and let other requests (starts) run, so a
+    // long replay never holds the event loop. Live events published meanwhile are held by the client.
     await client.drained();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
