@@ -3,10 +3,7 @@ import type { Express } from 'express';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { AgentClient } from './agent/agent-client.js';
-import { ConfigReloader, type ReloadReport } from './app/config-reload.js';
-import { EventHub } from './app/event-hub.js';
-import { HISTORY_SAMPLE_MS, LatencyHistory } from './app/latency-history.js';
-import { ModelDrains } from './app/model-drains.js';
+import type { ReloadReport } from './app/config-reload.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
@@ -14,17 +11,15 @@ import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
 import { HealthEngine } from './domain/health/index.js';
 import { createApp } from './http/app.js';
-import { DEFAULT_SSE_LIMITS, type SseLimits } from './http/event-stream/sse-client.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
 import type { Store } from './store/records.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { SqliteControlStore, type ControlStore } from './store/control-store.js';
-import { ControlMetrics } from './telemetry/control-metrics.js';
+import { buildControl, controlContext, sampleHistory, type ControlOptions } from './start-control.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
 
-export interface ServiceOptions {
+export interface ServiceOptions extends ControlOptions {
   config: ConfigFile;
   agentUrl: string;
   dataDir: string;
@@ -35,13 +30,6 @@ export interface ServiceOptions {
   store?: Store;
   clock?: () => number;
   random?: () => number;
-  /** The config file and how to read it again: enables SIGHUP and POST /v1/admin/reload. */
-  configFile?: string;
-  loadConfig?: () => ConfigFile;
-  control?: ControlStore;
-  stream?: Partial<SseLimits>;
-  /** How often the status page's latency chart is sampled (default 15 s). */
-  historySampleMs?: number;
 }
 
 export interface RunningService {
@@ -70,11 +58,9 @@ function buildParts(opts: ServiceOptions) {
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
-  const control = opts.control ?? SqliteControlStore.openInDir(opts.dataDir);
-  const controlMetrics = new ControlMetrics(metricsRegistry);
-  const events = new EventHub(control, logger, clock);
-  const drains = new ModelDrains({ store: control, events, metrics: controlMetrics, logger, clock });
-  drains.showModels(registry.ids());
+  const core = { registry, engine, metrics, metricsRegistry, logger, clock };
+  const controlParts = buildControl(opts, core);
+  const { events, drains } = controlParts;
   const health = new HealthRecorder(engine, store, metrics, logger, events);
   const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({
@@ -105,23 +91,7 @@ function buildParts(opts: ServiceOptions) {
     isDrained: (id) => drains.isDrained(id),
     events,
   });
-  const reloader = opts.loadConfig
-    ? new ConfigReloader({
-        file: opts.configFile ?? 'the config file',
-        load: opts.loadConfig,
-        initial: opts.config,
-        registry,
-        engine,
-        metrics,
-        controlMetrics,
-        drains,
-        events,
-        logger,
-      })
-    : null;
-  reloader?.onApplied((report) => scheduler.syncModels(report));
-  const history = new LatencyHistory();
-  reloader?.onApplied(() => history.keepOnly(registry.ids()));
+  controlParts.reloader?.onApplied((report) => scheduler.syncModels(report));
   return {
     clock,
     registry,
@@ -134,12 +104,8 @@ function buildParts(opts: ServiceOptions) {
     probes,
     scheduler,
     starter,
-    control,
-    controlMetrics,
-    events,
-    drains,
-    reloader,
-    history,
+    core,
+    ...controlParts,
   };
 }
 
@@ -202,24 +168,13 @@ export async function startService(
     nextProbeAt: (id) => scheduler.nextProbeAt(id),
     isDraining: () => draining,
     api: { token: opts.apiToken, protectReads: api.protectReads, bodyLimitBytes: api.bodyLimitBytes },
-    events: parts.events,
-    stream: {
-      limits: { ...DEFAULT_SSE_LIMITS, ...opts.stream },
-      onConnect: (delta) => parts.controlMetrics.clientConnected(delta),
-      onDrop: () => parts.controlMetrics.clientDropped(),
-    },
-    drains: parts.drains,
-    history: parts.history,
-    reload: parts.reloader ? () => parts.reloader!.reload() : null,
+    ...controlContext(parts, opts),
   });
   const server = await listen(app, at);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : at.port;
   if (scheduleProbes) scheduler.start();
-  const sampleHistory = (): void => parts.history.record(engine.snapshots(), clock());
-  sampleHistory();
-  const historyTimer = setInterval(sampleHistory, opts.historySampleMs ?? HISTORY_SAMPLE_MS);
-  historyTimer.unref();
+  const stopSampling = sampleHistory(parts, parts.core, opts);
   void agent
     .checkReady()
     .then((r) => logger.info({ event: 'agent_check', ready: r.ready, reason: r.reason }, 'agent checked'));
@@ -229,7 +184,7 @@ export async function startService(
   );
   const stop = (graceMs = 10_000): Promise<void> => {
     draining = true;
-    clearInterval(historyTimer);
+    stopSampling();
     return drainAndClose(server, parts, graceMs);
   };
   const reload = (): ReloadReport => {
