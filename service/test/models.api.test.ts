@@ -133,6 +133,7 @@ describe('models at run time', () => {
     const probed = await json(`${svc.url}/v1/probes`, { method: 'POST', body: { models: ['openai:gpt-4o'] } });
     expect(probed.body.results[0]).toMatchObject({ probed: true, outcome: 'success' });
     expect(await metric('modelwatch_model_drained{model="openai:gpt-4o"} 1')).toBe(true);
+    expect((await health('openai:gpt-4o')).drain).toMatchObject({ drained: true, reason: 'provider maintenance' });
 
     await svc.service.stop(1000);
     svc = await startInProcess({ agentUrl: agent().url, configFile: cfg.file, dataDir });
