@@ -86,6 +86,27 @@ describe('models at run time', () => {
     expect(await metric('modelwatch_model_health_state{model="anthropic:claude-sonnet-4"')).toBe(false);
   });
 
+  it('when a model is removed while probes run on schedule, then it is probed no more', async () => {
+    const cfg = configFile(GPT + CLAUDE);
+    const fast = (m: string) =>
+      `${PROVIDERS(sim().port).replace('intervalSeconds: 600', 'intervalSeconds: 1')}models:\n${m}`;
+    writeFileSync(cfg.file, fast(GPT + CLAUDE));
+    svc = await startInProcess({ agentUrl: agent().url, configFile: cfg.file, scheduleProbes: true });
+    const calls = async (model: string): Promise<number> =>
+      ((await json(`${sim().url}/admin/stats`)).body.models[model]?.total as number | undefined) ?? 0;
+    await waitFor('both probed', async () => (await calls('gpt-4o')) > 0 && (await calls('claude-sonnet-4')) > 0);
+
+    writeFileSync(cfg.file, fast(GPT));
+    expect((await reload()).body.removed).toEqual(['anthropic:claude-sonnet-4']);
+    // One more probe of the model that stays lets a probe of the removed one that was under way land.
+    const kept = await calls('gpt-4o');
+    await waitFor('gpt-4o probed again', async () => (await calls('gpt-4o')) > kept);
+    const removedCalls = await calls('claude-sonnet-4');
+    const later = await calls('gpt-4o');
+    await waitFor('three more probes of gpt-4o', async () => (await calls('gpt-4o')) >= later + 3, 15_000);
+    expect(await calls('claude-sonnet-4')).toBe(removedCalls);
+  });
+
   it('when the new file is invalid, then the reload is refused with file, field and reason, and nothing changes', async () => {
     const cfg = configFile(GPT + CLAUDE);
     svc = await startInProcess({ agentUrl: agent().url, configFile: cfg.file });
