@@ -26,6 +26,21 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
+    // The status page's script runs in the browser.
+    files: ['static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        TextDecoder: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+      },
+    },
+  },
+  {
     // Tests read JSON bodies whose shape is the thing under test; typing each one would restate the API.
     files: ['test/**/*.ts', 'src/**/*.test.ts'],
     rules: {

@@ -48,6 +48,8 @@ async function main(): Promise<void> {
       logger,
       apiToken: settings.apiToken,
       tracer: tracing.tracer,
+      configFile: settings.configFile,
+      loadConfig: () => loadConfigFile(settings.configFile, process.env),
     },
     { port: settings.port, host: settings.host },
   );
@@ -64,6 +66,14 @@ async function main(): Promise<void> {
         () => process.exit(1),
       );
   };
+  // SIGHUP re-reads the config file; an invalid one is logged (file, field, reason) and changes nothing.
+  process.on('SIGHUP', () => {
+    try {
+      service.reload();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) logger.error({ event: 'config_reload_failed', err }, 'reload failed');
+    }
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { AgentClient } from './agent/agent-client.js';
+import type { ReloadReport } from './app/config-reload.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
@@ -14,10 +15,11 @@ import { createApp } from './http/app.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { buildControl, controlContext, sampleHistory, type ControlOptions } from './start-control.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
 
-export interface ServiceOptions {
+export interface ServiceOptions extends ControlOptions {
   config: ConfigFile;
   agentUrl: string;
   /** The shared secret the agent requires on every call. */
@@ -31,6 +33,8 @@ export interface ServiceOptions {
 
 export interface RunningService {
   port: number;
+  /** Re-reads the config file (SIGHUP); throws ConfigError and changes nothing when it is invalid. */
+  reload(): ReloadReport;
   /** Stops taking work, lets in-flight requests finish (up to graceMs), then closes the store. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -61,7 +65,10 @@ function buildParts(opts: ServiceOptions) {
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, opts.agentToken, (up) => metrics.setAgentUp(up));
-  const recorder = new HealthRecorder(engine, store, metrics, logger);
+  const core = { registry, engine, metrics, metricsRegistry, logger, clock };
+  const controlParts = buildControl(opts, core);
+  const { events, drains } = controlParts;
+  const recorder = new HealthRecorder(engine, store, metrics, logger, events);
   const probes = new ProbeRunner({ registry, agent, recorder, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({
     registry,
@@ -88,8 +95,25 @@ function buildParts(opts: ServiceOptions) {
       attemptTimeoutMs: interviews.attemptTimeoutSeconds * 1000,
       maxTokens: interviews.maxTokens,
     },
+    isDrained: (id) => drains.isDrained(id),
+    events,
   });
-  return { clock, registry, healthReader, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
+  controlParts.reloader?.onApplied((report) => scheduler.syncModels(report));
+  return {
+    clock,
+    registry,
+    healthReader,
+    metricsRegistry,
+    store,
+    tracer,
+    logger,
+    agent,
+    probes,
+    scheduler,
+    starter,
+    core,
+    ...controlParts,
+  };
 }
 
 function listen(app: Express, at: { port: number; host: string }): Promise<Server> {
@@ -106,6 +130,8 @@ function listen(app: Express, at: { port: number; host: string }): Promise<Serve
  */
 async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts>, graceMs: number): Promise<void> {
   await parts.scheduler.stop();
+  // Event-stream connections never go idle: end them, or closing would wait out the grace period.
+  parts.events.closeAll();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Connections busy now turn idle (keep-alive) when their response ends: keep closing them.
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
@@ -122,6 +148,7 @@ async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts
   clearTimeout(forceTimer);
   await Promise.all([parts.starter.drain(graceMs), parts.probes.drain(graceMs)]);
   parts.store.close();
+  parts.control.close();
 }
 
 /** The composition root: builds every part, wires them, and listens. */
@@ -150,11 +177,13 @@ export async function startService(
     nextProbeAt: (id) => scheduler.nextProbeAt(id),
     isDraining: () => draining,
     api: { token: opts.apiToken, protectReads: api.protectReads, bodyLimitBytes: api.bodyLimitBytes },
+    ...controlContext(parts, opts),
   });
   const server = await listen(app, at);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : at.port;
   if (scheduleProbes) scheduler.start();
+  const stopSampling = sampleHistory(parts, parts.core, opts);
   void agent
     .checkReady()
     .then((r) => logger.info({ event: 'agent_check', ready: r.ready, reason: r.reason }, 'agent checked'));
@@ -164,7 +193,12 @@ export async function startService(
   );
   const stop = (graceMs = 10_000): Promise<void> => {
     draining = true;
+    stopSampling();
     return drainAndClose(server, parts, graceMs);
   };
-  return { port, stop };
+  const reload = (): ReloadReport => {
+    if (!parts.reloader) throw new Error('this service was not started from a config file');
+    return parts.reloader.reload();
+  };
+  return { port, reload, stop };
 }

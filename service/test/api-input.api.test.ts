@@ -202,10 +202,15 @@ describe('documents', () => {
     const doc = (await json(`${svc.url}/openapi.json`)).body;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/',
       '/healthz',
       '/metrics',
       '/openapi.json',
       '/readyz',
+      '/static/{name}',
+      '/status/panel',
+      '/v1/admin/reload',
+      '/v1/events',
       '/v1/fallbacks',
       '/v1/fallbacks/{id}',
       '/v1/health',
@@ -213,6 +218,10 @@ describe('documents', () => {
       '/v1/health/{modelId}/history',
       '/v1/interviews',
       '/v1/interviews/{id}',
+      '/v1/models',
+      '/v1/models/{modelId}',
+      '/v1/models/{modelId}/drain',
+      '/v1/models/{modelId}/undrain',
       '/v1/probes',
       '/v1/simulations',
       '/v1/simulations/{id}',

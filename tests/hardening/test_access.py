@@ -20,6 +20,9 @@ PROTECTED = [
     ("PUT", "/v1/simulations/access-test", {"primary": "openai:gpt-4o", "fallbacks": ["openai:gpt-4o-mini"]}),
     ("DELETE", "/v1/simulations/access-test", None),
     ("POST", "/v1/interviews", {"primary": "openai:gpt-4o-mini"}),
+    ("POST", "/v1/models/openai:gpt-4o-mini/drain", {"reason": "access test"}),
+    ("POST", "/v1/models/openai:gpt-4o-mini/undrain", {}),
+    ("POST", "/v1/admin/reload", None),
 ]
 
 
@@ -86,6 +89,8 @@ def test_when_the_scheme_is_written_in_another_case_then_the_token_is_still_acce
         "/v1/health/openai:gpt-4o/history",
         "/v1/fallbacks",
         "/v1/simulations",
+        "/v1/models",
+        "/v1/models/openai:gpt-4o",
         "/metrics",
         "/healthz",
         "/readyz",

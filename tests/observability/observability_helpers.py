@@ -57,6 +57,10 @@ EXPORTED_METRICS: dict[str, dict[str, str]] = {
         "modelwatch_probe_tokens_total": "counter",
         "modelwatch_probe_cost_usd_total": "counter",
         "modelwatch_agent_up": "gauge",
+        "modelwatch_model_drained": "gauge",
+        "modelwatch_config_reloads_total": "counter",
+        "modelwatch_event_stream_clients": "gauge",
+        "modelwatch_event_stream_dropped_clients_total": "counter",
     },
     AGENT_JOB: {
         "gen_ai_client_operation_duration_seconds": "histogram",

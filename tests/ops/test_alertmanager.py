@@ -190,7 +190,7 @@ MODELS_AT_THE_SIMULATOR = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4")
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     simulator = start_simulator(tmp_path)
-    agent = start_agent(tmp_path)
+    agent = start_agent(tmp_path, simulator.base_url)
     config = service_config(simulator.base_url, "probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1 }")
     running = Stack(simulator, agent, start_service(tmp_path, agent.base_url, config))
     yield running

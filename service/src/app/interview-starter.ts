@@ -25,6 +25,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
 import { AppError } from './app-error.js';
+import type { EventHub } from './event-hub.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
 import { buildStartRecords } from './start-records.js';
@@ -47,6 +48,9 @@ export interface InterviewStarterDeps {
   logger: Logger;
   clock: () => number;
   settings: { deadlineMs: number; attemptTimeoutMs: number; maxTokens: number };
+  /** Operator drains: drained models are the last resort (domain/selection.ts). */
+  isDrained?: (modelId: string) => boolean;
+  events?: EventHub;
 }
 
 export interface StartResult {
@@ -62,6 +66,20 @@ interface AttemptsOutcome {
   chosen: Candidate | null;
   attempts: AttemptRecord[];
   result: AgentCallResult | null;
+}
+
+/** A candidate a config reload removed between the plan and its attempt: skipped, not judged. */
+function removedResult(): AgentCallResult {
+  return {
+    outcome: 'bad_request',
+    latencyMs: 0,
+    ttftMs: null,
+    httpStatus: null,
+    usage: null,
+    requestId: null,
+    responseModel: null,
+    errorMessage: 'the model was removed from the registry by a config reload',
+  };
 }
 
 /** Starts interviews on the best model available and keeps the audit record of why. */
@@ -191,6 +209,7 @@ export class InterviewStarter {
         callerFallbacks: resolved.callerFallbacks,
         simulationFallbacks: resolved.simulationFallbacks,
         registered: registry.all(),
+        drained: this.deps.isDrained,
         health: (id) => {
           const s = healthReader.snapshot(id);
           return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms };
@@ -253,7 +272,8 @@ export class InterviewStarter {
   ): Promise<AgentCallResult | Refusal> {
     const { registry, agent, recorder, tracer, clock, settings } = this.deps;
     const sentAt = clock();
-    const model = registry.get(candidate.modelId)!;
+    const model = registry.get(candidate.modelId);
+    if (!model) return Promise.resolve(removedResult());
     return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
       span.setAttributes({
         'modelwatch.model': candidate.modelId,
@@ -311,6 +331,7 @@ export class InterviewStarter {
     metrics.observeStart(record.requestedModel, record.model, 'started', durationMs, record.traceId);
     if (!event) return;
     metrics.countFallback(event.primary, event.chosen, event.reason, event.source);
+    this.deps.events?.publish('fallback', event);
     trace.getActiveSpan()?.addEvent('modelwatch.fallback', {
       'modelwatch.fallback.id': event.id,
       'modelwatch.fallback.reason': event.reason,

@@ -20,10 +20,12 @@ function probePlanOf(config: ConfigFile, m: ModelConfig): ProbePlan {
 export function buildModelRegistry(config: ConfigFile): ModelRegistry {
   const models = config.models.map((m): RegisteredModel => {
     const [provider = '', ...rest] = m.id.split(':');
-    if (!(provider in config.providers)) throw new Error(`unreachable: provider ${provider} validated at load`);
+    const p = config.providers[provider];
+    if (!p) throw new Error(`unreachable: provider ${provider} validated at load`);
     return {
       id: m.id,
       provider,
+      endpoint: { kind: p.kind, baseUrl: p.baseUrl, apiKeyEnv: p.apiKeyEnv, headerNames: Object.keys(p.headers ?? {}) },
       model: m.model ?? rest.join(':'),
       tier: m.tier ?? null,
       capabilities: m.capabilities,

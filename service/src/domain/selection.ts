@@ -11,6 +11,7 @@ export const FALLBACK_REASONS = [
   'primary_unhealthy',
   'primary_degraded',
   'primary_failed',
+  'primary_drained',
   'no_healthy_model',
 ] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
@@ -33,6 +34,8 @@ export interface SelectionInput {
   /** Registered models in config order, with what `auto` ranks on. */
   registered: ReadonlyArray<{ id: string; tier: string | null; capabilities: readonly string[] }>;
   health: (modelId: string) => HealthView;
+  /** Models an operator took out of rotation: tried only after every model that is not drained. */
+  drained?: (modelId: string) => boolean;
 }
 
 export interface SelectionPlan {
@@ -88,13 +91,9 @@ function byPreference(candidates: Candidate[]): Candidate[] {
   return [...usable].sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state]);
 }
 
-export function planSelection(input: SelectionInput): SelectionPlan {
-  const primary: Candidate = { modelId: input.primary, source: 'primary', ...input.health(input.primary) };
-  const candidates = orderedCandidates(input);
-  const considered = [primary, ...candidates];
-  const preferred = byPreference(candidates);
+/** The plan among models that are not drained, the primary not drained either. */
+function activePlan(primary: Candidate, preferred: Candidate[], considered: Candidate[]): SelectionPlan {
   const firstHealthy = preferred[0]?.state === 'healthy' ? preferred[0] : undefined;
-
   switch (primary.state) {
     case 'healthy':
     case 'unknown':
@@ -134,5 +133,33 @@ export function fallbackReason(
   if (ending.servedBy !== plan.primary.modelId) {
     return ending.primaryTried ? 'primary_failed' : (plan.reason ?? 'primary_failed');
   }
-  return plan.reason === 'no_healthy_model' || plan.reason === 'primary_unhealthy' ? 'no_healthy_model' : null;
+  // A drained primary that served after its candidates failed is reported the same way.
+  const servedAnyway: Array<FallbackReason | null> = ['no_healthy_model', 'primary_unhealthy', 'primary_drained'];
+  return servedAnyway.includes(plan.reason) ? 'no_healthy_model' : null;
+}
+
+/**
+ * Drained models are the last resort: they come after every usable model that is not drained and
+ * before an unhealthy primary tried anyway. A drained primary is replaced by any usable candidate
+ * (reason primary_drained); with none, it serves itself (reason no_healthy_model).
+ */
+export function planSelection(input: SelectionInput): SelectionPlan {
+  const isDrained = input.drained ?? (() => false);
+  const primary: Candidate = { modelId: input.primary, source: 'primary', ...input.health(input.primary) };
+  const candidates = orderedCandidates(input);
+  const considered = [primary, ...candidates];
+  const preferred = byPreference(candidates.filter((c) => !isDrained(c.modelId)));
+  const lastResort = byPreference(candidates.filter((c) => isDrained(c.modelId)));
+  if (!isDrained(primary.modelId)) {
+    const plan = activePlan(primary, preferred, considered);
+    if (lastResort.length === 0) return plan;
+    const anyway = plan.order.at(-1) === primary && primary.state === 'unhealthy';
+    const order = anyway ? [...plan.order.slice(0, -1), ...lastResort, primary] : [...plan.order, ...lastResort];
+    const reason = plan.reason === 'no_healthy_model' ? 'primary_unhealthy' : plan.reason;
+    return { ...plan, order, reason };
+  }
+  const usable = primary.state === 'unhealthy' ? [] : [primary];
+  const tail = primary.state === 'unhealthy' ? [primary] : [];
+  const reason = preferred.length > 0 ? 'primary_drained' : 'no_healthy_model';
+  return { primary, order: [...preferred, ...usable, ...lastResort, ...tail], reason, considered };
 }

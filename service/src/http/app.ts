@@ -10,12 +10,15 @@ import {
   requireToken,
 } from './middleware.js';
 import { buildOpenApi } from './openapi.js';
+import { eventRoutes } from './routes/events.js';
 import { fallbackRoutes } from './routes/fallbacks.js';
 import { healthRoutes } from './routes/health.js';
 import { interviewRoutes } from './routes/interviews.js';
+import { modelRoutes } from './routes/models.js';
 import { opsRoutes } from './routes/ops.js';
 import { probeRoutes } from './routes/probes.js';
 import { simulationRoutes } from './routes/simulations.js';
+import { statusPageRoutes } from './status-page/routes.js';
 
 /**
  * The Express app. State-changing and money-spending routes need the bearer token when one is
@@ -26,23 +29,32 @@ export function createApp(ctx: ApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const openapi = buildOpenApi(ctx.registry.ids());
+  // The document lists the registered ids: rebuilt when a reload changes them.
+  let openapi = { ids: ctx.registry.ids().join('\n'), doc: buildOpenApi(ctx.registry.ids()) };
+  const currentOpenApi = (): Record<string, unknown> => {
+    const ids = ctx.registry.ids();
+    if (ids.join('\n') !== openapi.ids) openapi = { ids: ids.join('\n'), doc: buildOpenApi(ids) };
+    return openapi.doc;
+  };
   const writeGuard = requireToken(ctx.api.token);
   const readGuard = ctx.api.protectReads ? writeGuard : requireToken(undefined);
 
   app.use(requestSpan(ctx.tracer));
   app.use(requireJson);
   app.use(express.json({ limit: ctx.api.bodyLimitBytes, strict: true, verify: rejectInvalidUtf8 }));
-  app.use(opsRoutes(ctx, () => openapi));
+  app.use(opsRoutes(ctx, currentOpenApi));
   app.use('/v1/probes', writeGuard);
   app.post('/v1/interviews', writeGuard);
-  app.use(['/v1/health', '/v1/fallbacks', '/v1/interviews', '/v1/simulations'], readGuard);
+  app.use(['/v1/health', '/v1/fallbacks', '/v1/interviews', '/v1/simulations', '/v1/models', '/v1/events'], readGuard);
   app.use(healthRoutes(ctx));
   app.use(probeRoutes(ctx));
   app.use(interviewRoutes(ctx));
   app.use(fallbackRoutes(ctx));
   app.use(simulationRoutes(ctx, writeGuard));
-  app.use(methodNotAllowed(openapi.paths as Record<string, Record<string, unknown>>));
+  app.use(modelRoutes(ctx, writeGuard));
+  app.use(eventRoutes(ctx));
+  app.use(statusPageRoutes(ctx, readGuard));
+  app.use(methodNotAllowed(openapi.doc.paths as Record<string, Record<string, unknown>>));
   app.use((req, _res, next) =>
     next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`, { path: req.path })),
   );

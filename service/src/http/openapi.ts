@@ -1,31 +1,13 @@
 import { z } from 'zod';
+import * as c from './control-schemas.js';
+import { controlPaths } from './openapi-control.js';
+import { bearer, errors, json, ok, schema, type Json } from './openapi-helpers.js';
 import * as s from './schemas.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with, so the
  * document cannot drift from what the service accepts.
  */
-
-type Json = Record<string, unknown>;
-const schema = (t: z.ZodType, io: 'input' | 'output' = 'output'): Json =>
-  z.toJSONSchema(t, { io, target: 'draft-2020-12', unrepresentable: 'any' });
-
-const ERROR_REF = { $ref: '#/components/schemas/Error' };
-const json = (body: Json) => ({ 'application/json': { schema: body } });
-const errors = (...codes: number[]): Json =>
-  Object.fromEntries(
-    codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', content: json(ERROR_REF) }]),
-  );
-const ERROR_TEXT: Record<number, string> = {
-  400: 'Malformed JSON or a field that fails validation (details.fields names each)',
-  401: 'Missing or wrong bearer token (only when MODELWATCH_API_TOKEN is set)',
-  404: 'No such resource',
-  413: 'Body over the configured limit',
-  415: 'Body is not application/json',
-  422: 'A model id that is not registered, or an Idempotency-Key reused with a different request',
-  503: 'Not ready, shutting down, no model could start the interview (details lists every candidate), or the store cannot record it (storage_unavailable, storage_busy: retryable, with Retry-After)',
-};
-const ok = (description: string, body?: Json): Json => (body ? { description, content: json(body) } : { description });
 
 /** Query parameters from a zod object, one OpenAPI parameter per field. */
 function queryParams(t: z.ZodObject): Json[] {
@@ -39,7 +21,6 @@ const pathParam = (name: string, description: string): Json => ({
   schema: { type: 'string' },
   description,
 });
-const bearer = [{ bearer: [] }];
 
 /**
  * Model ids are documented as the registered ones (an enum), so a client or fuzzer reading the
@@ -179,6 +160,7 @@ function paths(modelIds: string[]): Json {
         responses: { 200: ok('Event', { $ref: '#/components/schemas/FallbackEvent' }), ...errors(404) },
       },
     },
+    ...controlPaths(model),
     '/v1/simulations': {
       get: {
         summary: 'Stored simulation configurations, by id',
@@ -249,6 +231,9 @@ export function buildOpenApi(modelIds: string[]): Json {
           },
         },
         Simulation: schema(s.simulation),
+        RegisteredModel: schema(c.registeredModel),
+        Transition: schema(c.transitionEvent),
+        RegistryEvent: schema(c.registryEvent),
       },
     },
   };

@@ -111,6 +111,9 @@ export const healthModel = z.object({
   probing: z.boolean(),
   thresholds: z.record(z.string(), z.number()),
   probeCost: z.object({ tokensPerProbe: z.number().nullable(), estimatedUsdPerDay: z.number().nullable() }),
+  drain: z
+    .object({ drained: z.boolean(), reason: z.string().nullable(), since: z.string().nullable() })
+    .describe('An operator drain (POST /v1/models/{id}/drain): out of rotation for starts but as a last resort'),
 });
 
 export const attempt = z.object({

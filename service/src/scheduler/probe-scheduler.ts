@@ -40,6 +40,8 @@ export function nextProbeDue(finishedAt: number, plan: ProbePlan, state: HealthS
 export class ProbeScheduler {
   private readonly due = new Map<string, number>();
   private readonly tasks: ScheduledTask[] = [];
+  private readonly modelTasks = new Map<string, ScheduledTask>();
+  private running = false;
 
   constructor(private readonly deps: SchedulerDeps) {
     // Any probe, scheduled or asked for through the API, sets the next one: no paid probe right after a manual one.
@@ -61,17 +63,9 @@ export class ProbeScheduler {
 
   start(): void {
     const { registry, clock, random } = this.deps;
-    for (const model of registry.all()) {
-      // Spread the first probes over the first jitter window instead of all at once.
-      this.due.set(model.id, clock() + Math.floor(random() * model.probe.jitterMs));
-      this.tasks.push(
-        cron.schedule('* * * * * *', () => this.tickModel(model.id), {
-          name: `probe ${model.id}`,
-          noOverlap: true,
-          timezone: CRON_TIMEZONE,
-        }),
-      );
-    }
+    this.running = true;
+    // Spread the first probes over the first jitter window instead of all at once.
+    for (const model of registry.all()) this.addModel(model.id, clock() + Math.floor(random() * model.probe.jitterMs));
     this.tasks.push(
       cron.schedule('* * * * * *', () => this.tickHealth(), {
         name: 'health staleness',
@@ -90,9 +84,38 @@ export class ProbeScheduler {
     }
   }
 
+  /**
+   * After a config reload: added and reset models are probed at once, removed ones no longer.
+   * A probe of a removed model already under way finishes, but its result is not recorded.
+   */
+  syncModels(change: { added: readonly string[]; reset: readonly string[]; removed: readonly string[] }): void {
+    for (const id of change.removed) {
+      void this.modelTasks.get(id)?.destroy();
+      this.modelTasks.delete(id);
+      this.due.delete(id);
+    }
+    if (!this.running) return;
+    for (const id of [...change.added, ...change.reset]) this.addModel(id, this.deps.clock());
+  }
+
+  private addModel(modelId: string, dueAt: number): void {
+    this.due.set(modelId, dueAt);
+    if (this.modelTasks.has(modelId)) return;
+    const task = cron.schedule('* * * * * *', () => this.tickModel(modelId), {
+      name: `probe ${modelId}`,
+      noOverlap: true,
+      timezone: CRON_TIMEZONE,
+    });
+    this.modelTasks.set(modelId, task);
+    // The first tick comes within a second; a model due now need not wait for it.
+    this.tickModel(modelId);
+  }
+
   async stop(): Promise<void> {
-    await Promise.all(this.tasks.map(async (t) => t.destroy()));
+    this.running = false;
+    await Promise.all([...this.tasks, ...this.modelTasks.values()].map(async (t) => t.destroy()));
     this.tasks.length = 0;
+    this.modelTasks.clear();
   }
 
   /** Fires a due probe; when it ends, scheduleNext sets the next due time from the verdict it left. */

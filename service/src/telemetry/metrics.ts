@@ -116,12 +116,34 @@ export class ServiceMetrics {
       help: '1 when the last exchange with the agent got an answer.',
       registers,
     });
-    this.presetSeries(models);
+    this.presetSeries(models, models);
   }
 
-  private presetSeries(models: readonly RegisteredModel[]): void {
-    const ids = models.map((m) => m.id);
+  /** After a config reload: series for the added models; the gauges of removed ones go away. */
+  syncModels(models: readonly RegisteredModel[], added: readonly string[], removed: readonly string[]): void {
     for (const m of models) {
+      this.providerOf.set(m.id, m.provider);
+      this.pricing.set(m.id, m.pricing);
+    }
+    this.presetSeries(
+      models.filter((m) => added.includes(m.id)),
+      models,
+    );
+    for (const model of removed) {
+      for (const state of HEALTH_STATES) this.healthState.remove({ model, state });
+      for (const [quantile] of QUANTILES) {
+        this.windowLatency.remove({ model, quantile });
+        this.windowTtft.remove({ model, quantile });
+      }
+      this.errorRatio.remove({ model });
+      this.lastSuccess.remove({ model });
+    }
+  }
+
+  /** Zero series for `fresh` models; the pairs over `all` (adding 0 to an existing series changes nothing). */
+  private presetSeries(fresh: readonly RegisteredModel[], all: readonly RegisteredModel[]): void {
+    const ids = all.map((m) => m.id);
+    for (const m of fresh) {
       for (const outcome of OUTCOMES) this.probes.inc({ model: m.id, provider: m.provider, outcome }, 0);
       this.probeDuration.zero({ model: m.id, provider: m.provider });
       this.probeTtft.zero({ model: m.id, provider: m.provider });
@@ -138,9 +160,10 @@ export class ServiceMetrics {
         for (const to of HEALTH_STATES) if (from !== to) this.transitions.inc({ model: m.id, from, to }, 0);
       for (const type of ['input', 'output']) this.probeTokens.inc({ model: m.id, type }, 0);
       this.probeCost.inc({ model: m.id }, 0);
-      for (const outcome of START_OUTCOMES)
-        for (const used of [...ids, 'none']) this.starts.inc({ requested_model: m.id, model: used, outcome }, 0);
     }
+    for (const requested of ids)
+      for (const outcome of START_OUTCOMES)
+        for (const used of [...ids, 'none']) this.starts.inc({ requested_model: requested, model: used, outcome }, 0);
     if (ids.length > MAX_MODELS_FOR_PAIR_PRESET) return;
     for (const primary of ids)
       for (const chosen of ids)

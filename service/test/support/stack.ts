@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
+import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { startService, type RunningService } from '../../src/start.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { createRegistry } from '../../src/telemetry/metrics.js';
@@ -122,10 +122,15 @@ export interface InProcess {
 /** The service in this process on port 0, probes driven by the test through POST /v1/probes. */
 export async function startInProcess(opts: {
   agentUrl: string;
-  configText: string;
+  /** The config itself, or (configFile) a file to load it from, which also enables reloads. */
+  configText?: string;
+  configFile?: string;
   dataDir?: string;
   apiToken?: string;
   agentToken?: string;
+  stream?: { maxBufferedBytes?: number; heartbeatMs?: number };
+  scheduleProbes?: boolean;
+  historySampleMs?: number;
 }): Promise<InProcess> {
   if (!tracingStarted) {
     startTracing({
@@ -139,7 +144,14 @@ export async function startInProcess(opts: {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'modelwatch-test-'));
   const service = await startService(
     {
-      config: parseConfigText('test.yaml', opts.configText, {}),
+      config: opts.configFile
+        ? loadConfigFile(opts.configFile, {})
+        : parseConfigText('test.yaml', opts.configText ?? '', {}),
+      ...(opts.configFile
+        ? { configFile: opts.configFile, loadConfig: () => loadConfigFile(opts.configFile!, {}) }
+        : {}),
+      stream: opts.stream,
+      historySampleMs: opts.historySampleMs,
       agentUrl: opts.agentUrl,
       agentToken: opts.agentToken ?? AGENT_TOKEN,
       dataDir,
@@ -148,7 +160,7 @@ export async function startInProcess(opts: {
       metricsRegistry: createRegistry(),
     },
     { port: 0, host: '127.0.0.1' },
-    false,
+    opts.scheduleProbes ?? false,
   );
   return { service, url: `http://127.0.0.1:${service.port}`, logs: logs.text, dataDir };
 }

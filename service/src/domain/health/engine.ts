@@ -22,6 +22,11 @@ export class HealthEngine implements HealthReader {
     this.models.set(modelId, new ModelHealth(modelId, resolveThresholds(overrides, probeIntervalMs), this.clock()));
   }
 
+  /** Forgets a model and its evidence (a config reload removed or redefined it). */
+  unregister(modelId: string): boolean {
+    return this.models.delete(modelId);
+  }
+
   has(modelId: string): boolean {
     return this.models.has(modelId);
   }

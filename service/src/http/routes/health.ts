@@ -7,12 +7,17 @@ import { parseInput } from '../validate.js';
 
 export function healthRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const view = (id: string) =>
-    healthView(ctx.healthReader.snapshot(id), ctx.registry.get(id)!, {
-      nextProbeAt: ctx.nextProbeAt(id),
-      probing: ctx.probes.isProbing(id),
-      usage: ctx.probes.usageOf(id),
-    });
+  const view = (id: string) => {
+    const drain = ctx.drains.get(id);
+    return {
+      ...healthView(ctx.healthReader.snapshot(id), ctx.registry.get(id)!, {
+        nextProbeAt: ctx.nextProbeAt(id),
+        probing: ctx.probes.isProbing(id),
+        usage: ctx.probes.usageOf(id),
+      }),
+      drain: { drained: drain !== null, reason: drain?.reason ?? null, since: drain?.at ?? null },
+    };
+  };
   const known = (id: string): string => {
     if (!ctx.registry.has(id)) throw notFound('model', id, 'modelId');
     return id;
