@@ -206,7 +206,7 @@ def health_engine_lines(he: dict[str, Any] | None) -> list[str]:
 
 def simulator_lines(runs: list[dict[str, Any]]) -> list[str]:
     if not runs:
-        return ["(simulator/bench_throughput.py not found)"]
+        return ["(bench/simulator_throughput.py not found)"]
     out = [
         "| mode | concurrency | throughput (req/s) | errors | latency p50 / p95 / p99 (ms) | simulator CPU per "
         "request (ms) "
@@ -280,7 +280,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         *probe_table(r.get("probeCost")),
         "",
-        "## 5. Simulator throughput (simulator/bench_throughput.py, closed loop, no simulated delay)",
+        "## 5. Simulator throughput (bench/simulator_throughput.py, closed loop, no simulated delay)",
         "",
         *simulator_lines(r.get("simulatorThroughput", [])),
         "",
