@@ -176,7 +176,10 @@ def health_engine_lines(he: dict[str, Any] | None) -> list[str]:
     if not he or "recordNs" not in he:
         return [f"(not available: {(he or {}).get('missing', 'no results')})"]
     s = he.get("setup", {})
-    ns = lambda d, k: "-" if d.get(k) is None else f"{d[k] / 1000:.2f}"  # noqa: E731
+
+    def ns(d: dict[str, Any], k: str) -> str:
+        return "-" if d.get(k) is None else f"{d[k] / 1000:.2f}"
+
     out = [
         f"{he.get('source', '')} {s.get('models')} models × {s.get('samplesPerModel')} samples (full windows), "
         f"Node {he.get('node')}, load {(he.get('loadAverage') or {}).get('before')}.",
