@@ -23,7 +23,9 @@ from typing import Any
 import httpx
 import loadgen
 import processes
-from processes import ResourceMonitor, Stack
+import resources
+from processes import Stack
+from resources import ResourceMonitor
 
 PRIMARY = "openai:gpt-4o-mini"
 SIM_SETTINGS = {"latencyMs": 50, "jitterMs": 0, "ttftMs": 20, "errorRate": 0, "hang": False}
@@ -91,7 +93,7 @@ async def event_loop_lag(client: httpx.AsyncClient | None) -> dict[str, float] |
 class Arm:
     """One side of the comparison ("service" or "baseline"): its client, warm-up, and pooled slices."""
 
-    def __init__(self, stack: Stack, target: str, service: processes.Proc | None = None) -> None:
+    def __init__(self, stack: Stack, target: str, service: processes.RunningProcess | None = None) -> None:
         self.stack, self.target = stack, target
         svc = service or stack.service
         if target == "service" and svc is None:
@@ -157,23 +159,28 @@ class Arm:
         out = {
             "target": self.target,
             **loadgen.merge(self.runs).summary(),
-            "resources": processes.merge_resources(self.resources),
+            "resources": resources.merge_resources(self.resources),
         }
         if self.lags:
             out["serviceEventLoopLag"] = {k: max(lag.get(k, 0) for lag in self.lags) for k in self.lags[0]}
         return out
 
 
-async def measure_rate(stack: Stack, rate: float, duration_s: float, slice_s: float) -> dict[str, Any]:
-    """Baseline and service alternate in slices (ABBA...), so drifting background load hits both alike."""
+async def alternate(first: Arm, second: Arm, rate: float, duration_s: float, slice_s: float) -> None:
+    """Both arms prepared, then in slices (ABBA...), so drifting background load hits both alike."""
+    await first.prepare(rate)
+    await second.prepare(rate)
     n = max(1, round(duration_s / slice_s))
+    for k in range(n):
+        for arm in (first, second) if k % 2 == 0 else (second, first):
+            await arm.slice(rate, duration_s / n)
+            await asyncio.sleep(PAUSE_BETWEEN_RUNS_S)
+
+
+async def measure_rate(stack: Stack, rate: float, duration_s: float, slice_s: float) -> dict[str, Any]:
+    """Baseline and service alternate in slices."""
     async with Arm(stack, "baseline") as base, Arm(stack, "service") as svc:
-        await base.prepare(rate)
-        await svc.prepare(rate)
-        for k in range(n):
-            for arm in (base, svc) if k % 2 == 0 else (svc, base):
-                await arm.slice(rate, duration_s / n)
-                await asyncio.sleep(PAUSE_BETWEEN_RUNS_S)
+        await alternate(base, svc, rate, duration_s, slice_s)
         b, s = base.result(), svc.result()
     return {"rate": rate, "baseline": b, "service": s, "addedMs": added(s, b), "baselineSaturated": saturated(b)}
 
@@ -247,15 +254,9 @@ async def storage_comparison(
     tmpfs = make_service(data)
     tmpfs.name = "service-tmpfs"
     stack.extra.append(tmpfs)
-    n = max(1, round(duration_s / slice_s))
     try:
         async with Arm(stack, "service") as disk_arm, Arm(stack, "service", tmpfs) as tmpfs_arm:
-            await disk_arm.prepare(rate)
-            await tmpfs_arm.prepare(rate)
-            for k in range(n):
-                for arm in (disk_arm, tmpfs_arm) if k % 2 == 0 else (tmpfs_arm, disk_arm):
-                    await arm.slice(rate, duration_s / n)
-                    await asyncio.sleep(PAUSE_BETWEEN_RUNS_S)
+            await alternate(disk_arm, tmpfs_arm, rate, duration_s, slice_s)
             disk, mem = disk_arm.result(), tmpfs_arm.result()
     finally:
         stack.extra.remove(tmpfs)

@@ -126,7 +126,10 @@ async def experiment(service_url: str, sim_url: str, hold_s: float, pre_s: float
         run = await traffic
         stop_watch.set()
         await watcher
-    secs = lambda t, ref: None if t is None else round(t - ref, 2)  # noqa: E731
+
+    def secs(t: float | None, ref: float) -> float | None:
+        return None if t is None else round(t - ref, 2)
+
     return {
         "secondsUntilHealthyAtStart": secs(ready, t0),
         "detectSeconds": secs(detected, t_down),

@@ -46,7 +46,10 @@ def summarize(
         by_fn[f"{name} {Path(url).name}:{frame.get('lineNumber', 0) + 1}" if url else name] += us
         by_pkg[package_of(url, name)] += us
     total = last_s * 1e6
-    pct = lambda c: [(k, round(100 * v / total, 1)) for k, v in c.most_common(top)]  # noqa: E731
+
+    def pct(c: Counter[str]) -> list[tuple[str, float]]:
+        return [(k, round(100 * v / total, 1)) for k, v in c.most_common(top)]
+
     return pct(by_fn), pct(by_pkg), last_s
 
 

@@ -176,7 +176,10 @@ def health_engine_lines(he: dict[str, Any] | None) -> list[str]:
     if not he or "recordNs" not in he:
         return [f"(not available: {(he or {}).get('missing', 'no results')})"]
     s = he.get("setup", {})
-    ns = lambda d, k: "-" if d.get(k) is None else f"{d[k] / 1000:.2f}"  # noqa: E731
+
+    def ns(d: dict[str, Any], k: str) -> str:
+        return "-" if d.get(k) is None else f"{d[k] / 1000:.2f}"
+
     out = [
         f"{he.get('source', '')} {s.get('models')} models × {s.get('samplesPerModel')} samples (full windows), "
         f"Node {he.get('node')}, load {(he.get('loadAverage') or {}).get('before')}.",
@@ -206,7 +209,7 @@ def health_engine_lines(he: dict[str, Any] | None) -> list[str]:
 
 def simulator_lines(runs: list[dict[str, Any]]) -> list[str]:
     if not runs:
-        return ["(simulator/bench_throughput.py not found)"]
+        return ["(bench/simulator_throughput.py not found)"]
     out = [
         "| mode | concurrency | throughput (req/s) | errors | latency p50 / p95 / p99 (ms) | simulator CPU per "
         "request (ms) "
@@ -280,7 +283,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         *probe_table(r.get("probeCost")),
         "",
-        "## 5. Simulator throughput (simulator/bench_throughput.py, closed loop, no simulated delay)",
+        "## 5. Simulator throughput (bench/simulator_throughput.py, closed loop, no simulated delay)",
         "",
         *simulator_lines(r.get("simulatorThroughput", [])),
         "",

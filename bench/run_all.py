@@ -29,6 +29,7 @@ import loadgen
 import probe_cost
 import processes
 import report
+import resources
 import side_benches
 from processes import REPO, Stack
 
@@ -94,7 +95,7 @@ async def part_added_latency(stack: Stack, work: Path, prof: Profile) -> dict[st
     rows = await added_latency.run_rates(stack, prof.rates, prof.duration_s, prof.slice_s)
     cost = await probe_cost.measure(stack.service.url)  # this service has probed all along
 
-    def tmpfs_service(data: Path) -> processes.Proc:
+    def tmpfs_service(data: Path) -> processes.RunningProcess:
         return processes.service(work, stack.agent.url, DEMO_CONFIG, data, sim_port=stack.sim.port)
 
     storage: dict[str, Any] = {}
@@ -151,7 +152,7 @@ async def part_detect(stack: Stack, work: Path, prof: Profile) -> list[dict[str,
     out = []
     for i, (label, probes) in enumerate(prof.detect_variants):
 
-        def make(p: dict[str, float], i: int = i) -> processes.Proc:
+        def make(p: dict[str, float], i: int = i) -> processes.RunningProcess:
             cfg = detect_recover.probe_config(DEMO_CONFIG, work / f"detect-{i}.yaml", p)
             return processes.service(work, stack.agent.url, cfg, work / f"data-detect-{i}", sim_port=stack.sim.port)
 
@@ -188,9 +189,9 @@ def main() -> int:
     meta: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "environment": processes.environment(),
+        "environment": resources.environment(),
         "loadAverage": {"before": [round(x, 2) for x in os.getloadavg()]},
-        "busyBefore": processes.busy_processes(),
+        "busyBefore": resources.busy_processes(),
         "generator": f"asyncio on {loop_kind}, {args.client} client (HTTP/1.1 keep-alive), open loop",
         "workDir": str(work),
     }
@@ -211,7 +212,7 @@ def main() -> int:
         for d in work.glob("data-*"):
             shutil.rmtree(d, ignore_errors=True)
     meta["loadAverage"]["after"] = [round(x, 2) for x in os.getloadavg()]
-    meta["busyAfter"] = processes.busy_processes()
+    meta["busyAfter"] = resources.busy_processes()
     meta["durationS"] = round(time.monotonic() - started, 1)
     json_path, md_path = report.write(results, args.out)
     print(md_path.read_text())

@@ -2,7 +2,7 @@
 
 3. The health engine: service/bench/run-health-engine-bench.mjs (compiles health-engine.bench.ts with
    tsc, runs it with --expose-gc) writes bench/results/health-engine.json; we run it and read that file.
-5. The simulator's own ceiling: simulator/bench_throughput.py (closed loop, no simulated delay) prints
+5. The simulator's own ceiling: bench/simulator_throughput.py (closed loop, no simulated delay) prints
    text; we parse throughput, latency and the simulator's CPU per request.
 """
 
@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from processes import PYTHON, REPO
+from processes import REPO
 
 HE_RUNNER = REPO / "service" / "bench" / "run-health-engine-bench.mjs"
 HE_RESULTS = REPO / "bench" / "results" / "health-engine.json"
-SIM_BENCH = REPO / "simulator" / "bench_throughput.py"
+SIM_BENCH = REPO / "bench" / "simulator_throughput.py"
 HE_TIMEOUT_S = 180
 
 
@@ -54,7 +55,7 @@ def simulator_throughput(duration_s: float, modes: list[str]) -> list[dict[str, 
         return []
     runs = []
     for mode in modes:
-        argv = [str(PYTHON), "-m", "simulator.bench_throughput", "--duration", str(duration_s)]
+        argv = [sys.executable, str(SIM_BENCH), "--duration", str(duration_s)]
         argv += ["--stream"] if mode == "stream" else []
         proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=duration_s + 60, check=False)
         runs.append(

@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 
-from agent.tests.processes import RunningProcess, base_env
+from tests.support.processes import RunningProcess
+from tests.support.stack import AGENT_TOKEN
 
 # Not shaped like a provider key, so only the agent's exact-value scrubbing can hide it.
 CANARY_KEY = "canary-" + uuid.uuid4().hex
 KEY_VARIABLE = "SIMULATOR_API_KEY"
 UNSET_KEY_VARIABLE = "MODELWATCH_TEST_UNSET_API_KEY"
-AGENT_TOKEN = "agent-test-token-" + uuid.uuid4().hex
 AUTHORIZATION = {"Authorization": f"Bearer {AGENT_TOKEN}"}
 # (endpoint kind, a model the simulator knows): every SDK path the agent has.
 PROVIDERS = [("openai", "gpt-4o"), ("anthropic", "claude-sonnet-4"), ("openai_compatible", "llama-3")]
@@ -39,11 +39,6 @@ def write_providers(path: Path, simulator_url: str, closed_port: int) -> Path:
     return path
 
 
-def agent_env(config: Path, **env: str) -> dict[str, str]:
-    """What every agent under test gets: its providers file and the shared token, plus `env`."""
-    return base_env(AGENT_PORT="0", CONFIG=str(config), MODELWATCH_AGENT_TOKEN=AGENT_TOKEN, **env)
-
-
 def closed_port_socket() -> socket.socket:
     """A socket bound but never listening: connections to its port are refused while it is open."""
     bound = socket.socket()
@@ -57,7 +52,7 @@ class AgentClient:
     def __init__(self, agent: RunningProcess, simulator: RunningProcess) -> None:
         self.agent = agent
         self.simulator = simulator
-        self.http = httpx.Client(base_url=agent.base_url, timeout=30.0, headers=AUTHORIZATION)
+        self.http = httpx.Client(base_url=agent.url, timeout=30.0, headers=AUTHORIZATION)
         self.bodies: list[str] = []
 
     def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
@@ -82,11 +77,11 @@ class AgentClient:
         return response.json()
 
     def set_faults(self, model: str, **settings: Any) -> None:
-        response = httpx.put(f"{self.simulator.base_url}/admin/models/{model}", json=settings, timeout=5.0)
+        response = httpx.put(f"{self.simulator.url}/admin/models/{model}", json=settings, timeout=5.0)
         assert response.status_code == 200, response.text
 
     def simulator_stats(self, model: str) -> dict[str, Any]:
-        stats = httpx.get(f"{self.simulator.base_url}/admin/stats", timeout=5.0).json()
+        stats = httpx.get(f"{self.simulator.url}/admin/stats", timeout=5.0).json()
         return stats["models"].get(model, {"total": 0, "outcomes": {}})
 
 

@@ -15,19 +15,17 @@ from agent.tests.agent_client import (
     CANARY_KEY,
     KEY_VARIABLE,
     AgentClient,
-    agent_env,
     closed_port_socket,
     write_providers,
 )
-from agent.tests.processes import RunningProcess, base_env, start_module
+from tests.support.processes import RunningProcess
+from tests.support.stack import start_agent, start_simulator
 
 
 @pytest.fixture(scope="session")
 def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProcess]:
-    log_path = tmp_path_factory.mktemp("simulator") / "simulator.log"
-    running = start_module("simulator", base_env(SIMULATOR_PORT="0", SCENARIO="none", LOG_LEVEL="info"), log_path)
-    yield running
-    running.stop()
+    with start_simulator(tmp_path_factory.mktemp("simulator")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -38,17 +36,15 @@ def closed_port() -> Iterator[int]:
 
 @pytest.fixture(scope="session")
 def agent_config(tmp_path_factory: pytest.TempPathFactory, simulator: RunningProcess, closed_port: int) -> Path:
-    return write_providers(tmp_path_factory.mktemp("config") / "providers.yaml", simulator.base_url, closed_port)
+    return write_providers(tmp_path_factory.mktemp("config") / "providers.yaml", simulator.url, closed_port)
 
 
 @pytest.fixture(scope="session")
 def agent(tmp_path_factory: pytest.TempPathFactory, agent_config: Path) -> Iterator[RunningProcess]:
-    log_path = tmp_path_factory.mktemp("agent") / "agent.log"
     # DEBUG on purpose: the canary test proves that even the most verbose logs never carry the key.
-    env = agent_env(agent_config, LOG_LEVEL="DEBUG", **{KEY_VARIABLE: CANARY_KEY})
-    running = start_module("agent", env, log_path)
-    yield running
-    running.stop()
+    log_dir = tmp_path_factory.mktemp("agent")
+    with start_agent(log_dir, agent_config, LOG_LEVEL="DEBUG", **{KEY_VARIABLE: CANARY_KEY}) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

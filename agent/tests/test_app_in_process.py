@@ -19,7 +19,7 @@ from agent.app import Access, create_app
 from agent.clients import ClientCache
 from agent.config_file import load_providers
 from agent.tests.agent_client import AGENT_TOKEN, AUTHORIZATION, KEY_VARIABLE, unique_model
-from agent.tests.processes import RunningProcess
+from tests.support.processes import RunningProcess
 
 pytestmark = pytest.mark.timeout(60)
 IN_PROCESS_KEY = "in-process-key-3c9a"
@@ -76,7 +76,7 @@ def test_the_chat_span_carries_the_genai_attributes_and_nothing_private(in_proce
     in_process.http.post("/v1/probe", json=in_process.probe_body(maxTokens=1))
     [chat] = in_process.chat_spans()
     attributes = attributes_of(chat)
-    port = int(in_process.simulator.base_url.rsplit(":", 1)[1])
+    port = int(in_process.simulator.url.rsplit(":", 1)[1])
     expected = {
         "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",
         "gen_ai.response.model": "gpt-4o", "gen_ai.request.max_tokens": 1, "gen_ai.usage.input_tokens": 9,
@@ -93,7 +93,7 @@ def test_the_chat_span_carries_the_genai_attributes_and_nothing_private(in_proce
 def test_when_the_call_fails_then_the_span_has_the_error_type_and_status(in_process: InProcessAgent):
     model = unique_model("claude-sonnet-4")
     faults = {"errorRate": 1, "status": 429, "ttftMs": 0}
-    assert httpx.put(f"{in_process.simulator.base_url}/admin/models/{model}", json=faults).status_code == 200
+    assert httpx.put(f"{in_process.simulator.url}/admin/models/{model}", json=faults).status_code == 200
     body = {**in_process.probe_body(model), "provider": "anthropic"}
     assert in_process.http.post("/v1/probe", json=body).json()["outcome"] == "rate_limited"
     [chat] = in_process.chat_spans()

@@ -86,7 +86,7 @@ def test_when_a_call_comes_without_the_service_token_then_it_is_refused_and_noth
     model = unique_model("gpt-4o")
     body = {"modelId": f"openai:{model}", "provider": "openai", "model": model}
     for path in ("/v1/probe", "/v1/interviews"):
-        response = httpx.post(client.agent.base_url + path, json=body, headers=headers, timeout=10)
+        response = httpx.post(client.agent.url + path, json=body, headers=headers, timeout=10)
         assert response.status_code == 401, response.text
         assert CANARY_KEY not in response.text
     assert client.simulator_stats(model)["total"] == 0
@@ -96,8 +96,8 @@ def test_when_a_call_comes_without_the_service_token_then_it_is_refused_and_noth
 def test_when_the_host_header_is_not_the_agents_then_every_path_is_refused(client: AgentClient, host: str) -> None:
     model = unique_model("gpt-4o")
     body = {"modelId": f"openai:{model}", "provider": "openai", "model": model}
-    call = httpx.post(client.agent.base_url + "/v1/probe", json=body, headers={**AUTHORIZATION, "Host": host})
-    health = httpx.get(client.agent.base_url + "/healthz", headers={"Host": host})
+    call = httpx.post(client.agent.url + "/v1/probe", json=body, headers={**AUTHORIZATION, "Host": host})
+    health = httpx.get(client.agent.url + "/healthz", headers={"Host": host})
     assert (call.status_code, health.status_code) == (400, 400)
     assert client.simulator_stats(model)["total"] == 0
 
@@ -105,5 +105,5 @@ def test_when_the_host_header_is_not_the_agents_then_every_path_is_refused(clien
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost:1234", "[::1]:8000", "LOCALHOST"])
 def test_when_the_host_is_a_loopback_name_then_the_call_is_served(client: AgentClient, host: str) -> None:
     body = {"modelId": "openai:gpt-4o", "provider": "openai", "model": "gpt-4o"}
-    call = httpx.post(client.agent.base_url + "/v1/probe", json=body, headers={**AUTHORIZATION, "Host": host})
+    call = httpx.post(client.agent.url + "/v1/probe", json=body, headers={**AUTHORIZATION, "Host": host})
     assert call.status_code == 200 and call.json()["outcome"] == "success"

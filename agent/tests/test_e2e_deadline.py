@@ -19,8 +19,9 @@ import pytest
 
 from agent.calls import ChatCall, DeadlinePassedError, within_deadline
 from agent.schemas import Endpoint, ProviderKind
-from agent.tests.agent_client import AUTHORIZATION, KEY_VARIABLE, AgentClient, agent_env, unique_model
-from agent.tests.processes import RunningProcess, start_module
+from agent.tests.agent_client import AUTHORIZATION, AgentClient, unique_model
+from tests.support.processes import RunningProcess
+from tests.support.stack import start_agent
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.timeout(90)
 @pytest.fixture
 def own_agent(agent_config: Path, tmp_path: Path) -> Iterator[RunningProcess]:
     """An agent of its own: this test stops it, and the session's agent serves the other tests meanwhile."""
-    running = start_module("agent", agent_env(agent_config, **{KEY_VARIABLE: "sim-key"}), tmp_path / "agent.log")
+    running = start_agent(tmp_path, agent_config)
     yield running
     running.process.send_signal(signal.SIGCONT)
     running.stop()
@@ -42,7 +43,7 @@ def test_when_the_agent_resumes_then_work_past_its_deadline_is_dropped_before_an
     def post(path: str, model: str, deadline_in_s: float) -> httpx.Response:
         deadline_at = (time.time() + deadline_in_s) * 1000
         body: dict[str, Any] = {"modelId": f"openai:{model}", "provider": "openai", "model": model}
-        return httpx.post(own_agent.base_url + path, json={**body, "deadlineAt": deadline_at}, headers=AUTHORIZATION,
+        return httpx.post(own_agent.url + path, json={**body, "deadlineAt": deadline_at}, headers=AUTHORIZATION,
                           timeout=60)  # fmt: skip
 
     own_agent.process.send_signal(signal.SIGSTOP)

@@ -21,8 +21,8 @@ def test_the_key_never_appears_in_logs_responses_or_metrics(client: AgentClient)
         failing = unique_model(model)
         client.set_faults(failing, errorRate=1, status=401, ttftMs=0)
         assert client.probe(kind, failing)["outcome"] == "auth"
-    metrics_text = httpx.get(client.agent.base_url + "/metrics").text
-    metrics_openmetrics = httpx.get(client.agent.base_url + "/metrics", headers={"Accept": OPENMETRICS}).text
+    metrics_text = httpx.get(client.agent.url + "/metrics").text
+    metrics_openmetrics = httpx.get(client.agent.url + "/metrics", headers={"Accept": OPENMETRICS}).text
     assert CANARY_KEY not in client.agent.logs()  # stdout and stderr, at LOG_LEVEL=DEBUG
     assert all(CANARY_KEY not in body for body in client.bodies)
     assert CANARY_KEY not in metrics_text and CANARY_KEY not in metrics_openmetrics
@@ -48,7 +48,7 @@ def test_logs_are_json_lines_and_say_nothing_about_tracing_when_no_endpoint_is_s
 def test_metrics_series_exist_after_calls_with_trace_exemplars(client: AgentClient):
     model = unique_model("claude-sonnet-4")
     client.probe("anthropic", model)
-    text = httpx.get(client.agent.base_url + "/metrics").text
+    text = httpx.get(client.agent.url + "/metrics").text
     labels = f'gen_ai_operation_name="chat",gen_ai_provider_name="anthropic",gen_ai_request_model="{model}"'
     assert (
         f"gen_ai_client_operation_duration_seconds_count{{error_type=\"\",{labels},modelwatch_purpose=\"probe\"}} 1.0"
@@ -58,7 +58,7 @@ def test_metrics_series_exist_after_calls_with_trace_exemplars(client: AgentClie
     assert f'gen_ai_client_token_usage_count{{{labels},gen_ai_token_type="output"}} 1.0' in text
     assert re.search(r'modelwatch_agent_calls_total\{outcome="success",provider="anthropic",purpose="probe"\} \d', text)
 
-    response = httpx.get(client.agent.base_url + "/metrics", headers={"Accept": OPENMETRICS})
+    response = httpx.get(client.agent.url + "/metrics", headers={"Accept": OPENMETRICS})
     assert response.headers["content-type"].startswith("application/openmetrics-text")
     exemplar = re.compile(
         rf'gen_ai_client_operation_duration_seconds_bucket\{{[^}}]*gen_ai_request_model="{model}"[^}}]*\}} 1\.0 '

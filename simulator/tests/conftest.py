@@ -10,7 +10,8 @@ import httpx
 import openai
 import pytest
 
-from simulator.tests.helpers import SimProcess
+from tests.support.processes import RunningProcess
+from tests.support.stack import start_simulator
 
 CLIENT_TIMEOUT_S = 5.0
 
@@ -40,50 +41,49 @@ class Admin:
 
 
 @pytest.fixture(scope="session")
-def sim_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimProcess]:
-    process = SimProcess(tmp_path_factory.mktemp("sim") / "simulator.log").start()
-    yield process
-    process.stop()
+def sim_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProcess]:
+    with start_simulator(tmp_path_factory.mktemp("sim")) as process:
+        yield process
 
 
 @pytest.fixture(scope="session")
-def session_admin(sim_process: SimProcess) -> Iterator[Admin]:
+def session_admin(sim_process: RunningProcess) -> Iterator[Admin]:
     client = Admin(sim_process.url)
     yield client
     client.http.close()
 
 
 @pytest.fixture(scope="session")
-def session_openai(sim_process: SimProcess) -> Iterator[openai.OpenAI]:
+def session_openai(sim_process: RunningProcess) -> Iterator[openai.OpenAI]:
     client = openai.OpenAI(base_url=f"{sim_process.url}/v1", api_key="sim-key", max_retries=0, timeout=CLIENT_TIMEOUT_S)
     yield client
     client.close()
 
 
 @pytest.fixture(scope="session")
-def session_anthropic(sim_process: SimProcess) -> Iterator[anthropic.Anthropic]:
+def session_anthropic(sim_process: RunningProcess) -> Iterator[anthropic.Anthropic]:
     client = anthropic.Anthropic(base_url=sim_process.url, api_key="sim-key", max_retries=0, timeout=CLIENT_TIMEOUT_S)
     yield client
     client.close()
 
 
 @pytest.fixture()
-def sim(sim_process: SimProcess, session_admin: Admin) -> SimProcess:
+def sim(sim_process: RunningProcess, session_admin: Admin) -> RunningProcess:
     """The shared simulator, reset: no faults, no stats, from a previous test."""
     session_admin.reset()
     return sim_process
 
 
 @pytest.fixture()
-def admin(sim: SimProcess, session_admin: Admin) -> Admin:
+def admin(sim: RunningProcess, session_admin: Admin) -> Admin:
     return session_admin
 
 
 @pytest.fixture()
-def oai(sim: SimProcess, session_openai: openai.OpenAI) -> openai.OpenAI:
+def oai(sim: RunningProcess, session_openai: openai.OpenAI) -> openai.OpenAI:
     return session_openai
 
 
 @pytest.fixture()
-def ant(sim: SimProcess, session_anthropic: anthropic.Anthropic) -> anthropic.Anthropic:
+def ant(sim: RunningProcess, session_anthropic: anthropic.Anthropic) -> anthropic.Anthropic:
     return session_anthropic

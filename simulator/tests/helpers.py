@@ -1,23 +1,20 @@
-"""Test helpers: the process launcher, plus running the simulator to a refused start."""
+"""Running the simulator to a refused start (the shared launcher in tests/support starts it for good)."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from typing import Any
 
-from simulator.launcher import REPO_ROOT, SimProcess, read_log, wait_for
-
-__all__ = ["REPO_ROOT", "SimProcess", "read_log", "run_to_exit", "wait_for"]
+from tests.support.processes import REPO_ROOT, python_module
 
 
 def run_to_exit(env: dict[str, str], timeout: float = 15) -> tuple[int, list[dict[str, Any]]]:
     """Runs the simulator expecting it to refuse to start; returns exit code and its log lines."""
     full_env = {**os.environ, "SIMULATOR_PORT": "0", "SCENARIO": "none", **env}
     done = subprocess.run(
-        [sys.executable, "-m", "simulator"],
+        python_module("simulator"),
         cwd=REPO_ROOT,
         env=full_env,
         capture_output=True,

@@ -101,5 +101,5 @@ def test_when_reset_then_every_model_and_the_stats_are_cleared(admin, oai) -> No
 
 def test_when_changes_are_made_then_one_json_log_line_each(sim, admin) -> None:
     admin.set("logged-model", latencyMs=7)
-    lines = [line for line in sim.logs() if line.get("model") == "logged-model"]
+    lines = [line for line in sim.log_entries() if line.get("model") == "logged-model"]
     assert lines[-1]["msg"] == "admin set" and lines[-1]["set"] == {"latencyMs": 7}

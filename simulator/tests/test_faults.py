@@ -15,7 +15,7 @@ import pytest
 from anthropic.types import MessageParam
 from openai.types.chat import ChatCompletionMessageParam
 
-from simulator.tests.helpers import wait_for
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 OPENAI_USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello there"}]
@@ -169,7 +169,9 @@ def test_when_reset_then_hung_requests_are_released_with_a_500(sim, admin) -> No
 
     thread = threading.Thread(target=hung_request)
     thread.start()
-    wait_for(lambda: admin.get("/admin/stats")["models"].get(MODEL), 5, "the request to be hanging")
+    wait_until(
+        "the request to be hanging", lambda: admin.get("/admin/stats")["models"].get(MODEL), timeout=5, every=0.02
+    )
     released_at = time.monotonic()
     admin.reset()
     thread.join(timeout=5)

@@ -10,7 +10,9 @@ import pytest
 
 from simulator import scenario, settings
 from simulator.tests.conftest import Admin
-from simulator.tests.helpers import SimProcess, run_to_exit, wait_for
+from simulator.tests.helpers import run_to_exit
+from tests.support.stack import start_simulator
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 FIXTURES = Path(__file__).parent / "fixtures" / "scenarios"
@@ -85,9 +87,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.fixture()
 def scenario_sim(request: pytest.FixtureRequest, tmp_path: Path):
-    process = SimProcess(tmp_path / "sim.log", {"SCENARIO": str(write(tmp_path, request.param))}).start()
-    yield process, Admin(process.url)
-    process.stop()
+    with start_simulator(tmp_path, SCENARIO=str(write(tmp_path, request.param))) as process:
+        yield process, Admin(process.url)
 
 
 TIMELINE = """
@@ -100,15 +101,22 @@ steps:
 @pytest.mark.parametrize("scenario_sim", [TIMELINE], indirect=True)
 def test_when_a_scenario_runs_then_its_steps_apply_on_time(scenario_sim) -> None:
     process, admin = scenario_sim
-    wait_for(lambda: admin.get("/admin/models")["models"].get("flaky", {}).get("errorRate") == 1, 3, "step 0")
+    wait_until(
+        "step 0",
+        lambda: admin.get("/admin/models")["models"].get("flaky", {}).get("errorRate") == 1,
+        timeout=3,
+        every=0.02,
+    )
     client = anthropic.Anthropic(base_url=process.url, api_key="k", max_retries=0, timeout=5)
     with pytest.raises(anthropic.OverloadedError):
         client.messages.create(model="flaky", max_tokens=5, messages=[{"role": "user", "content": "x"}])
-    wait_for(lambda: admin.get("/admin/scenario")["state"] == "finished", 3, "the scenario to finish")
+    wait_until(
+        "the scenario to finish", lambda: admin.get("/admin/scenario")["state"] == "finished", timeout=3, every=0.02
+    )
     assert admin.get("/admin/models")["models"] == {}
     status = admin.get("/admin/scenario")
     assert status["stepsApplied"] == 2 and status["nextStep"] is None
-    steps = [line for line in process.logs() if line.get("msg") == "scenario step"]
+    steps = [line for line in process.log_entries() if line.get("msg") == "scenario step"]
     assert [(s["index"], s["model"], s["reset"]) for s in steps] == [(0, "flaky", False), (1, "flaky", True)]
 
 
@@ -124,7 +132,7 @@ period: 0.3s
 @pytest.mark.parametrize("scenario_sim", [LOOPING], indirect=True)
 def test_when_a_scenario_loops_then_it_starts_over_and_reset_stops_it(scenario_sim) -> None:
     _, admin = scenario_sim
-    wait_for(lambda: admin.get("/admin/scenario")["iteration"] >= 2, 5, "two loops")
+    wait_until("two loops", lambda: admin.get("/admin/scenario")["iteration"] >= 2, timeout=5, every=0.02)
     admin.reset()
     assert admin.get("/admin/scenario")["state"] == "stopped"
     applied = admin.get("/admin/scenario")["stepsApplied"]

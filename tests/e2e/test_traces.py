@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.otlp import OtlpReceiver, otlp_receiver
-from tests.support.stack import Stack, service_config, start_agent, start_service, start_simulator, wait_until
+from tests.support.otlp import OtlpReceiver
+from tests.support.stack import Stack, providers_file, service_config, start_agent, start_service, start_simulator
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(90)
 FAST_EXPORT = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
@@ -20,12 +21,14 @@ FAST_EXPORT = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
 def traced() -> Iterator[tuple[Stack, OtlpReceiver]]:
     import tempfile
 
-    with otlp_receiver() as receiver, tempfile.TemporaryDirectory() as tmp:
+    with OtlpReceiver() as receiver, tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **FAST_EXPORT}
+        otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, **FAST_EXPORT}
         simulator = start_simulator(tmp_path)
-        agent = start_agent(tmp_path, simulator.base_url, OTEL_SERVICE_NAME="modelwatch-agent", **otel)
-        service = start_service(tmp_path, agent.base_url, service_config(simulator.base_url), **otel)
+        agent = start_agent(
+            tmp_path, providers_file(tmp_path, simulator.url), OTEL_SERVICE_NAME="modelwatch-agent", **otel
+        )
+        service = start_service(tmp_path, agent.url, service_config(simulator.url), **otel)
         stack = Stack(simulator, agent, service)
         try:
             yield stack, receiver
@@ -34,13 +37,12 @@ def traced() -> Iterator[tuple[Stack, OtlpReceiver]]:
 
 
 def spans_of(receiver: OtlpReceiver, trace_id: str) -> list[dict]:
-    with receiver.lock:
-        return [s for s in receiver.spans if s["trace_id"] == trace_id]
+    return [s for s in receiver.spans() if s["trace_id"] == trace_id]
 
 
 def test_an_interview_start_with_a_fallback_is_one_trace_from_service_to_llm_span(traced):
     stack, receiver = traced
-    svc, sim = stack.service.base_url, stack.simulator.base_url
+    svc, sim = stack.service.url, stack.simulator.url
     httpx.post(f"{svc}/v1/probes", json={}, timeout=30).raise_for_status()
     httpx.put(f"{sim}/admin/models/gpt-4o", json={"errorRate": 1, "status": 500}).raise_for_status()
     for _ in range(3):
@@ -89,21 +91,16 @@ def test_an_interview_start_with_a_fallback_is_one_trace_from_service_to_llm_spa
     assert re.search(r"\d+ consecutive failures", select["attributes"]["modelwatch.primary.reason"])
 
     # Nothing of the prompt reached any exported span.
-    with receiver.lock:
-        assert all(b"SECRET-PROMPT-TEXT" not in raw for raw in receiver.raw)
+    assert all(b"SECRET-PROMPT-TEXT" not in raw for raw in receiver.bodies())
 
 
 def test_each_probe_is_its_own_trace(traced):
     stack, receiver = traced
-    httpx.post(
-        f"{stack.service.base_url}/v1/probes", json={"models": ["openai:gpt-4o-mini"]}, timeout=30
-    ).raise_for_status()
+    httpx.post(f"{stack.service.url}/v1/probes", json={"models": ["openai:gpt-4o-mini"]}, timeout=30).raise_for_status()
 
     def probe_roots():
-        with receiver.lock:
-            return [
-                s for s in receiver.spans if s["name"] == "probe openai:gpt-4o-mini" and not s["parent_span_id"]
-            ] or None
+        spans = receiver.spans()
+        return [s for s in spans if s["name"] == "probe openai:gpt-4o-mini" and not s["parent_span_id"]] or None
 
     root = wait_until("a probe root span", probe_roots)[0]
     llm = wait_until(

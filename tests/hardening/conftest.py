@@ -1,203 +1,37 @@
 """One real stack for the hardening tests: simulator, agent and service as processes, session-scoped.
 
-Every process takes port 0 and logs the port it bound, so concurrent runs never collide. The stack is
-set up the way the secrets test needs it and the others can live with: a canary API key in the agent's
-environment (the simulator accepts any key), a canary MODELWATCH_API_TOKEN on the service, and OTLP
-export from both to an in-test receiver. Output goes to files (a full pipe would block a process).
+The processes start through the shared launcher (tests/support/processes.py): port 0, output to files,
+ready within a deadline, the process group stopped at the end. The stack is set up the way the secrets
+test needs it and the others can live with: a canary API key in the agent's environment (the simulator
+accepts any key), a canary MODELWATCH_API_TOKEN on the service, and OTLP export from both to the shared
+test receiver (tests/support/otlp.py).
 """
 
 from __future__ import annotations
 
-import gzip
-import json
-import os
 import secrets
-import signal
-import subprocess
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-PYTHON = REPO / ".venv" / "bin" / "python"
-# MODELWATCH_SERVICE_MAIN runs the same tests against another build (e.g. one with a fix to try).
-SERVICE_MAIN = Path(os.environ.get("MODELWATCH_SERVICE_MAIN") or REPO / "service" / "dist" / "main.js")
-START_DEADLINE_S = 30.0
+from tests.support.otlp import OtlpReceiver
+from tests.support.processes import RunningProcess, base_env, python_module, start_process
+from tests.support.stack import SERVICE_MAIN
+
 KEY_VARIABLE = "MW_HARDENING_API_KEY"  # the agent's key variable for the simulator providers
 UNSET_KEY_VARIABLE = "MW_HARDENING_UNSET_API_KEY"  # named by one provider, set nowhere: `auth` failures
 
 MODELS = ("openai:gpt-4o", "openai:gpt-4o-mini", "anthropic:claude-sonnet-4", "nokey:gpt-4o")
 
-T = TypeVar("T")
-
-
-def wait_for(what: str, check: Callable[[], T | None], timeout_s: float = 20.0, every_s: float = 0.05) -> T:
-    """Polls `check` until it returns something truthy; fails naming `what` after the deadline."""
-    deadline = time.monotonic() + timeout_s
-    last_error: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception as exc:  # the last one is reported
-            last_error = exc
-        time.sleep(every_s)
-    raise TimeoutError(
-        f"timed out after {timeout_s} s waiting for {what}" + (f": {last_error!r}" if last_error else "")
-    )
-
-
-@dataclass
-class Proc:
-    name: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    url: str = ""
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def output_bytes(self) -> bytes:
-        return self.log_path.read_bytes()
-
-    def alive(self) -> None:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.output()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
-
-def _logged_port(line: str) -> int | None:
-    try:
-        entry = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(entry, dict) or "port" not in entry:
-        return None
-    if "listening" in (entry.get("message"), entry.get("msg")) or entry.get("event") == "started":
-        return int(entry["port"])
-    return None
-
-
-def start_process(name: str, argv: list[str], env: dict[str, str], log_path: Path) -> Proc:
-    """Starts a process that binds port 0 and logs the port; returns once /healthz answers 200."""
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    proc = Proc(name, process, log_path)
-    try:
-        deadline = START_DEADLINE_S
-
-        def logged_port() -> int | None:
-            proc.alive()
-            return next(filter(None, map(_logged_port, proc.output().splitlines())), None)
-
-        port = wait_for(f"{name} to log its port", logged_port, deadline)
-        proc.url = f"http://127.0.0.1:{port}"
-
-        def healthy() -> bool:
-            proc.alive()
-            return httpx.get(proc.url + "/healthz", timeout=1.0).status_code == 200
-
-        wait_for(f"{name} /healthz", healthy, deadline)
-    except BaseException:
-        proc.stop()
-        raise
-    return proc
-
-
-def base_env(**overrides: str) -> dict[str, str]:
-    """The current environment minus what would change the processes under test."""
-    prefixes = (
-        "OTEL_",
-        "AGENT_",
-        "SIMULATOR_",
-        "SCENARIO",
-        "SERVICE_",
-        "MODELWATCH_",
-        "CONFIG",
-        "DATA_DIR",
-        "LOG_LEVEL",
-        "MW_",
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(overrides)
-    return env
-
-
-class OtlpReceiver:
-    """A tiny OTLP/HTTP receiver: keeps the raw body of every POST /v1/traces (JSON or protobuf)."""
-
-    def __init__(self) -> None:
-        self.bodies: list[tuple[str, bytes]] = []
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self._body()
-                content_type = self.headers.get("content-type", "")
-                if self.path == "/v1/traces":
-                    with receiver._lock:
-                        receiver.bodies.append((content_type, body))
-                is_json = "json" in content_type
-                reply = b"{}" if is_json else b""
-                self.send_response(200)
-                self.send_header("content-type", "application/json" if is_json else "application/x-protobuf")
-                self.send_header("content-length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def _body(self) -> bytes:
-                # Node's exporter streams its body (chunked); Python's sends a content-length. Either may gzip.
-                if "chunked" in self.headers.get("transfer-encoding", "").lower():
-                    body = b""
-                    while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
-                        body += self.rfile.read(size)
-                        self.rfile.readline()
-                    self.rfile.readline()
-                else:
-                    body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                if self.headers.get("content-encoding", "").lower() == "gzip":
-                    body = gzip.decompress(body)
-                return body
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def payloads(self) -> list[bytes]:
-        with self._lock:
-            return [body for _, body in self.bodies]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @dataclass
 class Stack:
-    simulator: Proc
-    agent: Proc
-    service: Proc
+    simulator: RunningProcess
+    agent: RunningProcess
+    service: RunningProcess
     receiver: OtlpReceiver
     canary_key: str
     token: str
@@ -253,22 +87,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     agent_token = f"mw-agent-token-canary-{secrets.token_hex(12)}"
     receiver = OtlpReceiver()
     otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
-    started: list[Proc] = []
+    started: list[RunningProcess] = []
     try:
         simulator = start_process(
             "simulator",
-            [str(PYTHON), "-m", "simulator"],
-            base_env(SIMULATOR_PORT="0", SCENARIO="none", LOG_LEVEL="info"),
+            python_module("simulator"),
             tmp / "simulator.log",
+            env=base_env(SIMULATOR_PORT="0", SCENARIO="none", LOG_LEVEL="info"),
         )
         started.append(simulator)
         config = tmp / "config.yaml"
         config.write_text(config_text(simulator.url))
         agent = start_process(
             "agent",
-            [str(PYTHON), "-m", "agent"],
+            python_module("agent"),
+            tmp / "agent.log",
             # DEBUG: the most verbose logs must not carry the key either.
-            base_env(
+            env=base_env(
                 AGENT_PORT="0",
                 LOG_LEVEL="DEBUG",
                 OTEL_SERVICE_NAME="modelwatch-agent",
@@ -277,13 +112,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 **otel,
                 **{KEY_VARIABLE: canary_key},
             ),
-            tmp / "agent.log",
         )
         started.append(agent)
         service = start_process(
             "service",
             ["node", str(SERVICE_MAIN)],
-            base_env(
+            tmp / "service.log",
+            env=base_env(
                 SERVICE_PORT="0",
                 AGENT_URL=agent.url,
                 CONFIG=str(config),
@@ -295,7 +130,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 OTEL_SERVICE_NAME="modelwatch-service",
                 **otel,
             ),
-            tmp / "service.log",
         )
         started.append(service)
         yield Stack(simulator, agent, service, receiver, canary_key, token, agent_token)

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.hardening.conftest import REPO, Stack
+from tests.hardening.conftest import Stack
+from tests.support.processes import REPO_ROOT as REPO
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -25,23 +25,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from agent.tests.processes import RunningProcess
 from tests.observability import observability_helpers as oh
+from tests.support.processes import RunningProcess, base_env, free_port, start_process
 from tests.support.stack import (
     SERVICE_MAIN,
     Stack,
-    free_port,
+    providers_file,
     service_config,
     start_agent,
-    start_command,
     start_service,
     start_simulator,
 )
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.timeout(90),
@@ -70,34 +69,12 @@ T = TypeVar("T")
 # ------------------------------------------------------------------------------------------------
 # Waiting with deadlines.
 def eventually(
-    what: str,
-    check: Callable[[], T | None],
-    timeout: float = DEADLINE_S,
-    describe: Callable[[], str] | None = None,
-    every: float = 0.2,
+    what: str, check: Callable[[], T | None], timeout: float = DEADLINE_S, describe: Callable[[], str] | None = None
 ) -> T:
-    """Polls `check` until it returns something truthy. Transport errors count as "not yet". On the
-    deadline, fails naming `what`, with `describe()` (the state that was seen) when given."""
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except (httpx.HTTPError, KeyError, ValueError) as exc:
-            last_error = exc
-        time.sleep(every)
-    seen = ""
-    if describe is not None:
-        try:
-            seen = "\nlast seen: " + describe()
-        except Exception as exc:  # the diagnosis must not hide the timeout
-            seen = f"\n(could not describe the state: {exc!r})"
-    pytest.fail(
-        f"timed out after {timeout} s waiting for {what}"
-        + (f" (last error: {last_error!r})" if last_error else "")
-        + seen
+    """`wait_until` as this module polls Prometheus and the processes: transport errors, and answers
+    without the field looked for, count as "not yet"."""
+    return wait_until(
+        what, check, timeout=timeout, every=0.2, retry_on=(httpx.HTTPError, KeyError, ValueError), describe=describe
     )
 
 
@@ -151,15 +128,9 @@ class Observed:
 
     def scrape(self, job: str, accept: str) -> httpx.Response:
         process = self.stack.service if job == oh.SERVICE_JOB else self.stack.agent
-        response = httpx.get(process.base_url + "/metrics", headers={"Accept": accept}, timeout=5)
+        response = httpx.get(process.url + "/metrics", headers={"Accept": accept}, timeout=5)
         response.raise_for_status()
         return response
-
-
-def _port(url: str) -> int:
-    port = urlsplit(url).port
-    assert port is not None, url
-    return port
 
 
 def start_prometheus(tmp: Path, service_port: int, agent_port: int) -> RunningProcess:
@@ -172,13 +143,14 @@ def start_prometheus(tmp: Path, service_port: int, agent_port: int) -> RunningPr
         prometheus_port=port,
         scrape_interval=INTERVAL,
     )
-    return start_command(
+    return start_process(
         "prometheus",
         oh.prometheus_command(config, tmp / "prometheus" / "data", port),
         tmp / "prometheus.log",
-        f"http://127.0.0.1:{port}",
-        "/-/ready",
+        env=base_env(),
         cwd=tmp,
+        url=f"http://127.0.0.1:{port}",
+        ready_path="/-/ready",
     )
 
 
@@ -191,7 +163,7 @@ def _health(service_url: str, model: str) -> dict:
 def _drive_outage(stack: Stack) -> list[dict]:
     """GPT-4o healthy first (so its window has latencies), then failing with 500s until the service
     judges it unhealthy; then interview starts requested on it, each of which must fall back."""
-    svc, sim = stack.service.base_url, stack.simulator.base_url
+    svc, sim = stack.service.url, stack.simulator.url
     eventually(
         f"{PRIMARY} healthy before the outage",
         lambda: _health(svc, PRIMARY)["state"] == "healthy",
@@ -226,14 +198,14 @@ def observed() -> Iterator[Observed]:
         try:
             simulator = start_simulator(tmp)
             started.append(simulator)
-            agent = start_agent(tmp, simulator.base_url)
+            agent = start_agent(tmp, providers_file(tmp, simulator.url))
             started.append(agent)
-            service = start_service(tmp, agent.base_url, service_config(simulator.base_url, FAST_PROBES))
+            service = start_service(tmp, agent.url, service_config(simulator.url, FAST_PROBES))
             started.append(service)
-            prometheus = start_prometheus(tmp, _port(service.base_url), _port(agent.base_url))
+            prometheus = start_prometheus(tmp, service.port, agent.port)
             started.append(prometheus)
             stack = Stack(simulator, agent, service)
-            api = PrometheusApi(prometheus.base_url)
+            api = PrometheusApi(prometheus.url)
             # Starts only once Prometheus has the counters' 0 samples: increase() needs two samples.
             eventually("Prometheus scraping both jobs", lambda: _targets_up(api), describe=lambda: str(_targets(api)))
             yield Observed(stack, prometheus, api, _drive_outage(stack))
@@ -435,7 +407,7 @@ def test_prometheus_scrapes_service_and_agent(observed):
     )
     for job, process in ((oh.SERVICE_JOB, observed.stack.service), (oh.AGENT_JOB, observed.stack.agent)):
         assert targets[job]["health"] == "up", targets[job].get("lastError")
-        assert targets[job]["scrapeUrl"] == process.base_url + "/metrics"
+        assert targets[job]["scrapeUrl"] == process.url + "/metrics"
 
 
 def test_model_unhealthy_alert_goes_pending_or_firing_for_the_broken_primary(observed):

@@ -1,11 +1,11 @@
 """How many requests per second the simulator serves with no simulated delay.
 
-    .venv/bin/python -m simulator.bench_throughput [--concurrency 32] [--duration 5] [--stream]
+    .venv/bin/python bench/simulator_throughput.py [--concurrency 32] [--duration 5] [--stream]
         [--provider openai|anthropic] [--url http://127.0.0.1:8010]
 
 Closed loop on purpose: this measures the simulator's ceiling, so that benchmarks of Modelwatch
 (open loop, fixed rate) can check they stay well below it. Without --url it starts its own
-simulator on a free port. The client shares the machine's cores, so the figure is a lower bound.
+simulator (port 0, through bench/processes.py). The client shares the machine's cores, so the figure is a lower bound.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import httpx
-
-from simulator.launcher import SimProcess
+import processes
+from resources import cpu_seconds
 
 MODEL = "bench-model"
 MAX_DURATION_S = 60
@@ -68,17 +68,6 @@ async def worker(
             errors.append(type(exc).__name__)
 
 
-def cpu_seconds(pid: int | None) -> float | None:
-    """User+system CPU of the simulator process: unlike req/s, this does not depend on what else runs."""
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def run(url: str, args: argparse.Namespace, pid: int | None = None) -> None:
     path, body, headers = request_for(args.provider, args.stream)
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
@@ -87,7 +76,7 @@ async def run(url: str, args: argparse.Namespace, pid: int | None = None) -> Non
         (await client.put(f"/admin/models/{MODEL}", json=settings)).raise_for_status()
         latencies: list[float] = []
         errors: list[str] = []
-        cpu_before = cpu_seconds(pid)
+        cpu_before = None if pid is None else cpu_seconds(pid)
         started = time.monotonic()
         until = started + args.duration
         await asyncio.gather(
@@ -97,7 +86,7 @@ async def run(url: str, args: argparse.Namespace, pid: int | None = None) -> Non
             )
         )
         elapsed = time.monotonic() - started
-        cpu_after = cpu_seconds(pid)
+        cpu_after = None if pid is None else cpu_seconds(pid)
     report(args, latencies, errors, elapsed)
     if cpu_before is not None and cpu_after is not None and latencies:
         per_request_ms = (cpu_after - cpu_before) * 1000 / (len(latencies) + len(errors))
@@ -135,9 +124,9 @@ def main() -> None:
         asyncio.run(run(args.url, args))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        process = SimProcess(Path(tmp) / "simulator.log").start()
+        process = processes.simulator(Path(tmp), log_level="info")  # as it runs under the tests and `make run`
         try:
-            asyncio.run(run(process.url, args, process.proc.pid if process.proc else None))
+            asyncio.run(run(process.url, args, process.pid))
         finally:
             process.stop()
 
