@@ -18,10 +18,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
+from agent.call_stream import StreamedCall
 from agent.calls import CallDeps, interview_call, perform_call, probe_call
 from agent.clients import ClientCache
 from agent.metrics import AgentMetrics
 from agent.providers import CallResult
+from agent.request_faults import unsendable_text
 from agent.schemas import InterviewRequest, InterviewResponse, ProbeRequest, ProbeResponse, UsageBody
 from agent.taxonomy import Outcome
 from agent.tracing import TRACER_NAME
@@ -55,11 +57,23 @@ def create_app(
         return ProbeResponse(**_response_fields(await perform_call(deps, probe_call(body))))
 
     @app.post("/v1/interviews", response_model=InterviewResponse)
-    async def initiate_interview(body: InterviewRequest) -> InterviewResponse:
-        result = await perform_call(deps, interview_call(body))
-        # A cut-off opening line must not be mistaken for one: text only comes with success.
-        text = result.text if result.outcome == Outcome.SUCCESS else ""
-        return InterviewResponse(**_response_fields(result), text=text)
+    async def initiate_interview(body: InterviewRequest) -> InterviewResponse | JSONResponse:
+        fault = _request_fault(body)
+        if fault is not None:
+            return fault
+        return _interview_response(await perform_call(deps, interview_call(body)))
+
+    @app.post("/v1/interviews/stream", response_model=None)
+    async def initiate_interview_streamed(body: InterviewRequest) -> Response:
+        """The same call, streamed as NDJSON (call_stream.py): a first_token event, then the result."""
+        fault = _request_fault(body)
+        if fault is not None:
+            return fault
+        call = interview_call(body)
+        return StreamedCall(
+            lambda on_first_token: perform_call(deps, call, on_first_token),
+            lambda result: _interview_response(result).model_dump(by_alias=True),
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -75,6 +89,22 @@ def create_app(
         app, tracer_provider=tracer_provider, excluded_urls=UNTRACED_URLS, exclude_spans=["receive", "send"]
     )
     return app
+
+
+def _interview_response(result: CallResult) -> InterviewResponse:
+    # A cut-off opening line must not be mistaken for one: text only comes with success.
+    text = result.text if result.outcome == Outcome.SUCCESS else ""
+    return InterviewResponse(**_response_fields(result), text=text, request_fault=result.request_fault)
+
+
+def _request_fault(body: InterviewRequest) -> JSONResponse | None:
+    """422 naming the field when the interview holds text no provider can take: no call is made."""
+    found = unsendable_text(body.interview, ("interview",))
+    if found is None:
+        return None
+    path, reason = found
+    detail = [{"loc": ["body", *path], "msg": reason, "type": "request_error"}]
+    return JSONResponse(status_code=422, content={"detail": detail})
 
 
 def _response_fields(result: CallResult) -> dict[str, Any]:  # the response model it fills checks each field

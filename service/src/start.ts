@@ -54,7 +54,8 @@ function buildParts(opts: ServiceOptions) {
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, (up) => metrics.setAgentUp(up));
-  const health = new HealthRecorder(engine, store, metrics, logger);
+  const health = new HealthRecorder(engine, store, metrics, logger, clock);
+  health.restoreAll();
   const probes = new ProbeRunner({ registry, agent, health, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({
     registry,
@@ -82,7 +83,7 @@ function buildParts(opts: ServiceOptions) {
       maxTokens: interviews.maxTokens,
     },
   });
-  return { clock, registry, engine, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter };
+  return { clock, registry, engine, metricsRegistry, store, tracer, logger, agent, probes, scheduler, starter, health };
 }
 
 function listen(app: Express, at: { port: number; host: string }): Promise<Server> {
@@ -114,6 +115,7 @@ async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts
   clearInterval(sweep);
   clearTimeout(forceTimer);
   await Promise.all([parts.starter.drain(graceMs), parts.probes.drain(graceMs)]);
+  parts.health.save(true);
   parts.store.close();
 }
 

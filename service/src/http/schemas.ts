@@ -17,9 +17,39 @@ export const modelId = z.string().min(1).max(200).describe('A registered model i
 export const resourceId = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, ".", "_" and "-", at most 128 characters');
+// Text no provider can take (issue 11): a lone UTF-16 surrogate cannot be encoded as UTF-8 by the SDKs,
+// and NUL and the other C0 controls but tab, line feed and carriage return are refused as invalid
+// content. Refused here, naming the field, so such a start never reaches a model and is never charged to one.
+const UNSENDABLE =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The path of the first string or key a provider cannot take, or null. */
+export function unsendableTextPath(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
+  if (typeof value === 'string') return UNSENDABLE.test(value) ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    if (UNSENDABLE.test(key)) return at;
+    const found = unsendableTextPath(item, at);
+    if (found) return found;
+  }
+  return null;
+}
+
 const freeForm = z
   .record(z.string(), z.unknown())
   .refine((v) => depth(v) <= MAX_JSON_DEPTH, `nested deeper than ${MAX_JSON_DEPTH} levels`)
+  .superRefine((value, ctx) => {
+    const path = unsendableTextPath(value);
+    if (path) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: 'contains a lone UTF-16 surrogate or a control character that no provider accepts',
+      });
+    }
+  })
   .describe('Free-form interview configuration handed to the agent (role, candidate, language, systemPrompt...)');
 
 export const startInterviewBody = z.strictObject({
@@ -73,6 +103,15 @@ const state = z.enum(HEALTH_STATES);
 
 export const healthModel = z.object({
   id: z.string(),
+  hedgeDelayMs: z
+    .number()
+    .describe("How long a start waits for this model's first token before it also tries the next"),
+  inFlight: z.number().describe('Calls in flight that have had no first token yet'),
+  firstTokenMisses: z.number().describe('Calls in a row with no first token within the hedge delay'),
+  confirming: z.boolean().describe('A failure is being confirmed: probed every confirm interval'),
+  forgiveness: z
+    .object({ streak: z.number(), required: z.number() })
+    .describe('While degraded: probes within the SLO in a row, and how many bring it back'),
   provider: z.string(),
   state,
   reason: z.string(),
@@ -103,7 +142,7 @@ export const healthModel = z.object({
 export const attempt = z.object({
   modelId: z.string(),
   source: z.string(),
-  outcome,
+  outcome: z.enum([...OUTCOMES, 'cancelled']).describe('cancelled: abandoned because a hedged attempt won'),
   latencyMs: z.number(),
   ttftMs: z.number().nullable(),
   httpStatus: z.number().nullable(),

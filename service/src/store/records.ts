@@ -3,10 +3,13 @@ import type { CandidateSource, FallbackReason, FallbackSource } from '../domain/
 
 /** What the store keeps: the audit records users read through the API. Times are ISO strings. */
 
+/** `cancelled`: the attempt was abandoned because another one won (a hedged start). */
+export const ATTEMPT_CANCELLED = 'cancelled';
+
 export interface AttemptRecord {
   modelId: string;
   source: CandidateSource;
-  outcome: Outcome;
+  outcome: Outcome | typeof ATTEMPT_CANCELLED;
   latencyMs: number;
   ttftMs: number | null;
   httpStatus: number | null;
@@ -101,5 +104,8 @@ export interface Store {
   getSimulation(id: string): SimulationRecord | null;
   listSimulations(): SimulationRecord[];
   deleteSimulation(id: string): boolean;
+  /** Each model's health as the engine last saved it (domain/health/persisted.ts): one row per model, replaced. */
+  saveHealthState(modelId: string, savedAt: string, body: string): void;
+  loadHealthStates(): Array<{ modelId: string; savedAt: string; body: string }>;
   close(): void;
 }

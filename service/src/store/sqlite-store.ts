@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS simulations (
   id TEXT PRIMARY KEY,
   body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS health_state (
+  model_id TEXT PRIMARY KEY,
+  saved_at TEXT NOT NULL,
+  body TEXT NOT NULL
+);
 `;
 
 type Row = { seq: number; body: string };
@@ -187,6 +192,22 @@ export class SqliteStore implements Store {
 
   deleteSimulation(id: string): boolean {
     return this.db.prepare('DELETE FROM simulations WHERE id = ?').run(id).changes === 1;
+  }
+
+  saveHealthState(modelId: string, savedAt: string, body: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO health_state (model_id, saved_at, body) VALUES (?, ?, ?) ON CONFLICT(model_id) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body',
+      )
+      .run(modelId, savedAt, body);
+  }
+
+  loadHealthStates(): Array<{ modelId: string; savedAt: string; body: string }> {
+    return this.db.prepare('SELECT model_id AS modelId, saved_at AS savedAt, body FROM health_state').all() as Array<{
+      modelId: string;
+      savedAt: string;
+      body: string;
+    }>;
   }
 
   close(): void {
