@@ -15,9 +15,10 @@ def _s(value: Any) -> str:
 
 def traffic_table(rows: list[dict[str, Any]]) -> str:
     head = (
-        "| scenario | failed starts | p50 / p95 / p99 during (ms) | served by sick model | calls reaching it "
-        "(sim) | detect: routed away / state | traffic back / healthy after restore | needless fallbacks "
-        ">30 s after | unhealthy trips | probes (cost) |\n|---|---:|---|---:|---:|---|---|---:|---:|---|"
+        "| scenario | failed starts | p50 / p95 / p99 during (ms) | served by sick model (while down) "
+        "| calls reaching it (sim) | detect: routed away / state | traffic back / healthy after restore "
+        "| needless fallbacks >30 s after | unhealthy trips | probes (cost) |\n"
+        "|---|---:|---|---:|---:|---|---|---:|---:|---|"
     )
     lines = [head]
     for r in rows:
@@ -28,7 +29,8 @@ def traffic_table(rows: list[dict[str, Any]]) -> str:
             failed += f" ({extra['failedWhileServiceDown']} while the service was down {extra['serviceDownSeconds']} s)"
         lines.append(
             f"| {r['scenario']} ({r['what']}, {r['incidentSeconds']} s) | {failed} | "
-            f"{_s(lat.get(50))} / {_s(lat.get(95))} / {_s(lat.get(99))} | {_s(r.get('servedBySickModel'))} | "
+            f"{_s(lat.get(50))} / {_s(lat.get(95))} / {_s(lat.get(99))} | {_s(r.get('servedBySickModel'))} "
+            f"({_s(r.get('servedWhileDown'))}) | "
             f"{_s(r.get('simCallsToSickModelDuringIncident'))} ({_s(r.get('simCancelledDuringIncident'))} cancelled) | "
             f"{_s(r.get('firstRoutedAwaySeconds'))} s / {_s(r.get('detectStateSeconds'))} s | "
             f"{_s(r.get('trafficBackSeconds'))} s / {_s(r.get('healthyAgainSeconds'))} s | "

@@ -162,12 +162,15 @@ class Run:
         """Plays the steps; returns (t_down, t_up, t_restarted, probes sent before a restart)."""
         t_down = time.perf_counter()
         t_restart, probes_before = None, 0.0
+        self.applied: list[tuple[float, dict[str, Any]]] = []
         pending = list(self.scenario.steps)
         end = t_down + self.scenario.duration_s
         while time.perf_counter() < end:
             now = time.perf_counter() - t_down
             while pending and pending[0][0] <= now:
-                await self.sim(pending.pop(0)[1])
+                settings = pending.pop(0)[1]
+                await self.sim(settings)
+                self.applied.append((time.perf_counter(), settings))  # once the simulator answered
             if self.scenario.restart_at_s is not None and t_restart is None and now >= self.scenario.restart_at_s:
                 probes_before = await self.probes_sent(self.service.url)
                 t_restart = await asyncio.to_thread(self.restart)
@@ -246,7 +249,23 @@ def figures(run: Run, outcomes: list[loadgen.Outcome], marks: dict[str, Any]) ->
     }
     if not run.traffic:
         return result
-    return {**result, **traffic_figures(outcomes, t0, down, up, marks["restart"])}
+    served_while_down = sum(
+        1
+        for o in outcomes
+        if o.status == 201 and (o.body or {}).get("model") == PRIMARY and is_down(run.applied, t0 + o.due, up)
+    )
+    return {**result, **traffic_figures(outcomes, t0, down, up, marks["restart"]), "servedWhileDown": served_while_down}
+
+
+def is_down(applied: list[tuple[float, dict[str, Any]]], at: float, up: float) -> bool:
+    """Whether the provider was down (every call failing or hanging) at `at`, by when each change took effect."""
+    if not applied or not applied[0][0] <= at < up:
+        return False
+    settings: dict[str, Any] = {}
+    for step_at, step in applied:
+        if step_at <= at:
+            settings.update(step)
+    return settings.get("hang") is True or (settings.get("errorRate") == 1 and settings.get("status") != 429)
 
 
 def traffic_figures(
@@ -344,7 +363,7 @@ async def detect_median(stack: processes.Stack, work: Path, services: int) -> di
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    work = Path(args.out) / "outages-work"
+    work = REPO / "bench" / ".work" / "outages"  # logs and data of the last run (bench/.gitignore)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     stack = processes.Stack(processes.simulator(work), processes.agent(work))

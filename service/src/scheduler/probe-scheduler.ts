@@ -6,6 +6,9 @@ import type { ProbeRunner } from '../app/probe-runner.js';
 import type { HealthRecorder } from '../app/health-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
 
+/** node-cron's resolution here: every task runs once a second. */
+const CRON_TICK_MS = 1_000;
+
 export interface SchedulerDeps {
   registry: ModelRegistry;
   engine: HealthEngine;
@@ -38,6 +41,9 @@ export class ProbeScheduler {
   private readonly due = new Map<string, number>();
   private readonly lastFinished = new Map<string, number>();
   private readonly tasks: ScheduledTask[] = [];
+  /** Probes due sooner than the next once-a-second tick (confirmations): fired by a timer of their own. */
+  private readonly soon = new Set<NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(private readonly deps: SchedulerDeps) {
     // Any probe, scheduled or asked for through the API, sets the next one: no paid probe right after a manual one.
@@ -50,6 +56,18 @@ export class ProbeScheduler {
     const finishedAt = this.deps.clock();
     this.lastFinished.set(modelId, finishedAt);
     this.due.set(modelId, nextProbeDue(finishedAt, model.probe, this.viewOf(modelId), this.deps.random));
+    // A confirmation due in ~1 s must not wait for the next cron tick too (that would add up to 1 s each).
+    const wait = (this.effectiveDue(modelId) ?? Number.POSITIVE_INFINITY) - finishedAt;
+    if (this.stopped || wait >= CRON_TICK_MS) return;
+    const timer = setTimeout(
+      () => {
+        this.soon.delete(timer);
+        this.tickModel(modelId);
+      },
+      Math.max(wait, 0) + 1,
+    );
+    timer.unref();
+    this.soon.add(timer);
   }
 
   private viewOf(modelId: string): ProbeView {
@@ -97,6 +115,9 @@ export class ProbeScheduler {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.soon) clearTimeout(timer);
+    this.soon.clear();
     await Promise.all(this.tasks.map(async (t) => t.destroy()));
     this.tasks.length = 0;
   }

@@ -28,6 +28,16 @@ const cases: Array<{ name: string; steps: Array<Step | Step[]>; confirming: bool
     confirming: true,
   },
   {
+    name: 'when a probe succeeds but its first token came after the budget, then a run opens',
+    steps: [warm, probe('success', { latencyMs: 4100, ttftMs: 4000 })],
+    confirming: true,
+  },
+  {
+    name: 'when a confirmation probe is late again, then the run stays open',
+    steps: [warm, probe('server_error'), probe('success', { latencyMs: 4100, ttftMs: 4000 })],
+    confirming: true,
+  },
+  {
     name: 'when a confirmation probe succeeds, then the run closes',
     steps: [warm, probe('server_error'), probe()],
     confirming: false,

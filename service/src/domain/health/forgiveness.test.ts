@@ -80,8 +80,20 @@ describe('forgiveness from degraded', () => {
     if (testCase.path) expect(scenario.path()).toEqual(testCase.path);
   });
 
-  it('when it is degraded only by a recent 429, then forgiveness keeps the 429 until it ages out', () => {
+  it('when it is degraded by a recent 429, then 3 probes succeeding after it forgive it before the 60 s are up', () => {
     const scenario = new Scenario().run([times(10, interview()), interview('rate_limited'), goodProbes(3)]);
+    expect(scenario.snapshot()).toMatchObject({ state: 'healthy' });
+    expect(scenario.path()).toEqual(['unknown→healthy', 'healthy→degraded', 'degraded→healthy']);
+  });
+
+  it('when a 429 arrives during the streak, then it is not forgiven', () => {
+    const scenario = new Scenario().run([
+      times(10, interview()),
+      interview('rate_limited'),
+      goodProbes(1),
+      interview('rate_limited'),
+      goodProbes(2),
+    ]);
     expect(scenario.snapshot()).toMatchObject({ state: 'degraded', reason: expect.stringContaining('rate limited') });
   });
 });

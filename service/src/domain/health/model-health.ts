@@ -110,7 +110,8 @@ export class ModelHealth {
 
   /** The call's first token arrived after ttftMs. */
   callFirstToken(callId: string, ttftMs: number, now: number): Transition | null {
-    this.firstToken.firstToken(callId, ttftMs, this.hedgeDelay());
+    const inTime = this.firstToken.firstToken(callId, ttftMs, this.hedgeDelay());
+    if (!inTime && this.state !== 'unhealthy') this.confirmation.suspect(now);
     return this.evaluate(now);
   }
 
@@ -219,14 +220,14 @@ export class ModelHealth {
     const answerMs = sample.ttftMs ?? sample.latencyMs;
     this.firstToken.completed(sample.callId ?? null, startedAt, answerMs, budgetMs);
     const success = sample.outcome === 'success';
+    // A first token later than the budget is a suspicion like a failure: it is confirmed by quick probes.
+    const lateFirstToken = success && answerMs > budgetMs;
     if (sample.source === 'probe') {
       this.forgiveness.probe(success, sample.latencyMs, sequence, startedAt);
-      this.confirmation.probed(success, now);
+      this.confirmation.probed(success && !lateFirstToken, now);
     }
-    if (isHardFailure(sample.outcome)) {
-      this.forgiveness.failed();
-      if (this.state !== 'unhealthy') this.confirmation.suspect(now);
-    }
+    if (isHardFailure(sample.outcome)) this.forgiveness.failed();
+    if ((isHardFailure(sample.outcome) || lateFirstToken) && this.state !== 'unhealthy') this.confirmation.suspect(now);
   }
 
   private noteSample(sample: Sample, sequence: number, startedAt: number): void {
@@ -294,17 +295,16 @@ export class ModelHealth {
   private forgive(now: number): Transition | null {
     const { streak } = this.forgiveness.progress();
     const start = this.forgiveness.forgive(now);
-    // A recent 429 is a fact with its own short expiry, not window evidence: forgiveness keeps it.
-    this.startFreshWindow(start.sequence, start.startedAt, { keepRateLimited: true });
+    // A 429 before the streak is forgiven too: probes that succeeded since prove the throttling is over.
+    this.startFreshWindow(start.sequence, start.startedAt);
     this.recoveryNote = forgivenReason(streak);
     return this.evaluate(now);
   }
 
   /** Drops the evidence from before the proving streak; calls started before it become late ones. */
-  private startFreshWindow(sequence: number, startedAt: number, { keepRateLimited = false } = {}): void {
+  private startFreshWindow(sequence: number, startedAt: number): void {
     this.window.evictBefore(sequence);
     this.firstToken.reset(startedAt);
-    if (keepRateLimited) return;
     if (this.lastRateLimited !== null && this.lastRateLimited.sequence < sequence) this.lastRateLimited = null;
   }
 
