@@ -24,10 +24,10 @@ const UNSENDABLE =
   // eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** The path of the first string or key a provider cannot take, or null. */
+/** The path of the first string or key a provider cannot take, or null. Stops below MAX_JSON_DEPTH (refused anyway). */
 export function unsendableTextPath(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
   if (typeof value === 'string') return UNSENDABLE.test(value) ? path : null;
-  if (value === null || typeof value !== 'object') return null;
+  if (value === null || typeof value !== 'object' || path.length > MAX_JSON_DEPTH) return null;
   for (const [key, item] of Object.entries(value)) {
     const at = [...path, Array.isArray(value) ? Number(key) : key];
     if (UNSENDABLE.test(key)) return at;
