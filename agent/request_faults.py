@@ -1,7 +1,8 @@
 """Input no provider can take: found before any call, so it is never charged to a model.
 
-A lone UTF-16 surrogate cannot be encoded as UTF-8 (the SDK raises before sending), and NUL or other
-C0 controls but tab, line feed and carriage return are refused by providers as invalid content.
+A lone UTF-16 surrogate cannot be encoded as UTF-8: the SDK raises before sending. (Control characters
+are valid JSON text; a provider that refuses them answers a 400 that taxonomy.py classes as a request
+fault.)
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_BAD_TEXT = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f]")
+_BAD_TEXT = re.compile(r"[\ud800-\udfff]")  # a Python str holds a surrogate only when it is a lone one
 
 
 def unsendable_text(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str] | None:
@@ -18,9 +19,7 @@ def unsendable_text(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple
         match = _BAD_TEXT.search(value)
         if match is None:
             return None
-        char = match.group()
-        kind = "a lone UTF-16 surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
-        return path, f"contains {kind} (U+{ord(char):04X}) that no provider accepts"
+        return path, f"contains a lone UTF-16 surrogate (U+{ord(match.group()):04X}) that no provider can take"
     if isinstance(value, dict):
         for key, item in value.items():
             found = unsendable_text(key, (*path, key)) or unsendable_text(item, (*path, key))

@@ -17,12 +17,11 @@ export const modelId = z.string().min(1).max(200).describe('A registered model i
 export const resourceId = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, ".", "_" and "-", at most 128 characters');
-// Text no provider can take (issue 11): a lone UTF-16 surrogate cannot be encoded as UTF-8 by the SDKs,
-// and NUL and the other C0 controls but tab, line feed and carriage return are refused as invalid
-// content. Refused here, naming the field, so such a start never reaches a model and is never charged to one.
-const UNSENDABLE =
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// Text no provider can take (issue 11): a lone UTF-16 surrogate cannot be encoded as UTF-8, so the SDKs
+// fail before sending it. Refused here, naming the field, so such a start never reaches a model and is
+// never charged to one. Control characters (NUL included) are valid JSON text and pass; a provider that
+// refuses them answers a 400 the agent classes as the request's fault, never the model's.
+const UNSENDABLE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** The path of the first string or key a provider cannot take, or null. Stops below MAX_JSON_DEPTH (refused anyway). */
 export function unsendableTextPath(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
@@ -46,11 +45,13 @@ const freeForm = z
       ctx.addIssue({
         code: 'custom',
         path,
-        message: 'contains a lone UTF-16 surrogate or a control character that no provider accepts',
+        message: 'contains a lone UTF-16 surrogate, which no provider can take (not encodable as UTF-8)',
       });
     }
   })
-  .describe('Free-form interview configuration handed to the agent (role, candidate, language, systemPrompt...)');
+  .describe(
+    'Free-form interview configuration handed to the agent (role, candidate, language, systemPrompt...); text with a lone UTF-16 surrogate is refused (400 naming the field)',
+  );
 
 export const startInterviewBody = z.strictObject({
   simulationId: resourceId.optional().describe('A stored simulation; request fields override it'),
