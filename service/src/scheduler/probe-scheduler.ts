@@ -58,7 +58,7 @@ export class ProbeScheduler {
     this.due.set(modelId, nextProbeDue(finishedAt, model.probe, this.viewOf(modelId), this.deps.random));
     // A confirmation due in ~1 s must not wait for the next cron tick too (that would add up to 1 s each).
     const wait = (this.effectiveDue(modelId) ?? Number.POSITIVE_INFINITY) - finishedAt;
-    if (this.stopped || wait >= CRON_TICK_MS) return;
+    if (this.stopped || wait > CRON_TICK_MS) return;
     const timer = setTimeout(
       () => {
         this.soon.delete(timer);
