@@ -22,7 +22,8 @@ def traffic_table(rows: list[dict[str, Any]]) -> str:
     )
     lines = [head]
     for r in rows:
-        lat = r.get("latencyDuringIncidentMs", {})
+        # Percentile keys are ints when fresh and strings once read back from JSON.
+        lat = {int(k): v for k, v in r.get("latencyDuringIncidentMs", {}).items()}
         failed = _s(r.get("failedStarts"))
         extra = r.get("afterRestart")
         if extra:
