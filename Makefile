@@ -13,7 +13,7 @@ NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', 
 NODEDIR := $(firstword $(foreach d,$(npm_config_nodedir) $(NODE_PREFIX) /usr /usr/local,$(if $(wildcard $(d)/include/node/node_api.h),$(d))))
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: help install build run check-config alerts test lint fmt readme-tables contract test-service test-python test-observability bench lock-python clean
+.PHONY: help install build run check-config alerts test lint fmt readme-tables contract test-service test-python test-observability bench bench-outages lock-python clean
 
 help:
 	@echo "make run    start simulator, agent and service on config/demo.yaml (Ctrl-C stops all)"
@@ -25,6 +25,7 @@ help:
 	@echo "make readme-tables  regenerate the README's health-threshold table from its declarations"
 	@echo "make contract  export the agent's OpenAPI contract and regenerate the service's types from it"
 	@echo "make bench  run the benchmarks; results in bench/results/"
+	@echo "make bench-outages  the outage benchmark alone (included in make bench)"
 
 install: service/node_modules/.installed $(VENV)/.installed
 
@@ -90,6 +91,11 @@ test-python: install build
 
 bench: install build
 	$(PY) bench/run_all.py
+	$(PY) bench/outages.py
+
+# Outage shapes at 10 starts/s and with probes only (about 20 min; --quick about 10): bench/results/outages.{json,md}
+bench-outages: install build
+	$(PY) bench/outages.py
 
 lock-python:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pkg_resources' > requirements.lock

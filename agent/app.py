@@ -20,9 +20,12 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from agent.access import InternalAccess
+from agent.call_stream import StreamedCall
 from agent.calls import CallDeps, DeadlinePassedError, interview_call, perform_call, probe_call
 from agent.clients import ClientCache
 from agent.metrics import AgentMetrics
+from agent.providers import CallResult
+from agent.request_faults import unsendable_text
 from agent.schemas import Endpoint, InterviewRequest, InterviewResponse, ProbeRequest, ProbeResponse, ProviderConfig
 from agent.settings import LOOPBACK_HOSTS
 from agent.taxonomy import Outcome
@@ -50,7 +53,8 @@ def create_app(
     """`on_shutdown` runs last in the lifespan shutdown: uvicorn re-raises SIGTERM once it has stopped,
     so code after `server.run()` never runs, and a flush of the trace exporter must happen here."""
     # One client per configured provider at most: requests cannot add endpoints, so the cache is bounded.
-    clients = ClientCache(max_clients=max(1, len(access.providers)))
+    # One client per provider and model (the bulkheads), bounded by the cache's own limit.
+    clients = ClientCache()
     deps = CallDeps(clients=clients, metrics=AgentMetrics(registry), tracer=tracer_provider.get_tracer(TRACER_NAME))
 
     @asynccontextmanager
@@ -81,12 +85,23 @@ def create_app(
         return ProbeResponse.model_validate(result, from_attributes=True)
 
     @app.post("/v1/interviews", response_model=InterviewResponse)
-    async def initiate_interview(body: InterviewRequest) -> InterviewResponse:
-        result = await perform_call(deps, interview_call(body, configured(body)))
-        # A cut-off opening line must not be mistaken for one: text only comes with success.
-        if result.outcome != Outcome.SUCCESS:
-            result = replace(result, text="")
-        return InterviewResponse.model_validate(result, from_attributes=True)
+    async def initiate_interview(body: InterviewRequest) -> InterviewResponse | JSONResponse:
+        fault = _request_fault(body)
+        if fault is not None:
+            return fault
+        return _interview_response(await perform_call(deps, interview_call(body, configured(body))))
+
+    @app.post("/v1/interviews/stream", response_model=None)
+    async def initiate_interview_streamed(body: InterviewRequest) -> Response:
+        """The same call, streamed as NDJSON (call_stream.py): a first_token event, then the result."""
+        fault = _request_fault(body)
+        if fault is not None:
+            return fault
+        call = interview_call(body, configured(body))
+        return StreamedCall(
+            lambda on_first_token: perform_call(deps, call, on_first_token),
+            lambda result: _interview_response(result).model_dump(by_alias=True),
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -122,6 +137,23 @@ def _with_provider_config(openapi: Callable[[], dict[str, Any]]) -> Callable[[],
 
 async def _deadline_passed(_: Request, __: Exception) -> JSONResponse:
     return JSONResponse(status_code=504, content={"detail": "the caller's deadline passed before the call was made"})
+
+
+def _interview_response(result: CallResult) -> InterviewResponse:
+    # A cut-off opening line must not be mistaken for one: text only comes with success.
+    if result.outcome != Outcome.SUCCESS:
+        result = replace(result, text="")
+    return InterviewResponse.model_validate(result, from_attributes=True)
+
+
+def _request_fault(body: InterviewRequest) -> JSONResponse | None:
+    """422 naming the field when the interview holds text no provider can take: no call is made."""
+    found = unsendable_text(body.interview, ("interview",))
+    if found is None:
+        return None
+    path, reason = found
+    detail = [{"loc": ["body", *path], "msg": reason, "type": "request_error"}]
+    return JSONResponse(status_code=422, content={"detail": detail})
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -6,6 +6,7 @@ line. The key is read here, at call time, and used for nothing but the client an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -14,7 +15,7 @@ from typing import Literal
 
 from opentelemetry.trace import Tracer
 
-from agent.clients import ClientCache
+from agent.clients import BulkheadFullError, ClientCache
 from agent.metrics import AgentMetrics
 from agent.prompts import OPENING_REQUEST, PROBE_PROMPT, build_interviewer_system_prompt
 from agent.providers import ADAPTERS, CallResult, StreamChat
@@ -92,35 +93,49 @@ def within_deadline(call: ChatCall, now: Callable[[], float] = time.time) -> Cha
     return replace(call, timeout_s=min(call.timeout_s, left_s))
 
 
-async def perform_call(deps: CallDeps, call: ChatCall) -> CallResult:
+async def perform_call(
+    deps: CallDeps, call: ChatCall, on_first_token: Callable[[float], None] | None = None
+) -> CallResult:
     call = within_deadline(call)
     endpoint = call.endpoint
     with chat_span(
         deps.tracer, purpose=call.purpose, provider=endpoint.name, model=call.model,
         max_tokens=call.max_tokens, base_url=endpoint.base_url,
     ) as span:  # fmt: skip
-        result = await _attempt(deps, call)
+        try:
+            result = await _attempt(deps, call, on_first_token)
+        except asyncio.CancelledError:
+            # The service gave up on the call (a hedge won): the stream was closed on the way out.
+            extra = {"purpose": call.purpose, "model": call.model, "model_id": call.model_id}
+            log.info("llm call cancelled", extra=extra)
+            raise
         annotate_chat_span(span, result)
         deps.metrics.record(call.purpose, endpoint.name, call.model, result, sampled_trace_id(span))
         _log_call(call, result)
     return result
 
 
-async def _attempt(deps: CallDeps, call: ChatCall) -> CallResult:
+async def _attempt(deps: CallDeps, call: ChatCall, on_first_token: Callable[[float], None] | None) -> CallResult:
     variable = call.endpoint.api_key_env
     key = deps.read_key(variable)
     if key is None:
         message = f"environment variable {variable} is not set"
         return CallResult(Outcome.AUTH, 0.0, error_message=message, attempted=False)
     try:
-        client = deps.clients.get(call.endpoint, key)
+        client = deps.clients.get(call.endpoint, key, call.model)
         adapter = deps.adapters[call.endpoint.kind]
-        result = await adapter(
-            client, call.model, call.system, call.user, max_tokens=call.max_tokens, timeout=call.timeout_s
-        )
+        async with deps.clients.bulkhead(call.endpoint, call.model, call.timeout_s):
+            result = await adapter(
+                client, call.model, call.system, call.user,
+                max_tokens=call.max_tokens, timeout=call.timeout_s, on_first_token=on_first_token,
+            )  # fmt: skip
+    except BulkheadFullError as exc:
+        result = CallResult(Outcome.TIMEOUT, call.timeout_s * 1000.0, error_message=str(exc))
     except Exception as exc:  # adapters already classify; this guards client construction
         failure = classify_exception(exc)
-        result = CallResult(failure.outcome, 0.0, error_message=failure.message, attempted=False)
+        result = CallResult(
+            failure.outcome, 0.0, error_message=failure.message, attempted=False, request_fault=failure.request_fault
+        )
     if call.purpose == "interview" and result.outcome == Outcome.SUCCESS and not result.text.strip():
         # An interview needs an opening line; usage alone (a reasoning model's budget spent) is not one.
         result = replace(result, outcome=Outcome.INVALID_RESPONSE, error_message="the answer had no text")

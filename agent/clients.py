@@ -1,8 +1,13 @@
-"""One long-lived SDK client per configured provider, reused across calls.
+"""One long-lived SDK client per distinct endpoint and model, reused across calls, behind a bulkhead.
 
 Creating a client per call would pay TLS and TCP set-up on every probe and distort its latency; the cache
 keeps connections alive. Every client has `max_retries=0`: one probe is one attempt, and the service, not
 the SDK, decides what a failure means.
+
+Bulkheads: a client (and so a connection pool) per model, not per endpoint, and at most
+MAX_CALLS_PER_MODEL calls of one model at once. Hung `gpt-4o` calls fill only `gpt-4o`'s pool, so a
+fallback to `gpt-4o-mini` on the same endpoint connects at once (issue 11: a shared pool of 100 made
+fallbacks wait behind hung calls until the start's deadline).
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anthropic
@@ -23,8 +30,15 @@ from agent.schemas import MAX_TIMEOUT_MS, Endpoint
 MAX_CLIENTS = 128
 # Longer than the longest call the API accepts, so no in-flight call loses its client.
 RETIRE_DELAY_S = MAX_TIMEOUT_MS / 1000 + 60
-_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=60.0)
+# Sized for one model: 10 starts/s with 3 s of silence at most is ~30 calls; 64 leaves room for bursts.
+MAX_CALLS_PER_MODEL = 64
+_LIMITS = httpx2.Limits(max_connections=MAX_CALLS_PER_MODEL, max_keepalive_connections=20, keepalive_expiry=60.0)
 EndpointKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
+ClientKey = tuple[EndpointKey, str]
+
+
+class BulkheadFullError(Exception):
+    """Every slot of the model is taken for longer than the call may wait: the model is stuck."""
 
 
 def endpoint_key(endpoint: Endpoint) -> EndpointKey:
@@ -33,7 +47,8 @@ def endpoint_key(endpoint: Endpoint) -> EndpointKey:
 
 class ClientCache:
     def __init__(self, max_clients: int = MAX_CLIENTS, retire_delay_s: float = RETIRE_DELAY_S) -> None:
-        self._clients: OrderedDict[EndpointKey, Any] = OrderedDict()
+        self._clients: OrderedDict[ClientKey, Any] = OrderedDict()
+        self._slots: dict[ClientKey, asyncio.Semaphore] = {}
         self._max_clients = max_clients
         self._retire_delay_s = retire_delay_s
         self._retiring: dict[Any, asyncio.Task[None]] = {}
@@ -43,9 +58,24 @@ class ClientCache:
     def __len__(self) -> int:
         return len(self._clients)
 
-    def get(self, endpoint: Endpoint, api_key: str) -> Any:
-        """The client for `endpoint`; rebuilt if the key in the environment changed since it was made."""
-        key = endpoint_key(endpoint)
+    @asynccontextmanager
+    async def bulkhead(self, endpoint: Endpoint, model: str, wait_s: float) -> AsyncIterator[None]:
+        """Holds one of the model's MAX_CALLS_PER_MODEL slots for the call; waits at most `wait_s` for one."""
+        key = (endpoint_key(endpoint), model)
+        slots = self._slots.setdefault(key, asyncio.Semaphore(MAX_CALLS_PER_MODEL))
+        try:
+            await asyncio.wait_for(slots.acquire(), wait_s)
+        except TimeoutError:
+            busy = f"all {MAX_CALLS_PER_MODEL} call slots of {model} stayed busy for {wait_s:g} s"
+            raise BulkheadFullError(busy) from None
+        try:
+            yield
+        finally:
+            slots.release()
+
+    def get(self, endpoint: Endpoint, api_key: str, model: str = "") -> Any:
+        """The client for `endpoint` and `model`; rebuilt if the key in the environment changed since it was made."""
+        key = (endpoint_key(endpoint), model)
         client = self._clients.get(key)
         if client is not None and client.api_key == api_key:
             self._clients.move_to_end(key)

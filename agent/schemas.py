@@ -117,3 +117,6 @@ class ProbeResponse(WireModel):
 
 class InterviewResponse(ProbeResponse):
     text: str = Field(description="The opening line; empty unless the outcome is `success`.")
+    # The request field to blame when the call failed by the request's own fault (context too long,
+    # content refused as invalid): the service answers its caller 4xx and judges no model on it.
+    request_fault: str | None = None

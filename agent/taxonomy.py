@@ -46,6 +46,8 @@ class Failure:
     http_status: int | None
     request_id: str | None
     message: str
+    # The request field to blame when the failure is the request's own fault, not the model's.
+    request_fault: str | None = None
 
 
 _TIMEOUT_ERRORS = (openai.APITimeoutError, anthropic.APITimeoutError, httpx2.TimeoutException, TimeoutError)
@@ -103,8 +105,26 @@ def outcome_for_status(status: int) -> Outcome:
     return Outcome.BAD_REQUEST
 
 
+# Provider error codes and texts that say the REQUEST is at fault (it would fail on every model):
+# the context is too long, or the content was refused as invalid.
+_REQUEST_FAULT_CODES = {
+    "context_length_exceeded",
+    "string_above_max_length",
+    "invalid_prompt",
+    "content_policy_violation",
+}
+_REQUEST_FAULT_TEXTS = ("maximum context length", "prompt is too long", "context window", "invalid unicode")
+
+
 def classify_exception(exc: BaseException) -> Failure:
     """The outcome, HTTP status, provider request id and a raw (unscrubbed) message for `exc`."""
+    if isinstance(exc, UnicodeError):
+        # The SDK could not encode our own input (a lone surrogate): nothing was sent, the request is at fault.
+        return Failure(Outcome.BAD_REQUEST, None, None, "the input cannot be encoded: " + _describe(exc), "interview")
+    return _classify_sdk_exception(exc)
+
+
+def _classify_sdk_exception(exc: BaseException) -> Failure:
     if isinstance(exc, _TIMEOUT_ERRORS):
         return Failure(Outcome.TIMEOUT, None, _request_id(exc), "timed out: " + _describe(exc))
     if isinstance(exc, _STATUS_ERRORS):
@@ -127,7 +147,15 @@ def _classify_status_error(exc: openai.APIStatusError | anthropic.APIStatusError
         # Anthropic raises a status error carrying the stream's HTTP 200 for an SSE `error` event.
         outcome = _outcome_from_body(exc.body)
         return Failure(outcome, status, _request_id(exc), "stream error: " + _provider_message(exc))
-    return Failure(outcome_for_status(status), status, _request_id(exc), f"HTTP {status}: {_provider_message(exc)}")
+    message = _provider_message(exc)
+    fault = "interview" if status in (400, 413, 422) and _is_request_fault(exc.body, message) else None
+    return Failure(outcome_for_status(status), status, _request_id(exc), f"HTTP {status}: {message}", fault)
+
+
+def _is_request_fault(body: object, message: str) -> bool:
+    error = body.get("error", body) if isinstance(body, dict) else None
+    code = str(error.get("code")) if isinstance(error, dict) else ""
+    return code in _REQUEST_FAULT_CODES or any(text in message.lower() for text in _REQUEST_FAULT_TEXTS)
 
 
 def _outcome_from_body(body: object) -> Outcome:

@@ -40,12 +40,19 @@ def agent(work: Path, sim_port: int) -> RunningProcess:
 
 
 def service(
-    work: Path, agent_url: str, config: Path, data_dir: Path, *, sim_port: int, node_args: list[str] | None = None
+    work: Path,
+    agent_url: str,
+    config: Path,
+    data_dir: Path,
+    *,
+    sim_port: int,
+    node_args: list[str] | None = None,
+    port: int | None = None,
 ) -> RunningProcess:
-    """The built service with its data in `data_dir` (which also names its log)."""
+    """The built service with its data in `data_dir` (which also names its log); on `port` when given (a restart)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     env = base_env(
-        SERVICE_PORT="0",
+        SERVICE_PORT=str(port or 0),
         AGENT_URL=agent_url,
         CONFIG=str(config),
         DATA_DIR=str(data_dir),
@@ -55,7 +62,9 @@ def service(
         MODELWATCH_AGENT_TOKEN=AGENT_TOKEN,
     )
     argv = ["node", *(node_args or []), str(SERVICE_MAIN)]
-    return start_process("service", argv, work / f"service-{data_dir.name}.log", env=env)
+    url = f"http://127.0.0.1:{port}" if port else None
+    suffix = "-restarted" if port else ""
+    return start_process("service", argv, work / f"service-{data_dir.name}{suffix}.log", env=env, url=url)
 
 
 @dataclass

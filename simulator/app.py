@@ -27,10 +27,10 @@ def build(scenario: Scenario | None, seed: int | None = None) -> Starlette:
 
     # Starlette sends whatever ASGI app an endpoint returns: a TimedResponse paces its own parts.
     async def chat_completions(request: Request) -> TimedResponse:
-        return await flow.handle(openai, ctx, request.headers, await request.body())
+        return flow.handle(openai, ctx, request.headers, await request.body())
 
     async def messages(request: Request) -> TimedResponse:
-        return await flow.handle(anthropic, ctx, request.headers, await request.body())
+        return flow.handle(anthropic, ctx, request.headers, await request.body())
 
     async def models(request: Request) -> Response:
         # Both SDKs list models at /v1/models; the Anthropic one always sends anthropic-version.

@@ -70,10 +70,19 @@ class Context:
     rng: random.Random
 
 
-async def handle(provider: Provider, ctx: Context, headers: Mapping[str, str], raw: bytes) -> TimedResponse:
+def handle(provider: Provider, ctx: Context, headers: Mapping[str, str], raw: bytes) -> TimedResponse:
+    parsed = provider.parse(raw)
+    response = _respond(provider, ctx, headers, parsed)
+    model = parsed.model or "(none)"
+    response.on_disconnect = lambda: ctx.stats.cancel(model)
+    return response
+
+
+def _respond(
+    provider: Provider, ctx: Context, headers: Mapping[str, str], parsed: ChatRequest | BadRequest
+) -> TimedResponse:
     start = asyncio.get_running_loop().time()
     request_id = provider.new_request_id()
-    parsed = provider.parse(raw)
     # Providers check the key before anything else, so a keyless bad request is still a 401.
     if not provider.has_key(headers):
         return _error(provider, ctx, start, 401, model=parsed.model, request_id=request_id, spec=provider.missing_key)
@@ -83,7 +92,7 @@ async def handle(provider: Provider, ctx: Context, headers: Mapping[str, str], r
         return _error(provider, ctx, start, 404, model=parsed.model, request_id=request_id)
     settings = ctx.faults.get(parsed.model)
     if settings.hang:
-        return await _hang(provider, ctx, parsed.model, request_id)
+        return _hang(provider, ctx, parsed.model, request_id)
     timing = draw(settings, ctx.rng)
     if settings.errorRate and ctx.rng.random() < settings.errorRate:
         return _fault(provider, ctx, start, parsed, settings=settings, timing=timing, request_id=request_id)
@@ -128,16 +137,15 @@ def _fault(
     return TimedResponse(start, 200, headers, cut, media, complete=False, declared_length=len(body))
 
 
-async def _hang(provider: Provider, ctx: Context, model: str, request_id: str) -> TimedResponse:
+def _hang(provider: Provider, ctx: Context, model: str, request_id: str) -> TimedResponse:
     """Holds the request until the model stops hanging, then answers the provider's 500.
 
     A 500 rather than a normal answer: whoever sent it has long given up, and a request stuck at
     a real provider does not come back as a success either.
     """
     _record(ctx, model, "hang")
-    await ctx.faults.wait_while_hanging(model)
     headers, body = provider.error(500, model, request_id)
-    return TimedResponse(0.0, 500, headers, [(0.0, body)])
+    return TimedResponse(0.0, 500, headers, [(0.0, body)], wait=lambda: ctx.faults.wait_while_hanging(model))
 
 
 def _error(

@@ -7,6 +7,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Part = tuple[float, bytes]  # (seconds after the request arrived, bytes to send then)
 
@@ -26,6 +28,10 @@ class TimedResponse:
 
     `complete=False` returns before the end of the body; uvicorn then closes the socket, which
     clients see as a connection dropped mid-response (the `status: 0` fault).
+
+    `wait` (a hang) is awaited before the first part. If the client hangs up before the last part,
+    sending stops and `on_disconnect` is called: the `cancelled` counter, which shows that a caller
+    that gave up really closed its connection to the provider.
     """
 
     def __init__(
@@ -38,8 +44,11 @@ class TimedResponse:
         *,
         complete: bool = True,
         declared_length: int | None = None,
+        wait: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.start = start
+        self.wait = wait
+        self.on_disconnect: Callable[[], None] | None = None
         self.status = status
         self.parts = parts
         self.complete = complete
@@ -52,7 +61,25 @@ class TimedResponse:
             headers["cache-control"] = "no-cache"
         self.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
-    async def __call__(self, scope: Any, receive: Any, send: Send) -> None:
+    async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
+        if not self.parts[-1][0] and self.wait is None:
+            await self._send_parts(send)  # nothing to wait for: no watcher task to pay for
+            return
+        body = asyncio.ensure_future(self._send_parts(send))
+        hang_up = asyncio.ensure_future(_until_disconnect(receive))
+        await asyncio.wait({body, hang_up}, return_when=asyncio.FIRST_COMPLETED)
+        if body.done():
+            hang_up.cancel()
+            body.result()
+            return
+        body.cancel()
+        if self.on_disconnect is not None:
+            self.on_disconnect()
+
+    async def _send_parts(self, send: Send) -> None:
+        if self.wait is not None:
+            await self.wait()
+            self.start = asyncio.get_running_loop().time()
         loop = asyncio.get_running_loop()
         buffer: list[bytes] = []
         started = False
@@ -70,6 +97,11 @@ class TimedResponse:
         if not started:
             await send({"type": "http.response.start", "status": self.status, "headers": self.raw_headers})
         await send({"type": "http.response.body", "body": b"".join(buffer), "more_body": more})
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def immediate(status: int, headers: dict[str, str], body: bytes, start: float = 0.0) -> TimedResponse:

@@ -1,10 +1,11 @@
 """Provider adapters by endpoint kind, all behind one signature (blackbox_exporter's prober pattern):
 
-async def stream_chat(client, model, system, user, *, max_tokens, timeout) -> CallResult
+async def stream_chat(client, model, system, user, *, max_tokens, timeout, on_first_token=None) -> CallResult
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
 
@@ -14,7 +15,15 @@ from agent.providers.result import CallResult, Usage
 
 class StreamChat(Protocol):
     async def __call__(
-        self, client: Any, model: str, system: str | None, user: str, *, max_tokens: int, timeout: float
+        self,
+        client: Any,
+        model: str,
+        system: str | None,
+        user: str,
+        *,
+        max_tokens: int,
+        timeout: float,
+        on_first_token: Callable[[float], None] | None = None,
     ) -> CallResult: ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from anthropic import AsyncAnthropic
@@ -20,6 +21,7 @@ async def stream_chat(
     *,
     max_tokens: int,
     timeout: float,
+    on_first_token: Callable[[float], None] | None = None,
 ) -> CallResult:
     """One streamed message, extended thinking off (a probe must not pay for reasoning)."""
     optional: dict[str, Any] = {"system": system} if system else {}
@@ -34,7 +36,7 @@ async def stream_chat(
             **optional,
         )
 
-    return await consume_stream(open_stream, _absorb, REQUEST_ID_HEADER, timeout)
+    return await consume_stream(open_stream, _absorb, REQUEST_ID_HEADER, timeout, on_first_token)
 
 
 def _absorb(progress: StreamProgress, event: Any) -> None:

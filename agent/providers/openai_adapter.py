@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from openai import AsyncOpenAI
@@ -22,6 +23,7 @@ async def stream_chat(
     max_tokens: int,
     timeout: float,
     token_limit_param: str = "max_tokens",
+    on_first_token: Callable[[float], None] | None = None,
 ) -> CallResult:
     """One streamed chat completion. `token_limit_param` is `max_completion_tokens` for OpenAI itself,
     whose reasoning models refuse `max_tokens`; OpenAI-compatible servers mostly know only `max_tokens`."""
@@ -41,7 +43,7 @@ async def stream_chat(
             **limit,
         )
 
-    return await consume_stream(open_stream, _absorb, REQUEST_ID_HEADER, timeout)
+    return await consume_stream(open_stream, _absorb, REQUEST_ID_HEADER, timeout, on_first_token)
 
 
 def _absorb(progress: StreamProgress, chunk: ChatCompletionChunk) -> None:

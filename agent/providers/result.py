@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from agent.taxonomy import Failure, Outcome
@@ -27,6 +28,9 @@ class CallResult:
     error_message: str | None = None
     # False when the call was refused before anything was sent (missing key): no latency to observe.
     attempted: bool = True
+    # Set when the failure is the request's own fault (input the SDK cannot encode, context too long):
+    # the request field to blame. Such a call says nothing about the model.
+    request_fault: str | None = None
 
     def with_error_message(self, message: str | None) -> CallResult:
         return replace(self, error_message=message)
@@ -49,12 +53,16 @@ class StreamProgress:
     input_tokens: int | None = None
     output_tokens: int | None = None
     text_parts: list[str] = field(default_factory=list)
+    # Told the TTFT (ms) the moment the first content arrives: the service hedges on it.
+    on_first_token: Callable[[float], None] | None = None
 
     def add_text(self, text: str) -> None:
         if not text:
             return
         if self.first_chunk_at is None:
             self.first_chunk_at = time.perf_counter()
+            if self.on_first_token is not None:
+                self.on_first_token(self._elapsed_ms(self.first_chunk_at) or 0.0)
         self.text_parts.append(text)
 
     def finish(self) -> None:
@@ -88,7 +96,8 @@ class StreamProgress:
         if failure.http_status is not None:
             self.http_status = failure.http_status
         self.request_id = failure.request_id or self.request_id
-        return self._build(failure.outcome, failure.message, "".join(self.text_parts))
+        result = self._build(failure.outcome, failure.message, "".join(self.text_parts))
+        return replace(result, request_fault=failure.request_fault)
 
     def _build(self, outcome: Outcome, message: str | None, text: str) -> CallResult:
         return CallResult(

@@ -30,9 +30,13 @@ async def consume_stream(
     absorb: Callable[[StreamProgress, Any], None],
     request_id_header: str,
     timeout: float,
+    on_first_token: Callable[[float], None] | None = None,
 ) -> CallResult:
-    """Opens the stream, feeds each event to `absorb`, and returns what was measured."""
-    progress = StreamProgress()
+    """Opens the stream, feeds each event to `absorb`, and returns what was measured.
+
+    Cancelling the task that awaits this closes the stream (finally), and with it the provider
+    connection: that is how a call the service gave up on stops costing tokens."""
+    progress = StreamProgress(on_first_token=on_first_token)
     stream: SdkStream | None = None
     try:
         async with asyncio.timeout(timeout):

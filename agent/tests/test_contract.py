@@ -25,4 +25,5 @@ def test_when_a_call_result_is_answered_then_every_measured_field_reaches_the_wi
         "responseModel": "gpt-4o",
         "errorMessage": None,
         "text": "Hello",
+        "requestFault": None,
     }

@@ -68,7 +68,8 @@ function buildParts(opts: ServiceOptions) {
   const core = { registry, engine, metrics, metricsRegistry, logger, clock };
   const controlParts = buildControl(opts, core);
   const { events, drains } = controlParts;
-  const recorder = new HealthRecorder(engine, store, metrics, logger, events);
+  const recorder = new HealthRecorder(engine, store, metrics, logger, events, clock);
+  recorder.restoreAll();
   const probes = new ProbeRunner({ registry, agent, recorder, metrics, tracer, logger, clock });
   const scheduler = new ProbeScheduler({
     registry,
@@ -111,6 +112,7 @@ function buildParts(opts: ServiceOptions) {
     probes,
     scheduler,
     starter,
+    recorder,
     core,
     ...controlParts,
   };
@@ -147,6 +149,7 @@ async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts
   clearInterval(sweep);
   clearTimeout(forceTimer);
   await Promise.all([parts.starter.drain(graceMs), parts.probes.drain(graceMs)]);
+  parts.recorder.save(true);
   parts.store.close();
   parts.control.close();
 }

@@ -85,7 +85,7 @@ def test_an_interview_start_with_a_fallback_is_one_trace_from_service_to_llm_spa
     assert ("modelwatch-service", "attempt anthropic:claude-sonnet-4") in names
     root = chain[-1]
     assert "modelwatch.fallback" in root["events"]
-    assert ("modelwatch-agent", "POST /v1/interviews") in names, "the agent's handler span joins the trace"
+    assert ("modelwatch-agent", "POST /v1/interviews/stream") in names, "the agent's handler span joins the trace"
     select = next(s for s in spans if s["name"] == "select model")
     assert select["attributes"]["modelwatch.primary.state"] == "unhealthy"
     assert re.search(r"\d+ consecutive failures", select["attributes"]["modelwatch.primary.reason"])

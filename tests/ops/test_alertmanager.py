@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
-
 from agent.tests.processes import REPO_ROOT, RunningProcess, base_env
+
 from tests.support.stack import (
     SERVICE_MAIN,
     Stack,

@@ -21,6 +21,27 @@ export class AgentRejectedError extends Error {
   }
 }
 
+/**
+ * The request itself cannot be sent to any model (text no provider takes, context too long): the
+ * caller's fault, answered 4xx naming the field; never a health sample, never a reason to fall back.
+ */
+export class RequestFaultError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+    this.name = 'RequestFaultError';
+  }
+}
+
+/** What a streamed interview call is told while it runs, and how it is cancelled. */
+export interface StreamHooks {
+  /** Aborting it closes the HTTP call to the agent, which stops the SDK stream at the provider. */
+  signal: AbortSignal;
+  onFirstToken: (ttftMs: number) => void;
+}
+
 // The agent enforces each call's own timeout; this margin covers the hop to it and back.
 const TRANSPORT_MARGIN_MS = 2_000;
 // Once the agent is known unreachable, a call first re-checks it for at most this long instead of waiting
@@ -53,6 +74,25 @@ export class AgentClient {
     return this.call('/v1/interviews', transportMs ?? request.timeoutMs + TRANSPORT_MARGIN_MS, request);
   }
 
+  /**
+   * The interview call, streamed: `onFirstToken` is called when the first content arrives, the result
+   * when the call ends. Aborting `hooks.signal` abandons the call all the way to the provider.
+   */
+  async streamInterview(
+    request: SchemaInterviewRequest & { timeoutMs: number },
+    transportMs: number,
+    hooks: StreamHooks,
+  ): Promise<AgentCallResult> {
+    const res = await this.send('/v1/interviews/stream', transportMs, request, hooks.signal);
+    try {
+      return await readEvents(res, hooks.onFirstToken);
+    } catch (err) {
+      if (hooks.signal.aborted) throw err;
+      if (err instanceof AgentUnavailableError) throw err;
+      throw new AgentUnavailableError(describeFetchError(err, this.baseUrl));
+    }
+  }
+
   /** Readiness: does the agent answer its health endpoint right now. */
   async checkReady(timeoutMs = 2_000): Promise<{ ready: boolean; reason: string }> {
     try {
@@ -80,7 +120,8 @@ export class AgentClient {
     if (!ready) throw new AgentUnavailableError(`still unreachable (${reason})`);
   }
 
-  private async call(path: AgentCallPath, transportMs: number, payload: object): Promise<AgentCallResult> {
+  /** Sends one call with its deadline; answers the 2xx response or throws what a refusal or an outage means. */
+  private async send(path: string, transportMs: number, payload: object, signal?: AbortSignal): Promise<Response> {
     // Wall-clock time (not an injected clock): the agent compares the deadline with its own clock, same host.
     const calledAt = Date.now();
     await this.ensureReachable();
@@ -88,41 +129,98 @@ export class AgentClient {
     const deadlineAt = calledAt + transportMs;
     const headers: Record<string, string> = { 'content-type': 'application/json', authorization: this.authorization };
     propagation.inject(context.active(), headers);
+    const timeout = AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()));
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method: 'POST',
         headers,
         body: JSON.stringify({ ...payload, deadlineAt }),
-        signal: AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (err) {
+      if (signal?.aborted) throw err; // the caller gave up (a hedge won): not the agent's fault
       this.mark(false);
       throw new AgentUnavailableError(describeFetchError(err, this.baseUrl));
     }
-    const text = await res.text().catch(() => '');
     this.mark(true);
-    if (!res.ok) {
-      const detail = `${path} answered HTTP ${res.status}${hintFor(res.status)}: ${text.slice(0, 300)}`;
-      // 422 refuses this request (e.g. a provider the agent is not configured with); anything else (a 504 for
-      // a deadline that passed while the agent was stalled included) means the agent cannot serve us now.
-      throw res.status === 422 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
-    }
+    if (!res.ok) throw refusal(path, res.status, await res.text().catch(() => ''));
+    return res;
+  }
+
+  private async call(path: AgentCallPath, transportMs: number, payload: object): Promise<AgentCallResult> {
+    const text = await (await this.send(path, transportMs, payload)).text().catch(() => '');
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
       throw new AgentUnavailableError(`${path} answered a body that is not JSON`);
     }
-    // A figure outside the contract is an agent fault: it must not reach the health engine.
-    const parsed = parseCallResult(path, body);
-    if (!parsed.ok) throw new AgentUnavailableError(`${path} answered outside the contract: ${parsed.problems}`);
-    return parsed.result;
+    return validated(path, body);
   }
 
   private mark(up: boolean): void {
     if (this.reachable !== up) this.onReachability(up);
     this.reachable = up;
+  }
+}
+
+/** A figure outside the contract is an agent fault: it must not reach the health engine. */
+function validated(path: AgentCallPath, body: unknown): AgentCallResult {
+  const parsed = parseCallResult(path, body);
+  if (!parsed.ok) throw new AgentUnavailableError(`${path} answered outside the contract: ${parsed.problems}`);
+  return parsed.result;
+}
+
+/**
+ * The error for an agent answer that is not 2xx: a request fault (the caller's), a refusal of this model (422,
+ * e.g. a provider the agent is not configured with), or the agent unable to serve us now (anything else, a 504
+ * for a deadline that passed while the agent was stalled included).
+ */
+function refusal(path: string, status: number, text: string): Error {
+  const fault = status === 422 ? requestFaultIn(text) : null;
+  if (fault) return fault;
+  const detail = `${path} answered HTTP ${status}${hintFor(status)}: ${text.slice(0, 300)}`;
+  return status === 422 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
+}
+
+/** Reads the agent's NDJSON events: first_token (told at once), then the result. */
+async function readEvents(res: Response, onFirstToken: (ttftMs: number) => void): Promise<AgentCallResult> {
+  if (!res.body) throw new Error('no body');
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      const event = JSON.parse(line) as { event?: string; ttftMs?: unknown };
+      if (event.event === 'first_token' && typeof event.ttftMs === 'number' && event.ttftMs >= 0)
+        onFirstToken(event.ttftMs);
+      if (event.event === 'result') {
+        const { event: _kind, ...result } = event as Record<string, unknown>;
+        return validated('/v1/interviews', result);
+      }
+    }
+  }
+  throw new Error('the stream ended without a result');
+}
+
+function requestFaultIn(text: string): RequestFaultError | null {
+  try {
+    const body = JSON.parse(text) as { detail?: Array<{ loc?: unknown[]; msg?: unknown; type?: unknown }> };
+    const fault = body.detail?.find((d) => d.type === 'request_error');
+    if (!fault || !Array.isArray(fault.loc)) return null;
+    const field = fault.loc
+      .slice(1)
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '')
+      .replace(/^interview/, 'config');
+    return new RequestFaultError(field, typeof fault.msg === 'string' ? fault.msg : 'cannot be sent to any model');
+  } catch {
+    return null;
   }
 }
 

@@ -52,6 +52,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/interviews/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Initiate Interview Streamed
+     * @description The same call, streamed as NDJSON (call_stream.py): a first_token event, then the result.
+     */
+    post: operations['initiate_interview_streamed_v1_interviews_stream_post'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/probe': {
     parameters: {
       query?: never;
@@ -126,6 +146,8 @@ export interface components {
        */
       latencyMs: number;
       outcome: components['schemas']['Outcome'];
+      /** Requestfault */
+      requestFault?: string | null;
       /** Requestid */
       requestId: string | null;
       /** Responsemodel */
@@ -348,6 +370,39 @@ export interface operations {
       };
     };
   };
+  initiate_interview_streamed_v1_interviews_stream_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['InterviewRequest'];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HTTPValidationError'];
+        };
+      };
+    };
+  };
   probe_v1_probe_post: {
     parameters: {
       query?: never;
@@ -464,6 +519,7 @@ export const agentSchemas = {
         description: 'Short, never contains a key.',
       },
       text: { type: 'string', title: 'Text', description: 'The opening line; empty unless the outcome is `success`.' },
+      requestFault: { anyOf: [{ type: 'string' }, { type: 'null' }], title: 'Requestfault' },
     },
     type: 'object',
     required: [

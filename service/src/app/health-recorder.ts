@@ -1,29 +1,106 @@
+import { decodeMemento, encodeMemento } from '../domain/health/index.js';
 import type { HealthEngine, Sample, Transition } from '../domain/health/index.js';
 import type { Store } from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import type { EventHub } from './event-hub.js';
 
+/** Health is saved at most this often while samples change (and at once on a transition, and at stop). */
+export const HEALTH_SAVE_INTERVAL_MS = 5_000;
+
 /**
  * The one writer of health: the one path by which samples reach the health engine: every verdict change is stored,
  * counted and logged here, whether a probe, an interview start or the staleness timer caused it.
+ * It also keeps each model's health in the store, so a restart resumes it (domain/health/persisted.ts).
  */
 export class HealthRecorder {
+  private readonly dirty = new Set<string>();
+  private lastSaveAt = 0;
+
   constructor(
     private readonly engine: HealthEngine,
     private readonly store: Store,
     private readonly metrics: ServiceMetrics,
     private readonly logger: Logger,
     private readonly events?: EventHub,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   recordSample(modelId: string, sample: Sample): Transition | null {
     // A reload removed the model while a call to it was under way: its result has no one to go to.
     if (!this.engine.has(modelId)) return null;
     const transition = this.engine.addSample(modelId, sample);
+    this.dirty.add(modelId);
     this.metrics.setHealth(this.engine.snapshot(modelId));
     if (transition) this.onTransition(transition);
     return transition;
+  }
+
+  /** At start-up, before any sample: each registered model's health as the last process saved it. */
+  restoreAll(): void {
+    let rows: ReturnType<Store['loadHealthStates']> = [];
+    try {
+      rows = this.store.loadHealthStates();
+    } catch (err) {
+      this.logger.error({ event: 'store_error', err }, 'could not read saved health: every model starts unknown');
+    }
+    for (const row of rows) {
+      if (!this.engine.has(row.modelId)) continue; // no longer registered
+      try {
+        const transition = this.engine.restore(row.modelId, decodeMemento(row.body));
+        this.metrics.setHealth(this.engine.snapshot(row.modelId));
+        if (transition) this.onTransition(transition);
+        const s = this.engine.snapshot(row.modelId);
+        this.logger.info(
+          { event: 'health_restored', model: row.modelId, savedAt: row.savedAt, state: s.state, reason: s.reason },
+          `${row.modelId}: restored ${s.state}`,
+        );
+      } catch (err) {
+        this.logger.error({ event: 'health_restore_error', model: row.modelId, err }, 'saved health ignored');
+      }
+    }
+  }
+
+  /** Saves the models whose health changed since the last save (every model with `all`). */
+  save(all = false): void {
+    const ids = all ? this.engine.modelIds() : [...this.dirty];
+    this.dirty.clear();
+    this.lastSaveAt = this.clock();
+    for (const modelId of ids) this.saveOne(modelId);
+  }
+
+  private saveOne(modelId: string): void {
+    try {
+      const savedAt = new Date(this.clock()).toISOString();
+      this.store.saveHealthState(modelId, savedAt, encodeMemento(this.engine.memento(modelId)));
+    } catch (err) {
+      this.logger.error({ event: 'store_error', model: modelId, err }, 'could not save health');
+    }
+  }
+
+  /** A call began: its age is evidence from now on (in-flight ageing). */
+  callStarted(modelId: string, callId: string, at: number): void {
+    this.apply(modelId, this.engine.callStarted(modelId, callId, at));
+  }
+
+  callFirstToken(modelId: string, callId: string, ttftMs: number): void {
+    this.apply(modelId, this.engine.callFirstToken(modelId, callId, ttftMs));
+  }
+
+  /** The caller gave up with no first token after `afterMs`: a censored sample. */
+  callCensored(modelId: string, callId: string, startedAt: number, afterMs: number): void {
+    this.apply(modelId, this.engine.callCensored(modelId, callId, startedAt, afterMs));
+  }
+
+  /** The call ended with nothing to say about the model. */
+  callForgotten(modelId: string, callId: string): void {
+    this.apply(modelId, this.engine.callForgotten(modelId, callId));
+  }
+
+  private apply(modelId: string, transition: Transition | null): void {
+    this.dirty.add(modelId);
+    this.metrics.setHealth(this.engine.snapshot(modelId));
+    if (transition) this.onTransition(transition);
   }
 
   /** Re-evaluates staleness and window expiry; called by a timer. */
@@ -31,11 +108,14 @@ export class HealthRecorder {
     const transitions = this.engine.tick();
     for (const s of this.engine.snapshots()) this.metrics.setHealth(s);
     for (const t of transitions) this.onTransition(t);
+    if (this.clock() - this.lastSaveAt >= HEALTH_SAVE_INTERVAL_MS) this.save();
     return transitions;
   }
 
   private onTransition(t: Transition): void {
     const record = { modelId: t.modelId, at: new Date(t.at).toISOString(), from: t.from, to: t.to, reason: t.reason };
+    // A verdict change is saved at once: a restart right after it must not resume the old verdict.
+    this.saveOne(t.modelId);
     try {
       this.store.recordTransition(record);
     } catch (err) {

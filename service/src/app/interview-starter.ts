@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import {
-  AgentRejectedError,
-  AgentUnavailableError,
-  measurementOf,
-  type AgentCallResult,
-  type AgentClient,
-} from '../agent/agent-client.js';
+import { SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import type { AgentCallResult, AgentClient } from '../agent/agent-client.js';
 import type { HealthReader } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
 import { planSelection, type Candidate, type SelectionPlan } from '../domain/selection.js';
 import type {
-  AttemptMeasurement,
   AttemptRecord,
   FallbackEvent,
   HealthEvidence,
@@ -27,13 +20,14 @@ import { currentTraceId } from '../telemetry/tracing.js';
 import { AppError } from './app-error.js';
 import type { EventHub } from './event-hub.js';
 import type { HealthRecorder } from './health-recorder.js';
+import { runHedged } from './hedged-attempts.js';
+import { attemptInterview, attemptRecord } from './interview-attempt.js';
 import { settleWithin } from './settle-within.js';
 import { buildStartRecords } from './start-records.js';
 import { idempotencyKeyReused, requestFingerprint } from './request-fingerprint.js';
 import { resolveInterview, type InterviewRequest, type ResolvedInterview } from './interview-request.js';
 
-// Bounds the work one start can cause, whatever the number of registered models.
-export const MAX_ATTEMPTS = 5;
+export { MAX_ATTEMPTS } from './hedged-attempts.js';
 const AGENT_ANSWER_MARGIN_MS = 250;
 const MIN_ATTEMPT_MS = 1_000;
 
@@ -59,27 +53,12 @@ export interface StartResult {
   replayed: boolean;
 }
 
-/** An attempt the agent refused to make: no provider answered, so there is nothing else to report. */
-type Refusal = AttemptMeasurement & { outcome: 'agent_refused' };
-
 interface AttemptsOutcome {
   chosen: Candidate | null;
   attempts: AttemptRecord[];
   result: AgentCallResult | null;
-}
-
-/** A candidate a config reload removed between the plan and its attempt: skipped, not judged. */
-function removedResult(): AgentCallResult {
-  return {
-    outcome: 'bad_request',
-    latencyMs: 0,
-    ttftMs: null,
-    httpStatus: null,
-    usage: null,
-    requestId: null,
-    responseModel: null,
-    errorMessage: 'the model was removed from the registry by a config reload',
-  };
+  /** The primary was abandoned, still silent, when a hedged attempt won. */
+  primaryCancelled: boolean;
 }
 
 /** Starts interviews on the best model available and keeps the audit record of why. */
@@ -176,6 +155,7 @@ export class InterviewStarter {
       chosen: outcome.chosen,
       result: outcome.result,
       attempts: outcome.attempts,
+      primaryCancelled: outcome.primaryCancelled,
       evidence,
       interviewId,
       startedAt,
@@ -240,92 +220,39 @@ export class InterviewStarter {
     };
   }
 
+  /** Hedged attempts in plan order (hedged-attempts.ts); every attempt is in the record. */
   private async attemptInOrder(
     plan: SelectionPlan,
     interviewId: string,
     interview: Record<string, unknown>,
     startedAt: number,
   ): Promise<AttemptsOutcome> {
-    const { clock, settings } = this.deps;
-    const attempts: AttemptRecord[] = [];
-    // Below this, an attempt cannot fairly judge a model: stop rather than charge it a timeout.
-    const minAttemptMs = Math.min(settings.attemptTimeoutMs, MIN_ATTEMPT_MS);
-    for (const candidate of plan.order.slice(0, MAX_ATTEMPTS)) {
-      const remaining = startedAt + settings.deadlineMs - clock();
-      // The agent gets a little less than what is left, so its own timeout answers before ours cuts the line.
-      const agentTimeoutMs = Math.min(settings.attemptTimeoutMs, remaining - AGENT_ANSWER_MARGIN_MS);
-      if (agentTimeoutMs < minAttemptMs) break;
-      const result = await this.attempt(candidate, interviewId, interview, agentTimeoutMs, remaining);
-      attempts.push({ modelId: candidate.modelId, source: candidate.source, ...measurementOf(result) });
-      if (result.outcome === 'success') return { chosen: candidate, attempts, result };
-    }
-    return { chosen: null, attempts, result: null };
+    const { clock, settings, healthReader } = this.deps;
+    const limits = {
+      startedAt,
+      deadlineMs: settings.deadlineMs,
+      attemptTimeoutMs: settings.attemptTimeoutMs,
+      minAttemptMs: Math.min(settings.attemptTimeoutMs, MIN_ATTEMPT_MS),
+      answerMarginMs: AGENT_ANSWER_MARGIN_MS,
+    };
+    let attemptNumber = 0;
+    const { winner, runs } = await runHedged(
+      plan.order,
+      limits,
+      (candidate, budget, hooks) => {
+        attemptNumber += 1;
+        const call = { candidate, interviewId, interview, callId: `${interviewId}#${attemptNumber}` };
+        return attemptInterview(this.deps, call, budget, hooks);
+      },
+      { clock, hedgeDelayMs: (id) => healthReader.snapshot(id).hedgeDelayMs },
+    );
+    return {
+      chosen: winner?.candidate ?? null,
+      attempts: runs.map(attemptRecord),
+      result: winner?.result && winner.result.outcome !== 'agent_refused' ? winner.result : null,
+      primaryCancelled: runs.some((r) => r.candidate.modelId === plan.primary.modelId && r.result === null),
+    };
   }
-
-  /** One initiation call; its outcome feeds the health engine at once, failure or not (a refusal is no sample). */
-  private attempt(
-    candidate: Candidate,
-    interviewId: string,
-    interview: Record<string, unknown>,
-    timeoutMs: number,
-    transportMs: number,
-  ): Promise<AgentCallResult | Refusal> {
-    const { registry, agent, recorder, tracer, clock, settings } = this.deps;
-    const sentAt = clock();
-    const model = registry.get(candidate.modelId);
-    if (!model) return Promise.resolve(removedResult());
-    return tracer.startActiveSpan(`attempt ${candidate.modelId}`, { kind: SpanKind.CLIENT }, async (span) => {
-      span.setAttributes({
-        'modelwatch.model': candidate.modelId,
-        'modelwatch.source': candidate.source,
-        'modelwatch.state': candidate.state,
-      });
-      try {
-        const request = {
-          interviewId,
-          modelId: model.id,
-          provider: model.provider,
-          model: model.model,
-          timeoutMs,
-          maxTokens: settings.maxTokens,
-          interview,
-        };
-        const result = await agent.initiateInterview(request, transportMs);
-        // A timeout on a budget the deadline cut short says nothing about the model.
-        const truncated = result.outcome === 'timeout' && timeoutMs < settings.attemptTimeoutMs;
-        if (!truncated) recorder.recordSample(model.id, { at: clock(), source: 'interview', ...measurementOf(result) });
-        span.setAttribute('modelwatch.outcome', result.outcome);
-        if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
-        return result;
-      } catch (err) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
-        if (err instanceof AgentRejectedError) {
-          // This model's configuration is refused by the agent: no health sample, try the next candidate.
-          this.deps.logger.error(
-            { event: 'agent_rejected', model: model.id, detail: err.detail },
-            "the agent refused a call: check this model's configuration",
-          );
-          return {
-            outcome: 'agent_refused' as const,
-            latencyMs: clock() - sentAt,
-            ttftMs: null,
-            httpStatus: null,
-            errorMessage: 'the agent refused the request for this model; see the service log',
-          };
-        }
-        if (err instanceof AgentUnavailableError) {
-          this.deps.logger.error({ event: 'agent_unavailable', detail: err.detail }, 'the agent did not answer');
-          throw new AppError(503, 'agent_unavailable', 'the agent that makes LLM calls is unavailable; retry shortly', {
-            retryable: true,
-          });
-        }
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
-  }
-
   private report(record: InterviewRecord, event: FallbackEvent | null, durationMs: number): void {
     const { metrics, logger } = this.deps;
     metrics.observeStart(record.requestedModel, record.model, 'started', durationMs, record.traceId);

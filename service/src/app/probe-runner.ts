@@ -85,6 +85,9 @@ export class ProbeRunner {
       { root: true, kind: SpanKind.INTERNAL, attributes: { 'modelwatch.model': modelId } },
       async (span) => {
         const at = this.deps.clock();
+        // A probe in flight is in-flight evidence too: hung past the first-token budget, it is a miss now.
+        const callId = `probe:${modelId}:${at}`;
+        this.deps.recorder.callStarted(modelId, callId, at);
         try {
           const result = await this.deps.agent.probe({
             modelId,
@@ -93,12 +96,13 @@ export class ProbeRunner {
             timeoutMs: model.probe.timeoutMs,
             maxTokens: model.probe.maxTokens,
           });
-          this.apply(modelId, result, at);
+          this.apply(modelId, result, at, callId);
           span.setAttributes({ 'modelwatch.outcome': result.outcome, 'modelwatch.latency_ms': result.latencyMs });
           if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
           return { modelId, probed: true as const, result, at };
         } catch (err) {
           // The agent being down, or refusing this model's configuration, says nothing about the provider: no sample.
+          this.deps.recorder.callForgotten(modelId, callId);
           const reason =
             err instanceof AgentUnavailableError || err instanceof AgentRejectedError
               ? err.message
@@ -113,11 +117,17 @@ export class ProbeRunner {
     );
   }
 
-  private apply(modelId: string, result: AgentCallResult, at: number): void {
+  private apply(modelId: string, result: AgentCallResult, at: number, callId: string): void {
     const { recorder, metrics, logger } = this.deps;
     metrics.observeProbe(modelId, result, this.deps.clock(), currentTraceId());
     if (result.usage) this.lastUsage.set(modelId, result.usage);
-    recorder.recordSample(modelId, { at: this.deps.clock(), source: 'probe', ...measurementOf(result) });
+    recorder.recordSample(modelId, {
+      at: this.deps.clock(),
+      startedAt: at,
+      callId,
+      source: 'probe',
+      ...measurementOf(result),
+    });
     logger.debug(
       {
         event: 'probe',

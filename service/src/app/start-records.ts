@@ -12,6 +12,8 @@ export interface StartedInterview {
   chosen: Candidate;
   result: AgentCallResult;
   attempts: AttemptRecord[];
+  /** The primary was abandoned, still silent, when a hedged attempt won. */
+  primaryCancelled: boolean;
   /** The primary's health when the start began. */
   evidence: HealthEvidence;
   interviewId: string;
@@ -27,6 +29,7 @@ export function buildStartRecords(started: StartedInterview): { record: Intervie
   const reason = fallbackReason(started.plan, {
     servedBy: chosen.modelId,
     primaryTried: attempts.some((a) => a.source === 'primary'),
+    primaryCancelled: started.primaryCancelled,
   });
   const event: FallbackEvent | null = reason
     ? {

@@ -10,6 +10,8 @@ function probePlanOf(config: ConfigFile, m: ModelConfig): ProbePlan {
   return {
     intervalMs: ms(m.probe?.intervalSeconds ?? config.probes.intervalSeconds),
     unhealthyIntervalMs: ms(m.probe?.unhealthyIntervalSeconds ?? config.probes.unhealthyIntervalSeconds),
+    degradedIntervalMs: ms(m.probe?.degradedIntervalSeconds ?? config.probes.degradedIntervalSeconds),
+    confirmIntervalMs: ms(m.probe?.confirmIntervalSeconds ?? config.probes.confirmIntervalSeconds),
     timeoutMs: ms(m.probe?.timeoutSeconds ?? config.probes.timeoutSeconds),
     jitterMs: ms(config.probes.jitterSeconds),
     maxTokens: m.probe?.maxTokens ?? config.probes.maxTokens,

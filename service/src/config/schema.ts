@@ -47,6 +47,11 @@ export const probeSettingsSchema = z.strictObject({
     .number()
     .min(1)
     .default(DEFAULT_PROBE_PLAN.unhealthyIntervalMs / 1000),
+  degradedIntervalSeconds: z
+    .number()
+    .min(1)
+    .default(DEFAULT_PROBE_PLAN.degradedIntervalMs / 1000),
+  confirmIntervalSeconds: positiveSeconds.default(DEFAULT_PROBE_PLAN.confirmIntervalMs / 1000),
   timeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).default(DEFAULT_PROBE_PLAN.timeoutMs / 1000),
   jitterSeconds: z
     .number()
@@ -58,6 +63,8 @@ export const probeSettingsSchema = z.strictObject({
 const probeOverridesSchema = z.strictObject({
   intervalSeconds: z.number().min(1).optional(),
   unhealthyIntervalSeconds: z.number().min(1).optional(),
+  degradedIntervalSeconds: z.number().min(1).optional(),
+  confirmIntervalSeconds: positiveSeconds.optional(),
   timeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).optional(),
   maxTokens: z.int().min(1).max(64).optional(),
 });

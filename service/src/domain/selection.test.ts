@@ -228,4 +228,18 @@ describe('fallbackReason', () => {
   ])('%s', (_name, planReason, servedBy, primaryTried, expected) => {
     expect(fallbackReason(plan(planReason), { servedBy, primaryTried })).toBe(expected);
   });
+
+  it.each<[string, FallbackReason | null, string, boolean, FallbackReason | null]>([
+    ['when a hedge won while the primary was silent, then primary_slow', null, OTHER, true, 'primary_slow'],
+    [
+      'when a hedge won over a degraded primary still running, then primary_slow',
+      'primary_degraded',
+      OTHER,
+      true,
+      'primary_slow',
+    ],
+    ['when the primary itself answered, then no fallback even if it was hedged', null, PRIMARY, false, null],
+  ])('%s', (_name, planReason, servedBy, primaryCancelled, expected) => {
+    expect(fallbackReason(plan(planReason), { servedBy, primaryTried: true, primaryCancelled })).toBe(expected);
+  });
 });

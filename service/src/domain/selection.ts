@@ -12,6 +12,7 @@ export const FALLBACK_REASONS = [
   'primary_degraded',
   'primary_failed',
   'primary_drained',
+  'primary_slow',
   'no_healthy_model',
 ] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
@@ -118,12 +119,15 @@ function activePlan(primary: Candidate, preferred: Candidate[], considered: Cand
 export interface StartEnding {
   servedBy: string;
   primaryTried: boolean;
+  /** The primary was still running, with no first token, when a hedged attempt won (it was cancelled). */
+  primaryCancelled?: boolean;
 }
 
 /**
  * Why the interview did not run on its primary as planned, or null when it did: the reason of the
  * fallback event. A candidate that served after the primary failed: `primary_failed`; one that served
- * instead of the primary: the plan's reason. The primary that served although it was unhealthy:
+ * instead of the primary: the plan's reason; one that won a hedge while the primary was still silent:
+ * `primary_slow`. The primary that served although it was unhealthy:
  * nothing else was usable or everything else failed (`no_healthy_model`).
  */
 export function fallbackReason(
@@ -131,6 +135,7 @@ export function fallbackReason(
   ending: StartEnding,
 ): FallbackReason | null {
   if (ending.servedBy !== plan.primary.modelId) {
+    if (ending.primaryCancelled === true) return 'primary_slow';
     return ending.primaryTried ? 'primary_failed' : (plan.reason ?? 'primary_failed');
   }
   // A drained primary that served after its candidates failed is reported the same way.

@@ -18,10 +18,41 @@ export const modelId = z.string().min(1).max(200).describe('A registered model i
 export const resourceId = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, ".", "_" and "-", at most 128 characters');
+// Text no provider can take (issue 11): a lone UTF-16 surrogate cannot be encoded as UTF-8, so the SDKs
+// fail before sending it. Refused here, naming the field, so such a start never reaches a model and is
+// never charged to one. Control characters (NUL included) are valid JSON text and pass; a provider that
+// refuses them answers a 400 the agent classes as the request's fault, never the model's.
+const UNSENDABLE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The path of the first string or key a provider cannot take, or null. Stops below MAX_JSON_DEPTH (refused anyway). */
+export function unsendableTextPath(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
+  if (typeof value === 'string') return UNSENDABLE.test(value) ? path : null;
+  if (value === null || typeof value !== 'object' || path.length > MAX_JSON_DEPTH) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    if (UNSENDABLE.test(key)) return at;
+    const found = unsendableTextPath(item, at);
+    if (found) return found;
+  }
+  return null;
+}
+
 const freeForm = z
   .record(z.string(), z.unknown())
   .refine((v) => depth(v) <= MAX_JSON_DEPTH, `nested deeper than ${MAX_JSON_DEPTH} levels`)
-  .describe('Free-form interview configuration handed to the agent (role, candidate, language, systemPrompt...)');
+  .superRefine((value, ctx) => {
+    const path = unsendableTextPath(value);
+    if (path) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: 'contains a lone UTF-16 surrogate, which no provider can take (not encodable as UTF-8)',
+      });
+    }
+  })
+  .describe(
+    'Free-form interview configuration handed to the agent (role, candidate, language, systemPrompt...); text with a lone UTF-16 surrogate is refused (400 naming the field)',
+  );
 
 export const startInterviewBody = z.strictObject({
   simulationId: resourceId.optional().describe('A stored simulation; request fields override it'),
@@ -86,6 +117,15 @@ const state = z.enum(HEALTH_STATES);
 
 export const healthModel = z.object({
   id: z.string(),
+  hedgeDelayMs: z
+    .number()
+    .describe("How long a start waits for this model's first token before it also tries the next"),
+  inFlight: z.number().describe('Calls in flight that have had no first token yet'),
+  firstTokenMisses: z.number().describe('Calls in a row with no first token within the hedge delay'),
+  confirming: z.boolean().describe('A failure is being confirmed: probed every confirm interval'),
+  forgiveness: z
+    .object({ streak: z.number(), required: z.number() })
+    .describe('While degraded: probes within the SLO in a row, and how many bring it back'),
   provider: z.string(),
   state,
   reason: z.string(),

@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { HealthReader, HealthState } from '../domain/health/index.js';
+import type { HealthReader } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
-import { probeIntervalFor, type ProbePlan } from '../domain/probe-plan.js';
+import { probeIntervalFor, type ProbePlan, type ProbeView } from '../domain/probe-plan.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
 import type { HealthRecorder } from '../app/health-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -12,6 +12,8 @@ import type { Logger } from '../telemetry/logger.js';
  * (epoch milliseconds) anyway, so the zone only has to be one that always works.
  */
 const CRON_TIMEZONE = 'Etc/UTC';
+/** node-cron's resolution here: every task runs once a second. */
+const CRON_TICK_MS = 1_000;
 
 export interface SchedulerDeps {
   registry: ModelRegistry;
@@ -24,23 +26,30 @@ export interface SchedulerDeps {
 }
 
 /**
- * When a model is probed next, all from its probe plan: after the interval for its state (shorter
- * while it is unhealthy, so recovery is proven sooner) plus jitter, so probes of many models do not
- * fire in lockstep.
+ * When a model is probed next, all from its probe plan: after the interval for what we believe of it
+ * (shorter while unhealthy or degraded, so recovery is proven sooner, and while a failure is being
+ * confirmed) plus jitter, so probes of many models do not fire in lockstep.
  */
-export function nextProbeDue(finishedAt: number, plan: ProbePlan, state: HealthState, random: () => number): number {
-  return finishedAt + probeIntervalFor(plan, state) + Math.floor(random() * plan.jitterMs);
+export function nextProbeDue(finishedAt: number, plan: ProbePlan, view: ProbeView, random: () => number): number {
+  return finishedAt + probeIntervalFor(plan, view) + Math.floor(random() * plan.jitterMs);
 }
 
 /**
  * One node-cron task per model ticks every second and fires the probe when it is due; the due
  * time is ours, not a cron expression, because the interval changes with the model's state.
  * The runner joins an in-flight probe, so probes of one model never overlap.
+ *
+ * The due time is re-read on every tick (domain/probe-plan.ts): when an interview failure opens a
+ * confirmation run, or the model turns degraded, between two probes, the next probe comes at the
+ * shorter interval counted from the end of the last one, not when the old due time says.
  */
 export class ProbeScheduler {
   private readonly due = new Map<string, number>();
+  private readonly lastFinished = new Map<string, number>();
   private readonly tasks: ScheduledTask[] = [];
   private readonly modelTasks = new Map<string, ScheduledTask>();
+  /** Probes due sooner than the next once-a-second tick (confirmations): fired by a timer of their own. */
+  private readonly soon = new Set<NodeJS.Timeout>();
   private running = false;
 
   constructor(private readonly deps: SchedulerDeps) {
@@ -51,14 +60,42 @@ export class ProbeScheduler {
   private scheduleNext(modelId: string): void {
     const model = this.deps.registry.get(modelId);
     if (!model || !this.due.has(modelId)) return;
-    this.due.set(
-      modelId,
-      nextProbeDue(this.deps.clock(), model.probe, this.deps.healthReader.snapshot(modelId).state, this.deps.random),
+    const finishedAt = this.deps.clock();
+    this.lastFinished.set(modelId, finishedAt);
+    this.due.set(modelId, nextProbeDue(finishedAt, model.probe, this.viewOf(modelId), this.deps.random));
+    // A confirmation due in ~1 s must not wait for the next cron tick too (that would add up to 1 s each).
+    const wait = (this.effectiveDue(modelId) ?? Number.POSITIVE_INFINITY) - finishedAt;
+    if (!this.running || wait > CRON_TICK_MS) return;
+    const timer = setTimeout(
+      () => {
+        this.soon.delete(timer);
+        this.tickModel(modelId);
+      },
+      Math.max(wait, 0) + 1,
     );
+    timer.unref();
+    this.soon.add(timer);
+  }
+
+  private viewOf(modelId: string): ProbeView {
+    const { healthReader } = this.deps;
+    return { state: healthReader.snapshot(modelId).state, confirming: healthReader.isConfirming(modelId) };
+  }
+
+  private intervalOf(modelId: string): number {
+    return probeIntervalFor(this.deps.registry.get(modelId)!.probe, this.viewOf(modelId));
+  }
+
+  /** The scheduled due time, or sooner if the cadence shortened since (no jitter then: it is urgent). */
+  private effectiveDue(modelId: string): number | undefined {
+    const dueAt = this.due.get(modelId);
+    const finishedAt = this.lastFinished.get(modelId);
+    if (dueAt === undefined || finishedAt === undefined) return dueAt;
+    return Math.min(dueAt, finishedAt + this.intervalOf(modelId));
   }
 
   nextProbeAt(modelId: string): number | null {
-    return this.due.get(modelId) ?? null;
+    return this.effectiveDue(modelId) ?? null;
   }
 
   start(): void {
@@ -113,6 +150,8 @@ export class ProbeScheduler {
 
   async stop(): Promise<void> {
     this.running = false;
+    for (const timer of this.soon) clearTimeout(timer);
+    this.soon.clear();
     await Promise.all([...this.tasks, ...this.modelTasks.values()].map(async (t) => t.destroy()));
     this.tasks.length = 0;
     this.modelTasks.clear();
@@ -121,7 +160,7 @@ export class ProbeScheduler {
   /** Fires a due probe; when it ends, scheduleNext sets the next due time from the verdict it left. */
   tickModel(modelId: string): void {
     const { probes, clock, logger } = this.deps;
-    const dueAt = this.due.get(modelId);
+    const dueAt = this.effectiveDue(modelId);
     if (dueAt === undefined || clock() < dueAt || probes.isProbing(modelId)) return;
     this.due.set(modelId, Number.POSITIVE_INFINITY);
     probes

@@ -4,8 +4,10 @@ import type { StorageStatus } from './storage-errors.js';
 
 /** What the store keeps: the audit records users read through the API. Times are ISO strings. */
 
-/** How an attempt ended: a provider outcome, or `agent_refused` when the agent refused to make the call. */
-export const ATTEMPT_OUTCOMES = [...OUTCOMES, 'agent_refused'] as const;
+/** `cancelled`: the attempt was abandoned because another one won (a hedged start). */
+export const ATTEMPT_CANCELLED = 'cancelled';
+/** How an attempt ended: a provider outcome, `agent_refused` when the agent refused to make the call, or `cancelled`. */
+export const ATTEMPT_OUTCOMES = [...OUTCOMES, 'agent_refused', ATTEMPT_CANCELLED] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 /** What one attempt measured. A refusal has no provider figures: its latency is the exchange with the agent. */
@@ -133,5 +135,8 @@ export interface Store {
   deleteSimulation(id: string): Promise<boolean>;
   /** Whether a write would be recorded now; cheap, and never waits on a lock. */
   status(): StorageStatus;
+  /** Each model's health as the engine last saved it (domain/health/persisted.ts): one row per model, replaced. */
+  saveHealthState(modelId: string, savedAt: string, body: string): void;
+  loadHealthStates(): Array<{ modelId: string; savedAt: string; body: string }>;
   close(): void;
 }

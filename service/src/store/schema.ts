@@ -31,6 +31,11 @@ CREATE TABLE IF NOT EXISTS simulations (
   id TEXT PRIMARY KEY,
   body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS health_state (
+  model_id TEXT PRIMARY KEY,
+  saved_at TEXT NOT NULL,
+  body TEXT NOT NULL
+);
 `;
 
 /** Columns added after the first release: added to an older database on start. */

@@ -214,6 +214,22 @@ export class SqliteStore implements Store {
     return retryWhileBusy(() => remove.run(id).changes === 1, SIMULATION_WRITE_BUDGET_MS, this.file);
   }
 
+  saveHealthState(modelId: string, savedAt: string, body: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO health_state (model_id, saved_at, body) VALUES (?, ?, ?) ON CONFLICT(model_id) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body',
+      )
+      .run(modelId, savedAt, body);
+  }
+
+  loadHealthStates(): Array<{ modelId: string; savedAt: string; body: string }> {
+    return this.db.prepare('SELECT model_id AS modelId, saved_at AS savedAt, body FROM health_state').all() as Array<{
+      modelId: string;
+      savedAt: string;
+      body: string;
+    }>;
+  }
+
   /** Writes what was deferred, waiting for a lock now (nothing else is served), then closes. */
   close(): void {
     if (!this.db.open) return;

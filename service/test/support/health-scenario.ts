@@ -36,7 +36,10 @@ export interface SampleOptions {
   gapMs?: number;
 }
 
-export type Step = { kind: 'sample'; gapMs: number; sample: Omit<Sample, 'at'> } | { kind: 'wait'; ms: number };
+export type Step =
+  | { kind: 'sample'; gapMs: number; sample: Omit<Sample, 'at'> }
+  | { kind: 'wait'; ms: number }
+  | { kind: 'act'; gapMs: number; act: (engine: HealthEngine, modelId: string, now: number) => Transition | null };
 
 function sampleStep(source: SampleSource, outcome: Outcome, options: SampleOptions): Step {
   return {
@@ -59,6 +62,45 @@ export const interview = (outcome: Outcome = 'success', options: SampleOptions =
   sampleStep('interview', outcome, options);
 /** Advance the clock by ms, then tick(). */
 export const wait = (ms: number): Step => ({ kind: 'wait', ms });
+/** A call begins `gapMs` from now (default 0): its age becomes evidence. */
+export const callStarts = (callId: string, gapMs = 0): Step => ({
+  kind: 'act',
+  gapMs,
+  act: (engine, modelId, now) => engine.callStarted(modelId, callId, now),
+});
+/** The call's first token arrives now, `ttftMs` after it started. */
+export const firstTokenOf = (callId: string, ttftMs: number, gapMs = 0): Step => ({
+  kind: 'act',
+  gapMs,
+  act: (engine, modelId) => engine.callFirstToken(modelId, callId, ttftMs),
+});
+/** The caller gives up on a call that started `afterMs` ago, with no first token: a censored sample. */
+export const censored = (callId: string | null, afterMs: number, gapMs = 0): Step => ({
+  kind: 'act',
+  gapMs,
+  act: (engine, modelId, now) => engine.callCensored(modelId, callId, now - afterMs, afterMs),
+});
+/** A call that started `latencyMs` ago completes now (a sample with its start time). */
+export const completes = (
+  source: SampleSource,
+  outcome: Outcome,
+  latencyMs: number,
+  options: { callId?: string; ttftMs?: number | null; gapMs?: number } = {},
+): Step => ({
+  kind: 'act',
+  gapMs: options.gapMs ?? 0,
+  act: (engine, modelId, now) =>
+    engine.addSample(modelId, {
+      at: now,
+      startedAt: now - latencyMs,
+      source,
+      outcome,
+      latencyMs,
+      ttftMs: options.ttftMs === undefined ? (outcome === 'success' ? Math.min(80, latencyMs) : null) : options.ttftMs,
+      httpStatus: STATUS_OF[outcome],
+      ...(options.callId === undefined ? {} : { callId: options.callId }),
+    }),
+});
 export const times = (count: number, step: Step): Step[] => Array.from({ length: count }, () => step);
 
 /** An engine with one model, a fake clock, and every transition collected. */
@@ -96,7 +138,10 @@ export class Scenario {
       return;
     }
     this.now += step.gapMs;
-    const transition = this.engine.addSample(this.modelId, { ...step.sample, at: this.now });
+    const transition =
+      step.kind === 'act'
+        ? step.act(this.engine, this.modelId, this.now)
+        : this.engine.addSample(this.modelId, { ...step.sample, at: this.now });
     if (transition !== null) this.transitions.push(transition);
   }
 }

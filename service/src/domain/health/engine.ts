@@ -1,6 +1,7 @@
 // The registry of models and their health. Pure: the clock is injected, nothing here does I/O or
 // schedules anything; the service calls tick() from its own timer.
 import { ModelHealth } from './model-health.js';
+import type { HealthMemento } from './persisted.js';
 import { resolveThresholds } from './thresholds.js';
 import type { HealthReader, HealthSnapshot, Sample, ThresholdOverrides, Transition } from './types.js';
 
@@ -19,7 +20,8 @@ export class HealthEngine implements HealthReader {
    */
   register(modelId: string, overrides?: ThresholdOverrides, probeIntervalMs?: number): void {
     if (this.models.has(modelId)) throw new Error(`model '${modelId}' is already registered with the health engine`);
-    this.models.set(modelId, new ModelHealth(modelId, resolveThresholds(overrides, probeIntervalMs), this.clock()));
+    const thresholds = resolveThresholds(overrides, probeIntervalMs);
+    this.models.set(modelId, new ModelHealth(modelId, thresholds, this.clock(), probeIntervalMs));
   }
 
   /** Forgets a model and its evidence (a config reload removed or redefined it). */
@@ -39,6 +41,41 @@ export class HealthEngine implements HealthReader {
   /** Records a sample and updates the verdict now; returns the transition if the state changed. */
   addSample(modelId: string, sample: Sample): Transition | null {
     return this.model(modelId).addSample(sample, this.clock());
+  }
+
+  /** A call to the model began (in-flight evidence); `callId` is unique among its calls in flight. */
+  callStarted(modelId: string, callId: string, at: number): Transition | null {
+    return this.model(modelId).callStarted(callId, at, this.clock());
+  }
+
+  /** The call's first token arrived after ttftMs. */
+  callFirstToken(modelId: string, callId: string, ttftMs: number): Transition | null {
+    return this.model(modelId).callFirstToken(callId, ttftMs, this.clock());
+  }
+
+  /** The caller gave up on the call after afterMs with no first token: a censored sample ("≥ afterMs"). */
+  callCensored(modelId: string, callId: string | null, startedAt: number, afterMs: number): Transition | null {
+    return this.model(modelId).callCensored(callId, startedAt, afterMs, this.clock());
+  }
+
+  /** The call ended with nothing to say about the model (no answer from the agent, a request error). */
+  callForgotten(modelId: string, callId: string): Transition | null {
+    return this.model(modelId).callForgotten(callId, this.clock());
+  }
+
+  /** What a restart must restore for the model (persisted.ts encodes it). */
+  memento(modelId: string): HealthMemento {
+    return this.model(modelId).memento();
+  }
+
+  /** Restores a model's recorded health at start-up, before any sample; returns the transition it makes now. */
+  restore(modelId: string, saved: HealthMemento): Transition | null {
+    return this.model(modelId).restore(saved, this.clock());
+  }
+
+  /** A confirmation run is open for the model: probe it at the confirm interval. */
+  isConfirming(modelId: string): boolean {
+    return this.model(modelId).isConfirming();
   }
 
   /** The verdict cached at the last addSample/tick: O(1), frozen. Throws on an unknown id. */

@@ -23,3 +23,5 @@ export {
 } from './threshold-declarations.js';
 export type { ThresholdDeclaration, ThresholdKey, ThresholdConfigName } from './threshold-declarations.js';
 export { HealthEngine } from './engine.js';
+export { encodeMemento, decodeMemento } from './persisted.js';
+export type { HealthMemento } from './persisted.js';

@@ -127,15 +127,16 @@ const cases: Case[] = [
     reason: 'rate limited (HTTP 429) 0 ms ago',
   },
   {
+    // Interview successes: they do not count toward forgiveness (forgiveness.test.ts), so the 60-s rule alone acts.
     name: 'when the last 429 is 60 s old, then it is healthy again',
-    steps: [successes(20), probe('rate_limited'), times(6, probe('success', { gapMs: 10_000 }))],
+    steps: [successes(20), probe('rate_limited'), times(6, interview('success', { gapMs: 10_000 }))],
     state: 'healthy',
     reason: 'p95 200 ms ≤ SLO 3 s over 26 successful samples, error rate 0% over 27 samples',
     path: ['unknown→healthy', 'healthy→degraded', 'degraded→healthy'],
   },
   {
     name: 'when the last 429 is 50 s old, then it is still degraded and says how old',
-    steps: [successes(20), probe('rate_limited'), times(5, probe('success', { gapMs: 10_000 }))],
+    steps: [successes(20), probe('rate_limited'), times(5, interview('success', { gapMs: 10_000 }))],
     state: 'degraded',
     reason: 'rate limited (HTTP 429) 50 s ago',
   },

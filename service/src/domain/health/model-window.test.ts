@@ -24,7 +24,8 @@ const cases: Case[] = [
   },
   {
     name: 'when the cap pushes old failures out, then they no longer count in the error rate',
-    overrides: { maxSamples: 5 },
+    // Forgiveness would also drop them (a fresh window): switched off to see the cap alone.
+    overrides: { maxSamples: 5, degradedRecoverySuccesses: 100, recoveryMaxSuccesses: 100 },
     steps: [probe(), times(2, probe('server_error')), times(5, probe())],
     expected: { state: 'healthy', errorRate: 0, samples: { total: 5, byOutcome: { server_error: 0, success: 5 } } },
   },

@@ -65,3 +65,11 @@ export function recoveryProgress(streak: number, required: number): string {
 export function recoveredReason(streak: number, required: number): string {
   return `${streak}/${required} successful probes after unhealthy`;
 }
+
+export function noFirstTokenReason(misses: number, budgetMs: number): string {
+  return `${misses} calls in a row had no first token within ${formatDuration(budgetMs)} (hedge delay)`;
+}
+
+export function forgivenReason(streak: number): string {
+  return `${streak} probes within SLO in a row after degraded`;
+}

@@ -6,7 +6,8 @@
 //                 window, error rate ≥ unhealthyErrorRate
 //   3. degraded   with ≥ minSamples successful samples, p95 latency > latencySloMs; with ≥ minSamples
 //                 samples, error rate ≥ degradedErrorRate; a 429 younger than rateLimitedRecentMs
-//                 (no minimum: one 429 is already a fact about the provider)
+//                 (no minimum: one 429 is already a fact about the provider); noFirstTokenRun calls in a
+//                 row with no first token within the first-token budget (first-token.ts)
 //   4. healthy    at least one success in the window
 //   5. unknown    samples but no success yet (e.g. one failure on a new model: not enough to judge)
 // Holding a model in unhealthy until it proves recovery is the state machine's job (model-health.ts),
@@ -23,6 +24,7 @@ import {
   slowCallsNote,
   staleReason,
   describeOutcome,
+  noFirstTokenReason,
 } from './reason.js';
 import type { HealthState, Outcome, ResolvedThresholds } from './types.js';
 import type { WindowFigures } from './window.js';
@@ -41,6 +43,9 @@ export interface RuleInput {
   lastHardFailure: FailureFact | null;
   lastRateLimited: FailureFact | null;
   lastSampleAt: number | null;
+  /** First-token misses in a row, and the budget they missed (the hedge delay). */
+  firstTokenMisses: number;
+  firstTokenBudgetMs: number;
 }
 
 export interface Verdict {
@@ -99,6 +104,9 @@ export function degradedReasons(input: RuleInput): string[] {
   const rateLimited = input.lastRateLimited;
   if (rateLimited !== null && input.now - rateLimited.at < thresholds.rateLimitedRecentMs) {
     reasons.push(rateLimitedReason(input.now - rateLimited.at, rateLimited.httpStatus));
+  }
+  if (input.firstTokenMisses >= thresholds.noFirstTokenRun) {
+    reasons.push(noFirstTokenReason(input.firstTokenMisses, input.firstTokenBudgetMs));
   }
   return reasons;
 }

@@ -22,6 +22,11 @@ export interface SnapshotParts {
   lastSuccessAt: number | null;
   /** Must already be frozen (model-health freezes it once per error, not once per snapshot). */
   lastError: Readonly<LastError> | null;
+  hedgeDelayMs: number;
+  inFlight: number;
+  firstTokenMisses: number;
+  confirming: boolean;
+  forgiveness: { streak: number; required: number };
   thresholds: ResolvedThresholds;
 }
 
@@ -45,6 +50,11 @@ export function buildSnapshot(parts: SnapshotParts): HealthSnapshot {
     lastProbeAt: parts.lastProbeAt,
     lastSuccessAt: parts.lastSuccessAt,
     lastError: parts.lastError,
+    hedgeDelayMs: parts.hedgeDelayMs,
+    inFlight: parts.inFlight,
+    firstTokenMisses: parts.firstTokenMisses,
+    confirming: parts.confirming,
+    forgiveness: Object.freeze(parts.forgiveness),
     thresholds: parts.thresholds,
   });
 }

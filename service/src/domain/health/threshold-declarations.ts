@@ -150,6 +150,57 @@ export const THRESHOLD_DECLARATIONS = [
     meaning: 'a trip this soon after a recovery is a re-trip (0: never)',
   },
   {
+    key: 'hedgeFactor',
+    configName: 'hedgeFactor',
+    unit: 'factor',
+    // The Tail at Scale: hedge near p95, so a healthy model is hedged on a few starts in a hundred at most.
+    default: 1.5,
+    range: { min: 1, minExclusive: false },
+    meaning: 'hedge delay = this × TTFT p95, within [hedgeFloorMs, hedgeCapMs]; also the first-token budget',
+  },
+  {
+    key: 'hedgeFloorMs',
+    configName: 'hedgeFloorMs',
+    unit: 'ms',
+    default: 500,
+    range: positiveDuration,
+    meaning: 'shortest hedge delay: a very fast model is not hedged on noise',
+  },
+  {
+    key: 'hedgeCapMs',
+    configName: 'hedgeCapMs',
+    unit: 'ms',
+    // A candidate notices about 2 s of silence: never wait longer than 3 s before trying the next model.
+    default: 3000,
+    range: positiveDuration,
+    meaning: 'longest hedge delay, and the delay while there are fewer than minSamples samples',
+  },
+  {
+    key: 'hedgeDelayMs',
+    configName: 'hedgeDelayMs',
+    unit: 'ms',
+    default: 0,
+    range: durationOrZero,
+    meaning: 'a fixed hedge delay (and first-token budget) instead of the derived one (0: derived)',
+  },
+  {
+    key: 'noFirstTokenRun',
+    configName: 'noFirstTokenRun',
+    unit: 'count',
+    default: 3,
+    range: positiveInteger,
+    meaning: 'this many calls in a row with no first token within the hedge delay (in flight or given up): degraded',
+  },
+  {
+    key: 'degradedRecoverySuccesses',
+    configName: 'degradedRecoverySuccesses',
+    unit: 'count',
+    default: 3,
+    range: positiveInteger,
+    meaning:
+      'successful probes within the SLO in a row that bring a degraded model back (first trip; re-trip backoff applies)',
+  },
+  {
     key: 'staleAfterMs',
     configName: 'staleAfterSeconds',
     unit: 'seconds',
@@ -185,6 +236,12 @@ export const CROSS_THRESHOLD_RULES: readonly CrossThresholdRule[] = [
       t.recoveryMaxSuccesses >= t.recoverySuccesses
         ? null
         : `recoveryMaxSuccesses (${t.recoveryMaxSuccesses}) must be ≥ recoverySuccesses (${t.recoverySuccesses})`,
+  },
+  {
+    key: 'hedgeCapMs',
+    reads: ['hedgeFloorMs', 'hedgeCapMs'],
+    problem: (t) =>
+      t.hedgeCapMs >= t.hedgeFloorMs ? null : `hedgeCapMs (${t.hedgeCapMs}) must be ≥ hedgeFloorMs (${t.hedgeFloorMs})`,
   },
 ];
 

@@ -18,6 +18,12 @@ describe('resolveThresholds', () => {
       recoveryBackoffFactor: 2,
       recoveryMaxSuccesses: 8,
       tripMemoryMs: 600_000,
+      hedgeFactor: 1.5,
+      hedgeFloorMs: 500,
+      hedgeCapMs: 3000,
+      hedgeDelayMs: 0,
+      noFirstTokenRun: 3,
+      degradedRecoverySuccesses: 3,
       staleAfterMs: 30_000,
     });
   });

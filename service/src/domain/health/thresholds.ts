@@ -105,8 +105,12 @@ function shown(declaration: ThresholdDeclaration, value: unknown): string {
  * Envoy does the same with ejection time (base × times ejected, capped); we ask for more proof
  * instead of more time, because recovery on a timer proves nothing.
  */
-export function requiredSuccessesForTrip(trip: number, thresholds: ResolvedThresholds): number {
+export function requiredSuccessesForTrip(
+  trip: number,
+  thresholds: ResolvedThresholds,
+  base: number = thresholds.recoverySuccesses,
+): number {
   const reTrips = Math.max(trip - 1, 0);
-  const raw = thresholds.recoverySuccesses * thresholds.recoveryBackoffFactor ** reTrips;
-  return Math.min(Math.ceil(raw), thresholds.recoveryMaxSuccesses);
+  const raw = base * thresholds.recoveryBackoffFactor ** reTrips;
+  return Math.min(Math.ceil(raw), Math.max(thresholds.recoveryMaxSuccesses, base));
 }

@@ -34,6 +34,13 @@ export interface Sample {
   ttftMs: number | null;
   httpStatus?: number | null;
   errorMessage?: string | null;
+  /**
+   * When the call started (epoch ms); default `at − latencyMs`. A sample whose call started before
+   * the model's window was last reset (recovery, forgiveness) is a late completion and is dropped.
+   */
+  startedAt?: number;
+  /** The id given to callStarted, if the call was tracked in flight. */
+  callId?: string;
 }
 
 /**
@@ -105,6 +112,16 @@ export interface HealthSnapshot {
   lastSuccessAt: number | null;
   /** Last sample that was not a success (rate_limited included). */
   lastError: LastError | null;
+  /** How long a start waits for this model's first token before it also tries the next candidate (hedge-delay.ts). */
+  hedgeDelayMs: number;
+  /** Calls in flight that have not had their first token yet. */
+  inFlight: number;
+  /** First-token misses in a row (censored, late, or aged in flight): noFirstTokenRun of them => degraded. */
+  firstTokenMisses: number;
+  /** A confirmation run is open: probe every confirm interval until confirmed unhealthy or a success. */
+  confirming: boolean;
+  /** While degraded: probes within the SLO in a row, and how many bring it back. */
+  forgiveness: { streak: number; required: number };
   thresholds: ResolvedThresholds;
 }
 
@@ -117,6 +134,8 @@ export interface HealthReader {
   snapshot(modelId: string): HealthSnapshot;
   /** In registration order. */
   snapshots(): HealthSnapshot[];
+  /** A confirmation run is open for the model: probe it at the confirm interval. */
+  isConfirming(modelId: string): boolean;
 }
 
 export interface Transition {

@@ -75,8 +75,14 @@ describe('window figures (property)', () => {
       fc.property(thresholdsArbitrary, fc.array(eventArbitrary, { minLength: 1, maxLength: 300 }), (limits, events) => {
         let now = T0;
         const engine = new HealthEngine(() => now);
-        // Trips would start a fresh window (a different, separately tested rule): switch them off here.
-        engine.register(MODEL, { ...limits, unhealthyConsecutiveFailures: 1e9, unhealthyErrorRate: 2 });
+        // Trips and forgiveness would start a fresh window (separately tested rules): switch them off here.
+        engine.register(MODEL, {
+          ...limits,
+          unhealthyConsecutiveFailures: 1e9,
+          unhealthyErrorRate: 2,
+          degradedRecoverySuccesses: 1e9,
+          recoveryMaxSuccesses: 1e9,
+        });
         const history: Sample[] = [];
         for (const event of events) {
           now += event.gapMs;

@@ -21,6 +21,7 @@ export const REASON_WORDS: Record<FallbackReason, string> = {
   primary_degraded: 'the primary was degraded and a healthy model was available',
   primary_failed: 'the primary failed when it was tried',
   primary_drained: 'the primary is drained (out of rotation)',
+  primary_slow: 'the primary had no first token in time and a hedged model answered first',
   no_healthy_model: 'nothing else was usable, so the primary served anyway',
 };
 

@@ -1,0 +1,70 @@
+"""The interview call streamed to the service as NDJSON, cancelled when the service hangs up.
+
+Lines: `{"event": "first_token", "ttftMs": …}` the moment the first content arrives (the service
+hedges on it), then `{"event": "result", …InterviewResponse}`. If the service disconnects first (it
+gave up on this call: another model won), the call task is cancelled, which closes the SDK stream and
+with it the provider connection, so an abandoned call stops costing tokens at once.
+
+Starlette only notices a disconnect when it next sends, and nothing is sent while a provider hangs,
+so this response listens for `http.disconnect` itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from starlette.responses import Response
+
+from agent.providers import CallResult
+
+Run = Callable[[Callable[[float], None]], Coroutine[Any, Any, CallResult]]
+Render = Callable[[CallResult], dict[str, Any]]
+_HEADERS = [(b"content-type", b"application/x-ndjson"), (b"cache-control", b"no-cache")]
+
+
+def _line(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode() + b"\n"
+
+
+async def _until_disconnect(receive: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+class StreamedCall(Response):
+    """A Response (so FastAPI returns it as is) that runs the call and streams its events."""
+
+    def __init__(self, run: Run, render: Render) -> None:
+        super().__init__(media_type="application/x-ndjson")
+        self._run = run
+        self._render = render
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        call = asyncio.create_task(self._run(lambda ttft: events.put_nowait({"event": "first_token", "ttftMs": ttft})))
+        call.add_done_callback(lambda _: events.put_nowait(None))
+        hang_up = asyncio.create_task(_until_disconnect(receive))
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+            while (event := await self._next(events, hang_up)) is not None:
+                await send({"type": "http.response.body", "body": _line(event), "more_body": True})
+            if hang_up.done():
+                return
+            result = {"event": "result", **self._render(call.result())}
+            await send({"type": "http.response.body", "body": _line(result), "more_body": False})
+        finally:
+            hang_up.cancel()
+            call.cancel()
+
+    @staticmethod
+    async def _next(events: asyncio.Queue[dict[str, Any] | None], hang_up: asyncio.Task[None]) -> dict[str, Any] | None:
+        """The next event, or None when the call is done or the service hung up."""
+        getter = asyncio.ensure_future(events.get())
+        await asyncio.wait({getter, hang_up}, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+            return None
+        return getter.result()
