@@ -9,11 +9,8 @@ matchers and inhibit rules are the shipped ones.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -22,24 +19,22 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import yaml
-from agent.tests.processes import REPO_ROOT, RunningProcess, base_env
 
+from tests.support.processes import REPO_ROOT, RunningProcess, base_env, free_port, start_process
 from tests.support.stack import (
     SERVICE_MAIN,
     Stack,
-    free_port,
+    providers_file,
     service_config,
     start_agent,
-    start_command,
     start_service,
     start_simulator,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 ALERTMANAGER_CONFIG = REPO_ROOT / "prometheus" / "alertmanager" / "alertmanager.yml"
 ALERT_RULES = REPO_ROOT / "prometheus" / "rules" / "modelwatch-alerts.yml"
@@ -141,13 +136,19 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory, webhook: Webhook) -> 
         f"--web.listen-address=127.0.0.1:{port}",
         "--cluster.listen-address=",
     ]
-    running = start_command("alertmanager", argv, tmp / "alertmanager.log", f"http://127.0.0.1:{port}", "/-/ready")
-    yield running
-    running.stop()
+    with start_process(
+        "alertmanager",
+        argv,
+        tmp / "alertmanager.log",
+        env=base_env(),
+        url=f"http://127.0.0.1:{port}",
+        ready_path="/-/ready",
+    ) as running:
+        yield running
 
 
 def post_alerts(alertmanager: RunningProcess, alerts: list[dict[str, Any]]) -> None:
-    httpx.post(f"{alertmanager.base_url}/api/v2/alerts", json=alerts, timeout=5).raise_for_status()
+    httpx.post(f"{alertmanager.url}/api/v2/alerts", json=alerts, timeout=5).raise_for_status()
 
 
 def test_when_our_alerts_fire_then_each_reaches_the_receiver_of_its_severity(
@@ -175,7 +176,7 @@ def test_when_the_service_is_down_then_its_model_alerts_are_inhibited_not_paged(
 
     def inhibited_by() -> list[str]:
         alerts = httpx.get(
-            f"{alertmanager.base_url}/api/v2/alerts", params={"filter": 'model="anthropic:inhibited"'}, timeout=5
+            f"{alertmanager.url}/api/v2/alerts", params={"filter": 'model="anthropic:inhibited"'}, timeout=5
         ).json()
         return alerts[0]["status"]["inhibitedBy"] if alerts else []
 
@@ -189,51 +190,50 @@ MODELS_AT_THE_SIMULATOR = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4")
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    simulator = start_simulator(tmp_path)
-    agent = start_agent(tmp_path, simulator.base_url)
-    config = service_config(simulator.base_url, "probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1 }")
-    running = Stack(simulator, agent, start_service(tmp_path, agent.base_url, config))
-    yield running
-    running.stop()
+    with (
+        start_simulator(tmp_path) as simulator,
+        start_agent(tmp_path, providers_file(tmp_path, simulator.url)) as agent,
+    ):
+        config = service_config(simulator.url, "probes: { intervalSeconds: 1, unhealthyIntervalSeconds: 1 }")
+        with start_service(tmp_path, agent.url, config) as service:
+            yield Stack(simulator, agent, service)
 
 
-def start_make_alerts(tmp: Path, stack: Stack, webhook: Webhook) -> tuple[subprocess.Popen[bytes], str]:
-    """scripts/local_alerts.py (what `make alerts` runs) on free ports, routing to the test's webhook."""
+def start_make_alerts(tmp: Path, stack: Stack, webhook: Webhook) -> RunningProcess:
+    """scripts/local_alerts.py (what `make alerts` runs) on free ports, routing to the test's webhook;
+    returned once its Prometheus is ready (its `url`)."""
     config = tmp / "alertmanager.yml"
     config.write_text(yaml.safe_dump(config_for_test(webhook)))
     prometheus_port = free_port()
     env = base_env(
-        SERVICE_PORT=str(urlsplit(stack.service.base_url).port),
-        AGENT_PORT=str(urlsplit(stack.agent.base_url).port),
+        SERVICE_PORT=str(stack.service.port),
+        AGENT_PORT=str(stack.agent.port),
         PROMETHEUS_PORT=str(prometheus_port),
         ALERTMANAGER_PORT=str(free_port()),
         ALERTMANAGER_CONFIG=str(config),
         DATA_DIR=str(tmp),
     )
-    with (tmp / "alerts.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "scripts/local_alerts.py"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return process, f"http://127.0.0.1:{prometheus_port}"
+    return start_process(
+        "make alerts",
+        [sys.executable, "scripts/local_alerts.py"],
+        tmp / "alerts.log",
+        env=env,
+        url=f"http://127.0.0.1:{prometheus_port}",
+        ready_path="/-/ready",
+        timeout=60,
+    )
 
 
 def _unavailable_start(stack: Stack) -> None:
     """Every model failing and judged unhealthy, then a start: nothing usable (503 or no_healthy_model)."""
     for model in MODELS_AT_THE_SIMULATOR:
-        httpx.put(f"{stack.simulator.base_url}/admin/models/{model}", json={"errorRate": 1}).raise_for_status()
+        httpx.put(f"{stack.simulator.url}/admin/models/{model}", json={"errorRate": 1}).raise_for_status()
     wait_until(
         "every model unhealthy",
-        lambda: all(
-            m["state"] == "unhealthy" for m in httpx.get(f"{stack.service.base_url}/v1/health").json()["models"]
-        ),
+        lambda: all(m["state"] == "unhealthy" for m in httpx.get(f"{stack.service.url}/v1/health").json()["models"]),
         timeout=30,
     )
-    httpx.post(f"{stack.service.base_url}/v1/interviews", json={"primary": "openai:gpt-4o"}, timeout=40)
+    httpx.post(f"{stack.service.url}/v1/interviews", json={"primary": "openai:gpt-4o"}, timeout=40)
 
 
 @pytest.mark.timeout(150)
@@ -243,24 +243,19 @@ def test_when_make_alerts_runs_beside_the_stack_then_a_firing_rule_reaches_the_p
     tmp_path: Path, stack: Stack
 ):
     webhook = Webhook()
-    process, prometheus_url = start_make_alerts(tmp_path, stack, webhook)
     try:
-        wait_until(
-            "Prometheus scraping the service",
-            lambda: _up(prometheus_url),
-            timeout=60,
-        )
-        _unavailable_start(stack)
-        wait_until("NoUsableModel notified", lambda: webhook.receivers_of("NoUsableModel"), timeout=90)
+        with start_make_alerts(tmp_path, stack, webhook) as alerts:
+            wait_until("Prometheus scraping the service", lambda: _up(alerts.url), timeout=60, describe=alerts.tail)
+            _unavailable_start(stack)
+            wait_until(
+                "NoUsableModel notified",
+                lambda: webhook.receivers_of("NoUsableModel"),
+                timeout=90,
+                describe=alerts.tail,
+            )
         assert webhook.receivers_of("NoUsableModel") == {"modelwatch-pager"}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            webhook.server.shutdown()
+        webhook.server.shutdown()
 
 
 def _up(prometheus_url: str) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.tests.processes import REPO_ROOT
+from tests.support.processes import REPO_ROOT
 from tests.support.stack import SERVICE_MAIN
 
 pytestmark = pytest.mark.skipif(not SERVICE_MAIN.exists(), reason="the service is not built: run `make build`")

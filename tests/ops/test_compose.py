@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agent.tests.processes import REPO_ROOT
+from tests.support.processes import REPO_ROOT
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 ENV_TEMPLATE = "./config/modelwatch.env.example"

@@ -3,19 +3,20 @@ service, the agent and the simulator; the same processes write JSON lines when n
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import subprocess
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
-from agent.tests.processes import REPO_ROOT, base_env
-from tests.ops.run_script import RUN_SCRIPT
-from tests.support.stack import SERVICE_MAIN, free_port, start_simulator, wait_until
+from tests.ops.run_script import RUN_SCRIPT, run_script_env
+from tests.support.processes import REPO_ROOT, RunningProcess
+from tests.support.stack import SERVICE_MAIN, start_simulator
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -27,11 +28,13 @@ LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
 
 
 class Terminal:
-    """The run script with a pseudo-terminal as its stdout and stderr, as in an interactive shell."""
+    """The run script with a pseudo-terminal as its stdout and stderr, as in an interactive shell. What
+    the terminal shows is copied to `log_path`, so the shared launcher's RunningProcess reads and stops it
+    (the launcher itself gives a process a file, never a terminal)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
         master, slave = os.openpty()
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             ["bash", str(RUN_SCRIPT)],
             cwd=REPO_ROOT,
             env=env,
@@ -41,46 +44,43 @@ class Terminal:
             start_new_session=True,
         )
         os.close(slave)
+        self.running = RunningProcess(RUN_SCRIPT.name, process, log_path)
         self._master = master
-        self._chunks: list[bytes] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader = threading.Thread(target=self._copy, args=(log_path.open("wb"),), daemon=True)
         self._reader.start()
 
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self._master, 65536)
-            except OSError:  # the terminal closed: every process holding it has exited
-                return
-            if not chunk:
-                return
-            self._chunks.append(chunk)
+    def _copy(self, screen: BinaryIO) -> None:
+        with screen:
+            while True:
+                try:
+                    chunk = os.read(self._master, 65536)
+                except OSError:  # the terminal closed: every process holding it has exited
+                    return
+                if not chunk:
+                    return
+                screen.write(chunk)
+                screen.flush()
 
     def text(self) -> str:
-        return b"".join(self._chunks).decode(errors="replace").replace("\r\n", "\n")
+        return self.running.logs().replace("\r\n", "\n")
 
     def stop(self) -> None:
-        self.process.terminate()
         try:
-            self.process.wait(timeout=30)
+            self.running.stop()
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, 9)
             self._reader.join(timeout=5)
             os.close(self._master)
 
 
 def test_when_make_run_is_on_a_terminal_then_every_process_logs_one_human_line_per_event(tmp_path: Path):
-    ports = {name: str(free_port()) for name in ("SERVICE_PORT", "AGENT_PORT", "SIMULATOR_PORT")}
-    env = base_env(**ports, DATA_DIR=str(tmp_path / "data"), SCENARIO="none")
-    for name in ("CONFIG", "LOG_FORMAT", "LOG_LEVEL", "DEMO_TRAFFIC", "MODELWATCH_API_TOKEN"):
-        env.pop(name, None)  # the defaults of a plain `make run`
-    terminal = Terminal(env)
+    # No CONFIG, LOG_FORMAT, LOG_LEVEL, DEMO_TRAFFIC or API token: the defaults of a plain `make run`.
+    terminal = Terminal(run_script_env(tmp_path, SCENARIO="none"), tmp_path / "terminal.out")
     try:
         wait_until(
             "the banner and a health transition",
             lambda: "modelwatch is up" in terminal.text() and "unknown -> healthy" in terminal.text(),
             timeout=60,
+            describe=lambda: terminal.text()[-3000:],
         )
     finally:
         terminal.stop()

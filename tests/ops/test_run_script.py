@@ -11,9 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent.tests.processes import REPO_ROOT, RunningProcess
-from tests.ops.run_script import RunScript, start_run_script
-from tests.support.stack import SERVICE_MAIN, start_simulator, wait_until
+from tests.ops.run_script import RUN_SCRIPT, child_commands, start_run_script
+from tests.support.processes import REPO_ROOT, RunningProcess
+from tests.support.stack import SERVICE_MAIN, start_simulator
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -49,16 +50,15 @@ def simulator(tmp_path: Path) -> Iterator[RunningProcess]:
 
 
 @pytest.fixture(params=["0", "1"], ids=["SIMULATOR=0", "SIMULATOR=1"])
-def real_provider_run(request: pytest.FixtureRequest, tmp_path: Path, simulator: RunningProcess) -> Iterator[RunScript]:
+def real_provider_run(
+    request: pytest.FixtureRequest, tmp_path: Path, simulator: RunningProcess
+) -> Iterator[RunningProcess]:
     """The script on a non-demo config, without and with its own simulator (which the config does not use)."""
     config = tmp_path / "providers.yaml"
-    config.write_text(real_provider_config(simulator.base_url))
-    run = start_run_script(tmp_path, config, SIMULATOR=request.param, MW_OPS_TEST_API_KEY="test-key")
-    try:
-        wait_until("the run script's banner", lambda: "modelwatch is up" in run.output(), timeout=60)
+    config.write_text(real_provider_config(simulator.url))
+    with start_run_script(tmp_path, config, SIMULATOR=request.param, MW_OPS_TEST_API_KEY="test-key") as run:
+        wait_until("the run script's banner", lambda: "modelwatch is up" in run.logs(), timeout=60)
         yield run
-    finally:
-        run.stop()
 
 
 def _metric_sum(metrics: str, name: str) -> float:
@@ -66,9 +66,9 @@ def _metric_sum(metrics: str, name: str) -> float:
 
 
 def test_when_the_simulator_is_off_and_the_config_is_not_the_demo_then_no_demo_traffic_runs(
-    real_provider_run: RunScript,
+    real_provider_run: RunningProcess,
 ):
-    service = real_provider_run.service_url
+    service = real_provider_run.url
     wait_until(
         f"{PROBE_ROUNDS} probe rounds",
         lambda: _metric_sum(httpx.get(f"{service}/metrics").text, "modelwatch_probes_total") >= 3 * PROBE_ROUNDS,
@@ -77,26 +77,30 @@ def test_when_the_simulator_is_off_and_the_config_is_not_the_demo_then_no_demo_t
     metrics = httpx.get(f"{service}/metrics").text
     assert _metric_sum(metrics, "modelwatch_interview_starts_total") == 0, "an interview was started"
     assert httpx.get(f"{service}/v1/fallbacks").json()["events"] == []
-    assert not [c for c in real_provider_run.child_commands() if "demo_traffic" in c]
-    banner = real_provider_run.output().split("modelwatch is up", 1)[1]
+    assert not [c for c in child_commands(real_provider_run) if "demo_traffic" in c]
+    banner = real_provider_run.logs().split("modelwatch is up", 1)[1]
     assert "demo traffic: off" in banner, banner
-    if "simulator" in " ".join(real_provider_run.child_commands()):
+    if "simulator" in " ".join(child_commands(real_provider_run)):
         assert "scenario none" in banner, banner
     else:
         assert "simulator:  not started" in banner, banner
 
 
-def test_when_a_key_variable_is_unset_then_start_up_warns_naming_it_and_its_models(real_provider_run: RunScript):
-    warnings = [line for line in real_provider_run.output().splitlines() if "missing_api_key" in line]
-    assert len(warnings) == 1, real_provider_run.output()
+def test_when_a_key_variable_is_unset_then_start_up_warns_naming_it_and_its_models(real_provider_run: RunningProcess):
+    warnings = [line for line in real_provider_run.logs().splitlines() if "missing_api_key" in line]
+    assert len(warnings) == 1, real_provider_run.logs()
     assert '"level":"warn"' in warnings[0]
     assert "MW_OPS_UNSET_API_KEY" in warnings[0] and "groq:llama-3.3-70b" in warnings[0]
     assert "MW_OPS_TEST_API_KEY" not in warnings[0]
 
 
 def test_when_the_service_cannot_start_then_the_script_exits_with_the_services_message_last(tmp_path: Path):
+    # Providers the agent accepts (it reads the same file and would exit first), models only the service checks.
     broken = tmp_path / "broken.yaml"
-    broken.write_text("providers:\n  openai: { kind: openia, baseUrl: http://127.0.0.1:9/v1, apiKeyEnv: X_API_KEY }\n")
+    broken.write_text(
+        "providers:\n  openai: { kind: openai, baseUrl: http://127.0.0.1:9/v1, apiKeyEnv: X_API_KEY }\n"
+        "models:\n  - { id: gpt-4o }\n"
+    )
     expected = subprocess.run(
         ["node", str(SERVICE_MAIN.with_name("check-config.js")), str(broken)],
         cwd=REPO_ROOT,
@@ -105,12 +109,8 @@ def test_when_the_service_cannot_start_then_the_script_exits_with_the_services_m
         timeout=30,
         check=False,
     ).stderr.strip()
-    assert "providers.openai.kind" in expected  # the loader's own words: file, field, reason
-    run = start_run_script(tmp_path, broken, SIMULATOR="0")
-    try:
-        status = run.process.wait(timeout=90)
-    finally:
-        run.stop()
-    output = run.output().rstrip()
-    assert status != 0
+    assert "models[0].id" in expected  # the loader's own words: file, field, reason
+    with pytest.raises(RuntimeError, match=rf"^{RUN_SCRIPT.name} exited with [1-9]"):
+        start_run_script(tmp_path, broken, timeout=90, SIMULATOR="0")
+    output = (tmp_path / "run.out").read_text().rstrip()
     assert output.endswith(expected), output[-2000:]
