@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { REPO } from './support/processes.js';
-import { testConfigText } from './support/stack.js';
+import { AGENT_TOKEN, testConfigText } from './support/stack.js';
 import { LoopFs, loopFsUnavailable } from './loop-fs.js';
 
 // Start-up on storage it cannot use must stop at once, naming the path, the cause and what to do,
@@ -30,7 +30,14 @@ function startOn(dataDir: string): { code: number | null; stderr: string } {
   writeFileSync(config, testConfigText(1));
   const run = spawnSync('node', [MAIN], {
     cwd: REPO,
-    env: { ...process.env, SERVICE_PORT: '0', AGENT_URL: 'http://127.0.0.1:1', CONFIG: config, DATA_DIR: dataDir },
+    env: {
+      ...process.env,
+      SERVICE_PORT: '0',
+      AGENT_URL: 'http://127.0.0.1:1',
+      CONFIG: config,
+      DATA_DIR: dataDir,
+      MODELWATCH_AGENT_TOKEN: AGENT_TOKEN,
+    },
     timeout: 15_000,
     encoding: 'utf8',
   });

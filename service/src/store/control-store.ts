@@ -75,7 +75,9 @@ export class SqliteControlStore implements ControlStore {
 
   static openInDir(dataDir: string): SqliteControlStore {
     mkdirSync(dataDir, { recursive: true });
-    return new SqliteControlStore(join(dataDir, 'modelwatch.db'));
+    // A file of its own: an outside lock on the audit database (an operator's sqlite3 shell) must not
+    // stall the event journal or the drains, which the event loop writes while serving.
+    return new SqliteControlStore(join(dataDir, 'control.db'));
   }
 
   append(type: string, at: string, data: unknown): JournalEntry {
