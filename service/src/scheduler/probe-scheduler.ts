@@ -21,6 +21,8 @@ export interface SchedulerDeps {
   logger: Logger;
   clock: () => number;
   random: () => number;
+  /** With several replicas: whether this one probes the model now (it holds the model's lease). */
+  mayProbe?: (modelId: string) => boolean;
 }
 
 /**
@@ -48,12 +50,17 @@ export class ProbeScheduler {
     deps.probes.onFinished((modelId) => this.scheduleNext(modelId));
   }
 
-  private scheduleNext(modelId: string): void {
+  /** A probe of the model ended on another replica at `at`: the next is due from then, whichever replica sends it. */
+  probedElsewhere(modelId: string, at: number): void {
+    this.scheduleNext(modelId, at);
+  }
+
+  private scheduleNext(modelId: string, finishedAt = this.deps.clock()): void {
     const model = this.deps.registry.get(modelId);
     if (!model || !this.due.has(modelId)) return;
     this.due.set(
       modelId,
-      nextProbeDue(this.deps.clock(), model.probe, this.deps.healthReader.snapshot(modelId).state, this.deps.random),
+      nextProbeDue(finishedAt, model.probe, this.deps.healthReader.snapshot(modelId).state, this.deps.random),
     );
   }
 
@@ -123,6 +130,7 @@ export class ProbeScheduler {
     const { probes, clock, logger } = this.deps;
     const dueAt = this.due.get(modelId);
     if (dueAt === undefined || clock() < dueAt || probes.isProbing(modelId)) return;
+    if (this.deps.mayProbe && !this.deps.mayProbe(modelId)) return;
     this.due.set(modelId, Number.POSITIVE_INFINITY);
     probes
       .probe(modelId)
