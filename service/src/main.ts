@@ -2,12 +2,13 @@ import { ConfigError, loadConfigFile } from './config/load.js';
 import { describeMissingKey, missingKeys } from './config/missing-keys.js';
 import type { ConfigFile } from './config/schema.js';
 import { configFileOf, readSettings, type Settings } from './config/settings.js';
+import { chooseStore, type StoreChoice } from './config/store-choice.js';
 import { createLogger } from './telemetry/logger.js';
 import { startTracing } from './telemetry/tracing.js';
 
 /** Entry point: settings and config first (a bad one stops start-up with every problem named). */
 /** Every start-up problem at once: the environment's and the config file's, then exit 2. */
-function loadOrExit(): { settings: Settings; config: ConfigFile } {
+function loadOrExit(): { settings: Settings; config: ConfigFile; storeChoice: StoreChoice } {
   const errors: ConfigError[] = [];
   let settings: Settings | undefined;
   let config: ConfigFile | undefined;
@@ -23,15 +24,22 @@ function loadOrExit(): { settings: Settings; config: ConfigFile } {
     if (!(err instanceof ConfigError)) throw err;
     errors.push(err);
   }
-  if (!settings || !config) {
+  let storeChoice: StoreChoice | undefined;
+  try {
+    if (settings && config) storeChoice = chooseStore(config, settings);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    errors.push(err);
+  }
+  if (!settings || !config || !storeChoice) {
     for (const e of errors) process.stderr.write(`modelwatch: ${e.message}\n`);
     process.exit(2);
   }
-  return { settings, config };
+  return { settings, config, storeChoice };
 }
 
 async function main(): Promise<void> {
-  const { settings, config } = loadOrExit();
+  const { settings, config, storeChoice } = loadOrExit();
   const logger = createLogger(settings.logLevel);
   for (const m of missingKeys(config, process.env)) {
     logger.warn({ event: 'missing_api_key', variable: m.variable, models: m.models }, describeMissingKey(m));
@@ -45,6 +53,7 @@ async function main(): Promise<void> {
       agentUrl: settings.agentUrl,
       agentToken: settings.agentToken,
       dataDir: settings.dataDir,
+      storeChoice,
       logger,
       apiToken: settings.apiToken,
       tracer: tracing.tracer,

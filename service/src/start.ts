@@ -10,10 +10,17 @@ import { ProbeRunner } from './app/probe-runner.js';
 import { SimulationCatalog } from './app/simulation-catalog.js';
 import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
+import type { StoreChoice } from './config/store-choice.js';
 import { HealthEngine, type HealthReader } from './domain/health/index.js';
+import type { ModelRegistry } from './domain/model-registry.js';
 import { createApp } from './http/app.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
+import { createReplicas, type Replicas } from './replicas.js';
+import { SyncStoreAdapter, type AsyncStore } from './store/async-store.js';
+import { lockDataDir } from './store/instance-lock.js';
+import { describeDatabaseUrl } from './store/postgres/connection.js';
+import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { buildControl, controlContext, sampleHistory, type ControlOptions } from './start-control.js';
 import type { Logger } from './telemetry/logger.js';
@@ -25,6 +32,8 @@ export interface ServiceOptions extends ControlOptions {
   /** The shared secret the agent requires on every call. */
   agentToken: string;
   dataDir: string;
+  /** Defaults to SQLite in dataDir. */
+  storeChoice?: StoreChoice;
   logger: Logger;
   apiToken?: string | undefined;
   tracer?: Tracer;
@@ -39,8 +48,63 @@ export interface RunningService {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** SQLite (one process per data directory, enforced) or PostgreSQL (any number of replicas). */
+async function openStore(choice: StoreChoice, logger: Logger): Promise<{ store: AsyncStore; url: string | null }> {
+  if (choice.kind === 'sqlite') {
+    const sqlite = SqliteStore.openInDir(choice.dataDir, {
+      synchronous: choice.synchronous === 'full' ? 'FULL' : 'NORMAL',
+      onDeferredWrites: (e) =>
+        e.recovered
+          ? logger.info({ event: 'store_deferred_written', dropped: e.dropped }, 'deferred health transitions written')
+          : logger.warn(
+              { event: 'store_deferred', err: e.err, pending: e.pending, dropped: e.dropped },
+              'health transitions kept in memory until the store can take them',
+            ),
+    });
+    // After opening, so an unusable data directory is reported by the store with its path and cause.
+    let lock: ReturnType<typeof lockDataDir>;
+    try {
+      lock = lockDataDir(choice.dataDir);
+    } catch (err) {
+      sqlite.close();
+      throw err;
+    }
+    return { store: new SyncStoreAdapter(sqlite, () => lock.release()), url: null };
+  }
+  const target = describeDatabaseUrl(choice.url);
+  const store = await PostgresStore.open({
+    url: choice.url,
+    max: choice.poolSize,
+    onAvailability: (s) =>
+      logger[s.ok ? 'info' : 'error']({ event: 'store_availability', ok: s.ok, reason: s.reason }, 'PostgreSQL store'),
+    onPoolError: (err) =>
+      logger.warn({ event: 'store_connection_lost', err: err.message }, 'PostgreSQL connection lost'),
+  });
+  logger.info({ event: 'store', kind: 'postgres', target }, `PostgreSQL store at ${target}`);
+  return { store, url: choice.url };
+}
+
+/** The store, and with PostgreSQL this replica's share of the cluster's work. */
+async function openStoreParts(
+  opts: ServiceOptions,
+  registry: ModelRegistry,
+  isProbing: (modelId: string) => boolean,
+): Promise<{ store: AsyncStore; replicas: Replicas | null }> {
+  const choice: StoreChoice = opts.storeChoice ?? {
+    kind: 'sqlite',
+    dataDir: opts.dataDir,
+    synchronous: opts.config.store.synchronous,
+  };
+  const { store, url } = await openStore(choice, opts.logger);
+  const replicas =
+    store instanceof PostgresStore && url
+      ? createReplicas({ store, url, registry, logger: opts.logger, isProbing })
+      : null;
+  return { store, replicas };
+}
+
 /** Every part of the service, built and wired; nothing listens or runs yet. */
-function buildParts(opts: ServiceOptions) {
+async function buildParts(opts: ServiceOptions) {
   const clock = Date.now;
   const registry = buildModelRegistry(opts.config);
   const engine = new HealthEngine(clock);
@@ -49,29 +113,20 @@ function buildParts(opts: ServiceOptions) {
   const healthReader: HealthReader = engine;
   const metricsRegistry = opts.metricsRegistry ?? createRegistry();
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
-  const store = SqliteStore.openInDir(opts.dataDir, {
-    synchronous: opts.config.store.synchronous === 'full' ? 'FULL' : 'NORMAL',
-    onDeferredWrites: (e) =>
-      e.recovered
-        ? opts.logger.info(
-            { event: 'store_deferred_written', dropped: e.dropped },
-            'deferred health transitions written',
-          )
-        : opts.logger.warn(
-            { event: 'store_deferred', err: e.err, pending: e.pending, dropped: e.dropped },
-            'health transitions kept in memory until the store can take them',
-          ),
-  });
+  let probing: ProbeRunner | null = null;
+  const { store, replicas } = await openStoreParts(opts, registry, (id) => !!probing?.isProbing(id));
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, opts.agentToken, (up) => metrics.setAgentUp(up));
   const core = { registry, engine, metrics, metricsRegistry, logger, clock };
   const controlParts = buildControl(opts, core);
   const { events, drains } = controlParts;
-  const recorder = new HealthRecorder(engine, store, metrics, logger, events, clock);
-  recorder.restoreAll();
+  const recorder = new HealthRecorder(engine, store, metrics, logger, events, clock, replicas);
+  await recorder.restoreAll();
   const probes = new ProbeRunner({ registry, agent, recorder, metrics, tracer, logger, clock });
+  probing = probes;
   const scheduler = new ProbeScheduler({
+    mayProbe: replicas ? (id) => replicas.mayProbe(id) : undefined,
     registry,
     healthReader,
     probes,
@@ -106,13 +161,14 @@ function buildParts(opts: ServiceOptions) {
     healthReader,
     metricsRegistry,
     store,
+    replicas,
+    recorder,
     tracer,
     logger,
     agent,
     probes,
     scheduler,
     starter,
-    recorder,
     core,
     ...controlParts,
   };
@@ -130,7 +186,11 @@ function listen(app: Express, at: { port: number; host: string }): Promise<Serve
  * Stops taking connections, closes them as they go idle, waits (up to graceMs) for in-flight
  * starts and probes, and only then closes the store, so a start whose client left is still recorded.
  */
-async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts>, graceMs: number): Promise<void> {
+async function drainAndClose(
+  server: Server,
+  parts: Awaited<ReturnType<typeof buildParts>>,
+  graceMs: number,
+): Promise<void> {
   await parts.scheduler.stop();
   // Event-stream connections never go idle: end them, or closing would wait out the grace period.
   parts.events.closeAll();
@@ -149,8 +209,9 @@ async function drainAndClose(server: Server, parts: ReturnType<typeof buildParts
   clearInterval(sweep);
   clearTimeout(forceTimer);
   await Promise.all([parts.starter.drain(graceMs), parts.probes.drain(graceMs)]);
-  parts.recorder.save(true);
-  parts.store.close();
+  await parts.recorder.save(true);
+  await parts.replicas?.stop();
+  await parts.store.close();
   parts.control.close();
 }
 
@@ -160,7 +221,7 @@ export async function startService(
   at: { port: number; host: string },
   scheduleProbes = true,
 ): Promise<RunningService> {
-  const parts = buildParts(opts);
+  const parts = await buildParts(opts);
   const { registry, healthReader, probes, starter, store, agent, metricsRegistry, tracer, logger, clock, scheduler } =
     parts;
   const { api } = opts.config;
@@ -186,6 +247,8 @@ export async function startService(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : at.port;
   if (scheduleProbes) scheduler.start();
+  // After the scheduler, so probes read back from the table set each model's next due time.
+  await parts.replicas?.start(parts.recorder, (id, at) => scheduler.probedElsewhere(id, at));
   const stopSampling = sampleHistory(parts, parts.core, opts);
   void agent
     .checkReady()

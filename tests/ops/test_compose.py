@@ -33,6 +33,8 @@ OPERATOR_ENV = {
 # Services whose API changes state without authentication (faults, silences, reloads, paid calls).
 ADMIN_APIS = {"simulator", "agent", "alertmanager"}
 ALL_SERVICES = {"simulator", "agent", "service", "prometheus", "alertmanager", "grafana", "jaeger"}
+# Profile "replicas": PostgreSQL, two service replicas on it, nginx in front.
+REPLICA_SERVICES = {"postgres", "service-a", "service-b", "lb"}
 
 needs_docker_compose = pytest.mark.skipif(
     shutil.which("docker-compose") is None, reason="docker-compose is not installed (Debian package docker-compose)"
@@ -61,7 +63,9 @@ def key_variables(config: str) -> set[str]:
 
 
 @needs_docker_compose
-@pytest.mark.parametrize("profile", [[], ["--profile", "demo"]], ids=["default", "demo"])
+@pytest.mark.parametrize(
+    "profile", [[], ["--profile", "demo"], ["--profile", "replicas"]], ids=["default", "demo", "replicas"]
+)
 def test_when_the_operator_supplies_config_keys_token_and_password_then_compose_validates(profile):
     result = docker_compose(*profile, "config", "-q", env=OPERATOR_ENV)
     assert result.returncode == 0, result.stderr
@@ -139,10 +143,10 @@ def test_prometheus_sends_alerts_to_the_pinned_alertmanager_with_our_routes():
 # ------------------------------------------------------------------------------------------------
 # The stack's shape (moved from tests/observability).
 def test_compose_has_the_whole_stack():
-    assert set(compose()["services"]) == ALL_SERVICES
+    assert set(compose()["services"]) == ALL_SERVICES | REPLICA_SERVICES
 
 
-@pytest.mark.parametrize("name", sorted(ALL_SERVICES))
+@pytest.mark.parametrize("name", sorted(ALL_SERVICES | REPLICA_SERVICES))
 def test_compose_service_has_a_healthcheck_and_waits_for_healthy_dependencies(name):
     service = compose()["services"][name]
     assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
@@ -152,7 +156,7 @@ def test_compose_service_has_a_healthcheck_and_waits_for_healthy_dependencies(na
 
 def test_compose_images_are_pinned_in_variables_with_versioned_defaults():
     services = compose()["services"]
-    for name in ("prometheus", "alertmanager", "grafana", "jaeger"):
+    for name in ("prometheus", "alertmanager", "grafana", "jaeger", "postgres", "lb"):
         image = services[name]["image"]
         m = re.fullmatch(r"\$\{[A-Z_]+_IMAGE:-([^}]+)\}", image)
         assert m, f"{name}: image {image!r} is not a ${{X_IMAGE:-default}} variable"
@@ -186,3 +190,18 @@ def test_compose_builds_use_dockerfiles_that_exist():
             continue
         dockerfile = Path(REPO_ROOT / build["context"] / build.get("dockerfile", "Dockerfile"))
         assert dockerfile.is_file(), f"{name}: {dockerfile} does not exist"
+
+
+def test_compose_replicas_share_one_postgres_behind_the_load_balancer():
+    services = compose()["services"]
+    replicas = [n for n in ("service-a", "service-b") if "replicas" in services[n]["profiles"]]
+    assert len(replicas) == 2
+    for name in replicas:
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert "DATA_DIR" not in env, f"{name} must not fall back to SQLite"
+        assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    conf_mount = next(v for v in services["lb"]["volumes"] if v.endswith("/etc/nginx/conf.d/default.conf:ro"))
+    conf = (REPO_ROOT / conf_mount.split(":")[0]).read_text()
+    assert re.findall(r"^\s*server (service-[ab]):3000", conf, re.M) == replicas

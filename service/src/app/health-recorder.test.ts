@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildModelRegistry } from '../config/build-model-registry.js';
 import { parseConfigText } from '../config/load.js';
 import { HealthEngine, type Sample } from '../domain/health/index.js';
+import { SyncStoreAdapter } from '../store/async-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from '../telemetry/metrics.js';
@@ -32,7 +33,7 @@ function recorder(clock: () => number) {
   const metrics = new ServiceMetrics(createRegistry(false), registry.all());
   const health = new HealthRecorder(
     engine,
-    SqliteStore.openInDir(mkdtempSync(join(tmpdir(), 'modelwatch-recorder-'))),
+    new SyncStoreAdapter(SqliteStore.openInDir(mkdtempSync(join(tmpdir(), 'modelwatch-recorder-')))),
     metrics,
     createLogger('info', sink),
   );

@@ -1,12 +1,22 @@
 import { decodeMemento, encodeMemento } from '../domain/health/index.js';
 import type { HealthEngine, Sample, Transition } from '../domain/health/index.js';
-import type { Store } from '../store/records.js';
+import type { AsyncStore } from '../store/async-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import type { EventHub } from './event-hub.js';
 
 /** Health is saved at most this often while samples change (and at once on a transition, and at stop). */
 export const HEALTH_SAVE_INTERVAL_MS = 5_000;
+
+/**
+ * How samples cross replicas when several share a database: each replica publishes what it
+ * observed, applies what the others observed, and only the model's prober stores its transitions,
+ * so a change is stored once however many replicas see it.
+ */
+export interface EvidenceSharing {
+  publish(modelId: string, sample: Sample): Promise<void>;
+  recordsTransitionsOf(modelId: string): boolean;
+}
 
 /**
  * The one writer of health: the one path by which samples reach the health engine: every verdict change is stored,
@@ -19,14 +29,26 @@ export class HealthRecorder {
 
   constructor(
     private readonly engine: HealthEngine,
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly metrics: ServiceMetrics,
     private readonly logger: Logger,
     private readonly events?: EventHub,
     private readonly clock: () => number = Date.now,
+    private readonly sharing: EvidenceSharing | null = null,
   ) {}
 
+  /** A sample this replica observed: applied here at once, and shared with the other replicas. */
   recordSample(modelId: string, sample: Sample): Transition | null {
+    const transition = this.recordShared(modelId, sample);
+    this.sharing?.publish(modelId, sample).catch((err: unknown) => {
+      // The verdict here has the sample; the other replicas miss it until the database is back.
+      this.logger.warn({ event: 'sample_not_shared', model: modelId, err }, 'could not share a health sample');
+    });
+    return transition;
+  }
+
+  /** A sample another replica observed (or this one, before a restart). */
+  recordShared(modelId: string, sample: Sample): Transition | null {
     // A reload removed the model while a call to it was under way: its result has no one to go to.
     if (!this.engine.has(modelId)) return null;
     const transition = this.engine.addSample(modelId, sample);
@@ -37,10 +59,10 @@ export class HealthRecorder {
   }
 
   /** At start-up, before any sample: each registered model's health as the last process saved it. */
-  restoreAll(): void {
-    let rows: ReturnType<Store['loadHealthStates']> = [];
+  async restoreAll(): Promise<void> {
+    let rows: Awaited<ReturnType<AsyncStore['loadHealthStates']>> = [];
     try {
-      rows = this.store.loadHealthStates();
+      rows = await this.store.loadHealthStates();
     } catch (err) {
       this.logger.error({ event: 'store_error', err }, 'could not read saved health: every model starts unknown');
     }
@@ -62,17 +84,18 @@ export class HealthRecorder {
   }
 
   /** Saves the models whose health changed since the last save (every model with `all`). */
-  save(all = false): void {
+  async save(all = false): Promise<void> {
     const ids = all ? this.engine.modelIds() : [...this.dirty];
     this.dirty.clear();
     this.lastSaveAt = this.clock();
-    for (const modelId of ids) this.saveOne(modelId);
+    await Promise.all(ids.map((modelId) => this.saveOne(modelId)));
   }
 
-  private saveOne(modelId: string): void {
+  /** Never rejects: a save that fails is logged, and the next change saves the model again. */
+  private async saveOne(modelId: string): Promise<void> {
     try {
       const savedAt = new Date(this.clock()).toISOString();
-      this.store.saveHealthState(modelId, savedAt, encodeMemento(this.engine.memento(modelId)));
+      await this.store.saveHealthState(modelId, savedAt, encodeMemento(this.engine.memento(modelId)));
     } catch (err) {
       this.logger.error({ event: 'store_error', model: modelId, err }, 'could not save health');
     }
@@ -108,20 +131,20 @@ export class HealthRecorder {
     const transitions = this.engine.tick();
     for (const s of this.engine.snapshots()) this.metrics.setHealth(s);
     for (const t of transitions) this.onTransition(t);
-    if (this.clock() - this.lastSaveAt >= HEALTH_SAVE_INTERVAL_MS) this.save();
+    if (this.clock() - this.lastSaveAt >= HEALTH_SAVE_INTERVAL_MS) void this.save();
     return transitions;
   }
 
   private onTransition(t: Transition): void {
     const record = { modelId: t.modelId, at: new Date(t.at).toISOString(), from: t.from, to: t.to, reason: t.reason };
     // A verdict change is saved at once: a restart right after it must not resume the old verdict.
-    this.saveOne(t.modelId);
-    try {
-      this.store.recordTransition(record);
-    } catch (err) {
-      // The verdict has changed whatever the store says: losing a history row must not fail a start or a probe.
-      this.logger.error({ event: 'store_error', model: t.modelId, err }, 'could not record a health transition');
-    }
+    void this.saveOne(t.modelId);
+    // With several replicas only the model's prober stores it, so a change is one row.
+    if (!this.sharing || this.sharing.recordsTransitionsOf(t.modelId))
+      this.store.recordTransition(record).catch((err: unknown) => {
+        // The verdict has changed whatever the store says: losing a history row must not fail a start or a probe.
+        this.logger.error({ event: 'store_error', model: t.modelId, err }, 'could not record a health transition');
+      });
     this.metrics.countTransition(t);
     this.events?.publish('transition', record);
     // Losing health (or the evidence for it) is a warning; getting it back is news.

@@ -1,5 +1,5 @@
 import type { ModelRegistry } from '../domain/model-registry.js';
-import type { Store } from '../store/records.js';
+import type { AsyncStore } from '../store/async-store.js';
 import { AppError } from './app-error.js';
 import { listFields, requireRegistered } from './registered-models.js';
 
@@ -23,8 +23,12 @@ export interface ResolvedInterview {
  * Request fields override the stored simulation: `primary` replaces its primary, `fallbacks` are
  * the caller's and are tried before the simulation's, `config` is merged over its interview.
  */
-export function resolveInterview(req: InterviewRequest, store: Store, registry: ModelRegistry): ResolvedInterview {
-  const sim = req.simulationId ? store.getSimulation(req.simulationId) : null;
+export async function resolveInterview(
+  req: InterviewRequest,
+  store: AsyncStore,
+  registry: ModelRegistry,
+): Promise<ResolvedInterview> {
+  const sim = req.simulationId ? await store.getSimulation(req.simulationId) : null;
   if (req.simulationId && !sim && !req.primary) {
     throw new AppError(
       404,

@@ -11,8 +11,8 @@ import type {
   IdempotencyKey,
   IdempotentStart,
   InterviewRecord,
-  Store,
 } from '../store/records.js';
+import type { AsyncStore } from '../store/async-store.js';
 import { StorageError } from '../store/storage-errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
@@ -36,7 +36,7 @@ export interface InterviewStarterDeps {
   healthReader: HealthReader;
   agent: AgentClient;
   recorder: HealthRecorder;
-  store: Store;
+  store: AsyncStore;
   metrics: ServiceMetrics;
   tracer: Tracer;
   logger: Logger;
@@ -75,25 +75,30 @@ export class InterviewStarter {
   start(req: InterviewRequest, idempotencyKey: string | null): Promise<StartResult> {
     if (!idempotencyKey) return this.startNew(req, null);
     const key = { key: idempotencyKey, fingerprint: requestFingerprint(req) };
-    const stored = this.deps.store.getInterviewByIdempotencyKey(idempotencyKey);
-    if (stored) return Promise.resolve(this.replay(key, stored));
     const pending = this.pending.get(idempotencyKey);
     if (pending) {
       if (pending.fingerprint !== key.fingerprint) return Promise.reject(idempotencyKeyReused(idempotencyKey));
       return pending.started.then((r) => ({ ...r, replayed: true }));
     }
-    const started = this.startNew(req, key).finally(() => this.pending.delete(idempotencyKey));
+    const started = this.startKeyed(req, key).finally(() => this.pending.delete(idempotencyKey));
     this.pending.set(idempotencyKey, { fingerprint: key.fingerprint, started });
     return started;
   }
 
   /** Rows stored before fingerprints existed (null) are replayed as before: there is nothing to compare. */
-  private replay(key: IdempotencyKey, stored: IdempotentStart): StartResult {
+  private async replay(key: IdempotencyKey, stored: IdempotentStart): Promise<StartResult> {
     if (stored.fingerprint !== null && stored.fingerprint !== key.fingerprint) throw idempotencyKeyReused(key.key);
-    return { record: stored.record, event: this.eventOf(stored.record), replayed: true };
+    return { record: stored.record, event: await this.eventOf(stored.record), replayed: true };
   }
 
-  private eventOf(record: InterviewRecord): FallbackEvent | null {
+  /** The key may have been used on another replica: the shared store answers first. */
+  private async startKeyed(req: InterviewRequest, key: IdempotencyKey): Promise<StartResult> {
+    const stored = await this.deps.store.getInterviewByIdempotencyKey(key.key);
+    if (stored) return this.replay(key, stored);
+    return this.startNew(req, key);
+  }
+
+  private async eventOf(record: InterviewRecord): Promise<FallbackEvent | null> {
     return record.fallback ? this.deps.store.getFallbackEvent(record.fallback.eventId) : null;
   }
 
@@ -103,9 +108,16 @@ export class InterviewStarter {
   }
 
   private startNew(req: InterviewRequest, idempotencyKey: IdempotencyKey | null): Promise<StartResult> {
-    const resolved = resolveInterview(req, this.deps.store, this.deps.registry);
+    const running = this.resolveAndRun(req, idempotencyKey);
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running)).catch(() => undefined);
+    return running;
+  }
+
+  private async resolveAndRun(req: InterviewRequest, idempotencyKey: IdempotencyKey | null): Promise<StartResult> {
+    const resolved = await resolveInterview(req, this.deps.store, this.deps.registry);
     const startedAt = this.deps.clock();
-    const running = this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
+    return this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
       // Whatever went wrong after the request was accepted, the interview did not start: count it for the SLO.
       this.deps.metrics.observeStart(
         resolved.primary,
@@ -116,9 +128,6 @@ export class InterviewStarter {
       );
       throw err;
     });
-    this.inFlight.add(running);
-    void running.finally(() => this.inFlight.delete(running)).catch(() => undefined);
-    return running;
   }
 
   private async run(
@@ -164,7 +173,7 @@ export class InterviewStarter {
     const fresh = await store.recordInterview(record, event, idempotencyKey);
     if (!fresh && idempotencyKey) {
       // Lost a race with another process on the same key: answer with the interview that won.
-      const winner = store.getInterviewByIdempotencyKey(idempotencyKey.key);
+      const winner = await store.getInterviewByIdempotencyKey(idempotencyKey.key);
       if (winner) return this.replay(idempotencyKey, winner);
     }
     this.report(record, event, durationMs);

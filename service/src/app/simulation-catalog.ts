@@ -1,5 +1,6 @@
 import type { ModelRegistry } from '../domain/model-registry.js';
-import type { Page, SimulationRecord, Store } from '../store/records.js';
+import type { AsyncStore } from '../store/async-store.js';
+import type { Page, SimulationRecord } from '../store/records.js';
 import { notFound } from './app-error.js';
 import { listFields, requireRegistered } from './registered-models.js';
 
@@ -12,7 +13,7 @@ export interface SimulationInput {
 /** Stored simulation configurations, with the rule that they name registered models only. */
 export class SimulationCatalog {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly registry: ModelRegistry,
     private readonly clock: () => number,
   ) {}
@@ -24,13 +25,13 @@ export class SimulationCatalog {
   }
 
   /** One bounded page, in id order, from after `cursor`. */
-  list(limit: number, cursor?: string): Page<SimulationRecord> {
+  list(limit: number, cursor?: string): Promise<Page<SimulationRecord>> {
     return this.store.listSimulations(limit, cursor);
   }
 
   /** Throws a 404 naming the id when there is no such simulation. */
-  get(id: string): SimulationRecord {
-    const sim = this.store.getSimulation(id);
+  async get(id: string): Promise<SimulationRecord> {
+    const sim = await this.store.getSimulation(id);
     if (!sim) throw notFound('simulation', id, 'id');
     return sim;
   }

@@ -103,8 +103,13 @@ export const apiSettingsSchema = z.strictObject({
 });
 
 export const storeSettingsSchema = z.strictObject({
+  // sqlite: one process on a local file (the default); postgres: several replicas on DATABASE_URL.
+  // Unset: postgres when DATABASE_URL is in the environment, else sqlite.
+  kind: z.enum(['sqlite', 'postgres']).optional(),
   // normal: a commit survives a crash of the process (WAL); full: also of the machine (fsync per commit).
   synchronous: z.enum(['normal', 'full']).default('normal'),
+  // Connections each replica may hold on PostgreSQL; every replica adds this many to the server's total.
+  poolSize: z.int().min(1).max(100).default(10),
 });
 
 export const configSchema = z

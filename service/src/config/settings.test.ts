@@ -29,6 +29,7 @@ describe('readSettings', () => {
       { tracing: { serviceName: 'modelwatch-service', exportEnabled: false } },
     ],
     [{ SERVICE_PORT: '' }, { port: 3000 }],
+    [{ DATABASE_URL: 'postgresql://mw:pw@db:5432/mw' }, { databaseUrl: 'postgresql://mw:pw@db:5432/mw' }],
   ])('when %j, then %j', (env, expected) => {
     expect(readSettings({ ...AGENT_TOKEN, ...env })).toMatchObject(expected);
   });
@@ -42,6 +43,8 @@ describe('readSettings', () => {
       { MODELWATCH_AGENT_TOKEN: undefined },
       'MODELWATCH_AGENT_TOKEN: required: the shared secret the agent requires on every call (the same value as the agent)',
     ],
+    // The value may hold a password: the problem names the variable, never repeats the value.
+    [{ DATABASE_URL: 'mysql://u:pw-secret@h/db' }, 'DATABASE_URL: must be a postgresql:// URL'],
     [
       { LOG_LEVEL: 'loud' },
       'LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',

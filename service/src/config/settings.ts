@@ -13,6 +13,11 @@ const settingsSchema = z.object({
   AGENT_PORT: z.coerce.number().int().min(1).max(65_535).default(8000),
   AGENT_URL: z.url().optional(),
   DATA_DIR: z.string().min(1).default('data'),
+  // A secret (it may carry a password): read here, passed to the store, never logged.
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .optional(),
   CONFIG: z.string().min(1).default(DEFAULT_CONFIG_FILE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MODELWATCH_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -33,6 +38,7 @@ export interface Settings {
   host: string;
   agentUrl: string;
   dataDir: string;
+  databaseUrl: string | undefined;
   configFile: string;
   logLevel: z.infer<typeof settingsSchema>['LOG_LEVEL'];
   apiToken: string | undefined;
@@ -52,6 +58,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     host: s.SERVICE_HOST,
     agentUrl: (s.AGENT_URL ?? `http://127.0.0.1:${s.AGENT_PORT}`).replace(/\/+$/, ''),
     dataDir: s.DATA_DIR,
+    databaseUrl: s.DATABASE_URL,
     configFile: s.CONFIG,
     logLevel: s.LOG_LEVEL,
     apiToken: s.MODELWATCH_API_TOKEN,

@@ -11,7 +11,7 @@ import type { EventHub } from '../app/event-hub.js';
 import type { LatencyHistory } from '../app/latency-history.js';
 import type { ModelDrains } from '../app/model-drains.js';
 import type { SseLimits } from './event-stream/sse-client.js';
-import type { Store } from '../store/records.js';
+import type { AsyncStore } from '../store/async-store.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** What the routes need, handed in by the composition root. */
@@ -21,7 +21,7 @@ export interface ApiContext {
   probes: ProbeRunner;
   nextProbeAt: (modelId: string) => number | null;
   starter: InterviewStarter;
-  store: Store;
+  store: AsyncStore;
   simulations: SimulationCatalog;
   agent: AgentClient;
   metricsRegistry: Registry;

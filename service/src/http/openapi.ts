@@ -48,7 +48,7 @@ function paths(modelIds: string[]): Json {
     '/healthz': { get: { summary: 'Liveness', responses: { 200: ok('Alive', { type: 'object' }) } } },
     '/readyz': {
       get: {
-        summary: 'Readiness: the agent answers',
+        summary: 'Readiness: the agent answers and the store can record (checks.agent, checks.storage)',
         responses: { 200: ok('Ready', { type: 'object' }), 503: ok('Not ready, with the reason', { type: 'object' }) },
       },
     },

@@ -23,6 +23,8 @@ export interface SchedulerDeps {
   logger: Logger;
   clock: () => number;
   random: () => number;
+  /** With several replicas: whether this one probes the model now (it holds the model's lease). */
+  mayProbe?: (modelId: string) => boolean;
 }
 
 /**
@@ -57,10 +59,14 @@ export class ProbeScheduler {
     deps.probes.onFinished((modelId) => this.scheduleNext(modelId));
   }
 
-  private scheduleNext(modelId: string): void {
+  /** A probe of the model ended on another replica at `at`: the next is due from then, whichever replica sends it. */
+  probedElsewhere(modelId: string, at: number): void {
+    this.scheduleNext(modelId, at);
+  }
+
+  private scheduleNext(modelId: string, finishedAt = this.deps.clock()): void {
     const model = this.deps.registry.get(modelId);
     if (!model || !this.due.has(modelId)) return;
-    const finishedAt = this.deps.clock();
     this.lastFinished.set(modelId, finishedAt);
     this.due.set(modelId, nextProbeDue(finishedAt, model.probe, this.viewOf(modelId), this.deps.random));
     // A confirmation due in ~1 s must not wait for the next cron tick too (that would add up to 1 s each).
@@ -162,6 +168,7 @@ export class ProbeScheduler {
     const { probes, clock, logger } = this.deps;
     const dueAt = this.effectiveDue(modelId);
     if (dueAt === undefined || clock() < dueAt || probes.isProbing(modelId)) return;
+    if (this.deps.mayProbe && !this.deps.mayProbe(modelId)) return;
     this.due.set(modelId, Number.POSITIVE_INFINITY);
     probes
       .probe(modelId)

@@ -29,10 +29,10 @@ export function healthRoutes(ctx: ApiContext): Router {
   router.get('/v1/health/:modelId', (req, res) => {
     res.json(view(known(req.params.modelId)));
   });
-  router.get('/v1/health/:modelId/history', (req, res) => {
+  router.get('/v1/health/:modelId/history', async (req, res) => {
     const id = known(req.params.modelId);
     const q = parseInput(historyQuery, req.query, 'query');
-    const page = ctx.store.listTransitions(id, q.limit, q.cursor);
+    const page = await ctx.store.listTransitions(id, q.limit, q.cursor);
     res.json({ transitions: page.items, nextCursor: page.nextCursor });
   });
   return router;

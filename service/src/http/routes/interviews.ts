@@ -24,8 +24,8 @@ export function interviewRoutes(ctx: ApiContext): Router {
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).json({ ...record, fallbackEvent: event });
   });
-  router.get('/v1/interviews/:id', (req, res) => {
-    const record = ctx.store.getInterview(req.params.id);
+  router.get('/v1/interviews/:id', async (req, res) => {
+    const record = await ctx.store.getInterview(req.params.id);
     if (!record) throw notFound('interview', req.params.id, 'id');
     res.json(record);
   });

@@ -17,13 +17,13 @@ export function simulationRoutes(ctx: ApiContext, guard: RequestHandler): Router
     });
     res.status(created ? 201 : 200).json(record);
   });
-  router.get('/v1/simulations', (req, res) => {
+  router.get('/v1/simulations', async (req, res) => {
     const q = parseInput(simulationQuery, req.query, 'query');
-    const page = ctx.simulations.list(q.limit, q.cursor);
+    const page = await ctx.simulations.list(q.limit, q.cursor);
     res.json({ simulations: page.items, nextCursor: page.nextCursor });
   });
-  router.get('/v1/simulations/:id', (req, res) => {
-    res.json(ctx.simulations.get(pathId(String(req.params.id))));
+  router.get('/v1/simulations/:id', async (req, res) => {
+    res.json(await ctx.simulations.get(pathId(String(req.params.id))));
   });
   router.delete('/v1/simulations/:id', guard, async (req, res) => {
     await ctx.simulations.remove(pathId(String(req.params.id)));

@@ -23,16 +23,19 @@ export function statusPageRoutes(ctx: ApiContext, readGuard: RequestHandler): Ro
   const assets = new Map(
     Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(new URL(name, STATIC_DIR)) }]),
   );
-  const panel = (): string => renderPanel(gatherStatus(ctx, uptimes));
+  const panel = async (): Promise<string> => renderPanel(await gatherStatus(ctx, uptimes));
 
-  router.get('/', (_req, res) => {
+  router.get('/', async (_req, res) => {
     res
       .set('cache-control', 'no-store')
       .type('html')
-      .send(renderPage(ctx.api.protectReads ? null : panel()));
+      .send(renderPage(ctx.api.protectReads ? null : await panel()));
   });
-  router.get('/status/panel', readGuard, (_req, res) => {
-    res.set('cache-control', 'no-store').type('html').send(panel());
+  router.get('/status/panel', readGuard, async (_req, res) => {
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(await panel());
   });
   router.get('/static/:name', (req, res) => {
     const asset = assets.get(req.params.name);

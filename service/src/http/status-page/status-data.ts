@@ -33,11 +33,11 @@ const RECENT = 20;
 const CACHE_MS = 30_000;
 
 /** Transitions of one model back to (and including) the first one before `since`, oldest first. */
-function changesSince(ctx: ApiContext, modelId: string, since: number): StateChange[] {
+async function changesSince(ctx: ApiContext, modelId: string, since: number): Promise<StateChange[]> {
   const out: StateChange[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { items, nextCursor } = ctx.store.listTransitions(modelId, PAGE, cursor);
+    const { items, nextCursor } = await ctx.store.listTransitions(modelId, PAGE, cursor);
     for (const t of items) {
       const at = Date.parse(t.at);
       out.push({ at, from: t.from, to: t.to });
@@ -56,10 +56,10 @@ function changesSince(ctx: ApiContext, modelId: string, since: number): StateCha
 export class UptimeCache {
   private readonly cache = new Map<string, { readAt: number; since: number; changes: StateChange[] }>();
 
-  get(ctx: ApiContext, health: HealthSnapshot, now: number): { day: Uptime; week: Uptime } {
+  async get(ctx: ApiContext, health: HealthSnapshot, now: number): Promise<{ day: Uptime; week: Uptime }> {
     let hit = this.cache.get(health.modelId);
     if (!hit || hit.since !== health.since || now - hit.readAt >= CACHE_MS) {
-      hit = { readAt: now, since: health.since, changes: changesSince(ctx, health.modelId, now - WEEK_MS) };
+      hit = { readAt: now, since: health.since, changes: await changesSince(ctx, health.modelId, now - WEEK_MS) };
       this.cache.set(health.modelId, hit);
     }
     return {
@@ -70,31 +70,33 @@ export class UptimeCache {
 }
 
 /** The newest transitions of every model, merged, newest first. */
-function timeline(ctx: ApiContext): TransitionRecord[] {
-  return ctx.registry
-    .ids()
-    .flatMap((id) => ctx.store.listTransitions(id, RECENT).items)
+async function timeline(ctx: ApiContext): Promise<TransitionRecord[]> {
+  const pages = await Promise.all(ctx.registry.ids().map((id) => ctx.store.listTransitions(id, RECENT)));
+  return pages
+    .flatMap((p) => p.items)
     .sort((a, b) => b.at.localeCompare(a.at))
     .slice(0, RECENT);
 }
 
-export function gatherStatus(ctx: ApiContext, uptimes: UptimeCache): StatusData {
+export async function gatherStatus(ctx: ApiContext, uptimes: UptimeCache): Promise<StatusData> {
   const now = ctx.clock();
-  const models = ctx.registry.ids().map((id): ModelStatus => {
-    const health = ctx.healthReader.snapshot(id);
-    const { day, week } = uptimes.get(ctx, health, now);
-    const next = ctx.nextProbeAt(id);
-    return {
-      id,
-      health,
-      drain: ctx.drains.get(id),
-      nextProbeAt: next !== null && Number.isFinite(next) ? next : null,
-      probing: ctx.probes.isProbing(id),
-      uptime24h: day,
-      uptime7d: week,
-      history: ctx.history.since(id, now - HOUR_MS),
-    };
-  });
-  const fallbacks = ctx.store.listFallbackEvents({ limit: RECENT }).items;
-  return { now, models, fallbacks, timeline: timeline(ctx) };
+  const models = await Promise.all(
+    ctx.registry.ids().map(async (id): Promise<ModelStatus> => {
+      const health = ctx.healthReader.snapshot(id);
+      const { day, week } = await uptimes.get(ctx, health, now);
+      const next = ctx.nextProbeAt(id);
+      return {
+        id,
+        health,
+        drain: ctx.drains.get(id),
+        nextProbeAt: next !== null && Number.isFinite(next) ? next : null,
+        probing: ctx.probes.isProbing(id),
+        uptime24h: day,
+        uptime7d: week,
+        history: ctx.history.since(id, now - HOUR_MS),
+      };
+    }),
+  );
+  const fallbacks = (await ctx.store.listFallbackEvents({ limit: RECENT })).items;
+  return { now, models, fallbacks, timeline: await timeline(ctx) };
 }

@@ -1,0 +1,305 @@
+"""Several replicas: what PostgreSQL costs a start, and how fast evidence crosses replicas.
+
+    .venv/bin/python bench/replicas.py [--duration 20] [--rates 50 100] [--trials 60] [--out bench/results]
+
+1. Added latency of PostgreSQL over SQLite: one service on SQLite and one on PostgreSQL (a server
+   this script starts: initdb in a temp dir, unprivileged user under root, free port), same
+   simulator and agent, open loop at each rate, the two alternating in slices (ABBA) as in
+   added_latency.py; added = p(PostgreSQL) - p(SQLite).
+2. Database round trips per start: pg_stat_statements calls during a run of starts, less the calls
+   of an idle window of the same length (probes, lease rounds), per start; by statement.
+3. Sample -> verdict across replicas: two replicas on one database; a probe asked of replica A
+   (POST /v1/probes) and replica B polled until its lastProbeAt for that model changes. Time from
+   A's answer to B's first changed answer; includes B's poll period (reported).
+Benchmarks report; they never pass or fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import added_latency
+import httpx
+import loadgen
+import processes
+import resources
+from processes import REPO, RunningProcess, Stack, base_env, start_process
+
+PG_VERSIONS = ("17", "16", "15")
+PG_BIN = next((d for v in PG_VERSIONS if Path(d := f"/usr/lib/postgresql/{v}/bin").is_dir()), "")
+MODEL = "openai:gpt-4o-mini"
+
+
+class Postgres:
+    """A throwaway PostgreSQL server with pg_stat_statements loaded."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="modelwatch-bench-pg-"))
+        self.user = pwd.getpwnam("postgres") if os.getuid() == 0 else None
+        if self.user:
+            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
+        self.port = processes.free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _run(self, argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+        uid = self.user.pw_uid if self.user else None
+        return subprocess.run(argv, check=False, user=uid, text=True, capture_output=True, **kw)
+
+    def start(self) -> Postgres:
+        data = self.dir / "data"
+        init = self._run([f"{PG_BIN}/initdb", "-D", str(data), "-U", "bench", "--auth=trust", "--no-sync"])
+        if init.returncode != 0:
+            raise RuntimeError(init.stderr)
+        argv = [f"{PG_BIN}/postgres", "-D", str(data), "-p", str(self.port), "-k", str(self.dir)]
+        argv += ["-c", "listen_addresses=127.0.0.1", "-c", "shared_preload_libraries=pg_stat_statements"]
+        log = open(self.dir / "postgres.log", "wb")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(argv, user=self.user.pw_uid if self.user else None, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while self.sql("postgres", "SELECT 1") is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError((self.dir / "postgres.log").read_text()[-2000:])
+            time.sleep(0.2)
+        return self
+
+    def url(self, db: str) -> str:
+        return f"postgresql://bench@127.0.0.1:{self.port}/{db}"
+
+    def sql(self, db: str, query: str) -> str | None:
+        argv = ["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", self.url(db), "-c", query]
+        res = subprocess.run(argv, check=False, capture_output=True, text=True)
+        return res.stdout if res.returncode == 0 else None
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def pg_service(work: Path, stack: Stack, config: Path, url: str, name: str) -> RunningProcess:
+    port = processes.free_port()
+    env = base_env(
+        **{
+            "SERVICE_PORT": str(port),
+            "AGENT_URL": stack.agent.url,
+            "CONFIG": str(config),
+            "DATABASE_URL": url,
+            "LOG_LEVEL": "info",
+            "SIMULATOR_PORT": str(stack.sim.port),
+            "SIMULATOR_API_KEY": "sim-key",
+            "MODELWATCH_AGENT_TOKEN": processes.AGENT_TOKEN,
+        }
+    )
+    argv = ["node", str(REPO / "service" / "dist" / "main.js")]
+    return start_process(name, argv, work / f"{name}.log", env=env, url=f"http://127.0.0.1:{port}")
+
+
+async def added_latency_pg(
+    stack: Stack, sqlite: RunningProcess, pg: RunningProcess, rate: float, duration_s: float
+) -> dict[str, Any]:
+    n = max(2, round(duration_s / 10))
+    async with added_latency.Arm(stack, "service", sqlite) as a, added_latency.Arm(stack, "service", pg) as b:
+        await a.prepare(rate)
+        await b.prepare(rate)
+        for k in range(n):
+            for arm in (a, b) if k % 2 == 0 else (b, a):
+                await arm.slice(rate, duration_s / n)
+                await asyncio.sleep(0.5)
+        ra, rb = a.result(), b.result()
+    return {"rate": rate, "sqlite": ra, "postgres": rb, "addedMs": added_latency.added(rb, ra)}
+
+
+def statement_calls(pg: Postgres) -> dict[str, int]:
+    out = pg.sql("modelwatch", "SELECT calls, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements")
+    calls: dict[str, int] = {}
+    for line in (out or "").splitlines():
+        n, _, q = line.partition("|")
+        calls[q[:90]] = calls.get(q[:90], 0) + int(n)
+    return calls
+
+
+def diff(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {q: n - before.get(q, 0) for q, n in after.items() if n - before.get(q, 0) > 0}
+
+
+async def round_trips(pg: Postgres, service: RunningProcess, starts: int) -> dict[str, Any]:
+    window_s = starts / 20
+    idle0 = statement_calls(pg)
+    await asyncio.sleep(window_s)
+    idle = diff(statement_calls(pg), idle0)
+    before = statement_calls(pg)
+    t0 = time.monotonic()
+    async with httpx.AsyncClient(base_url=service.url, timeout=10) as c:
+        for i in range(starts):
+            headers = {"idempotency-key": f"bench-{time.time_ns()}-{i}"} if i % 2 else {}
+            (await c.post("/v1/interviews", json={"primary": MODEL}, headers=headers)).raise_for_status()
+            await asyncio.sleep(max(0.0, t0 + (i + 1) / 20 - time.monotonic()))
+    busy = diff(statement_calls(pg), before)
+    per_start = {q: round((n - idle.get(q, 0)) / starts, 2) for q, n in busy.items()}
+    per_start = {q: v for q, v in sorted(per_start.items(), key=lambda kv: -kv[1]) if v > 0.01}
+    return {
+        "starts": starts,
+        "half with an Idempotency-Key": True,
+        "idleWindowS": window_s,
+        "statementsPerStart": round(sum(per_start.values()), 2),
+        "byStatement": per_start,
+    }
+
+
+async def sample_to_verdict(a: RunningProcess, b: RunningProcess, trials: int) -> dict[str, Any]:
+    lat: list[float] = []
+    polls: list[int] = []
+    async with httpx.AsyncClient(base_url=a.url, timeout=10) as ca, httpx.AsyncClient(base_url=b.url, timeout=10) as cb:
+        for _ in range(trials):
+            last = (await cb.get(f"/v1/health/{MODEL}")).json()["lastProbeAt"]
+            (await ca.post("/v1/probes", json={"models": [MODEL]})).raise_for_status()
+            answered = time.perf_counter()
+            n = 0
+            while True:
+                n += 1
+                now_at = (await cb.get(f"/v1/health/{MODEL}")).json()["lastProbeAt"]
+                if now_at != last:
+                    lat.append((time.perf_counter() - answered) * 1000)
+                    polls.append(n)
+                    break
+                if time.perf_counter() - answered > 5:
+                    lat.append(float("inf"))
+                    break
+            await asyncio.sleep(0.2)
+    lat.sort()
+    return {
+        "trials": trials,
+        "p50Ms": loadgen.pct(lat, 50),
+        "p99Ms": loadgen.pct(lat, 99),
+        "maxMs": lat[-1] if lat else None,
+        "meanPollsUntilSeen": round(sum(polls) / max(1, len(polls)), 1),
+    }
+
+
+def _ms(v: float | None) -> str:
+    return "timeout" if v is None or v == float("inf") else f"{v:.1f}"
+
+
+def _load(env: dict[str, Any]) -> str:
+    return " ".join(f"{x:.1f}" for x in env.get("loadAverage", ()))
+
+
+def _cpu_per_start(row: dict[str, Any], side: str, proc: str) -> str:
+    pct = row[side]["resources"].get(proc, {}).get("cpuPercentOfOneCore")
+    return "?" if pct is None else f"{pct * 10 / row['rate']:.1f}"
+
+
+def markdown(r: dict[str, Any]) -> str:
+    env = r["environment"]
+    lines = [
+        "# Several replicas: PostgreSQL against SQLite",
+        "",
+        f"Machine: {env.get('cores')} cores ({env.get('cpuModel')}), Node {env.get('node')}, "
+        f"Python {env.get('python')}, "
+        f"PostgreSQL {str(r['postgres']).strip()}; load average before/after: {_load(env)} / "
+        f"{_load(r['environmentAfter'])}. Method: bench/replicas.py's docstring.",
+        "",
+        "| rate | SQLite p50 / p95 / p99 (ms) | PostgreSQL p50 / p95 / p99 (ms) "
+        "| added p50 / p95 / p99 (ms) | timeouts SQLite / PG | service CPU ms per start SQLite / PG |",
+        "|---:|---|---|---|---|---|",
+    ]
+    for row in r["addedLatency"]:
+        a, b, d = row["sqlite"]["latencyMs"], row["postgres"]["latencyMs"], row["addedMs"]
+        lines.append(
+            f"| {row['rate']:g}/s | {' / '.join(_ms(a[p]) for p in ('p50', 'p95', 'p99'))} "
+            f"| {' / '.join(_ms(b[p]) for p in ('p50', 'p95', 'p99'))} "
+            f"| {' / '.join(_ms(d[p]) for p in ('p50', 'p95', 'p99'))} "
+            f"| {row['sqlite'].get('timeouts', 0)} / {row['postgres'].get('timeouts', 0)} "
+            f"| {_cpu_per_start(row, 'sqlite', 'service')} / {_cpu_per_start(row, 'postgres', 'service-pg-a')} |"
+        )
+    t, c = r["roundTrips"], r["sampleToVerdict"]
+    lines += [
+        "",
+        f"Statements per start ({t['starts']} starts, half with an Idempotency-Key, less an idle window):",
+        "",
+    ]
+    lines += [f"- {n} x `{q}`" for q, n in t["byStatement"].items()]
+    lines += [
+        "",
+        f"Sample on replica A -> verdict on replica B ({c['trials']} probes): p50 {_ms(c['p50Ms'])} ms, "
+        f"p99 {_ms(c['p99Ms'])} ms, max {_ms(c['maxMs'])} ms "
+        f"(B polled back to back; {c['meanPollsUntilSeen']} polls on average).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def rewrite_markdown(out: Path) -> None:
+    """Regenerates replicas.md from replicas.json (after a change to the table's layout)."""
+    (out / "replicas.md").write_text(markdown(json.loads((out / "replicas.json").read_text())))
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=20.0)
+    ap.add_argument("--rates", type=float, nargs="+", default=[50.0, 100.0])
+    ap.add_argument("--trials", type=int, default=60)
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    args = ap.parse_args()
+    loadgen.install_uvloop()
+    work = Path(tempfile.mkdtemp(prefix="modelwatch-bench-replicas-"))
+    config = REPO / "config" / "demo.yaml"
+    env_before = {**resources.environment(), "loadAverage": os.getloadavg(), "busy": resources.busy_processes()}
+    pg = Postgres().start()
+    sim = processes.simulator(work)
+    stack = Stack(sim=sim, agent=processes.agent(work, sim.port))
+    extra: list[RunningProcess] = []
+    try:
+        pg.sql("postgres", "CREATE DATABASE modelwatch")
+        pg.sql("modelwatch", "CREATE EXTENSION pg_stat_statements")
+        await added_latency.set_sim(stack.sim.url)
+        sqlite = processes.service(work, stack.agent.url, config, work / "sqlite-data", sim_port=stack.sim.port)
+        replica_a = pg_service(work, stack, config, pg.url("modelwatch"), "service-pg-a")
+        extra += [sqlite, replica_a]
+        stack.extra = [sqlite, replica_a]
+        rows = []
+        for rate in args.rates:
+            row = await added_latency_pg(stack, sqlite, replica_a, rate, args.duration)
+            print(f"  {rate:g}/s  added by PostgreSQL over SQLite p50/p95/p99: {row['addedMs']}", flush=True)
+            rows.append(row)
+        sqlite.stop()
+        trips = await round_trips(pg, replica_a, 200)
+        print(f"  statements per start: {trips['statementsPerStart']}", flush=True)
+        replica_b = pg_service(work, stack, config, pg.url("modelwatch"), "service-pg-b")
+        extra.append(replica_b)
+        crossing = await sample_to_verdict(replica_a, replica_b, args.trials)
+        print(f"  sample -> verdict on another replica: {crossing}", flush=True)
+        result = {
+            "environment": env_before,
+            "environmentAfter": {"loadAverage": os.getloadavg(), "busy": resources.busy_processes()},
+            "postgres": pg.sql("postgres", "SHOW server_version"),
+            "addedLatency": rows,
+            "roundTrips": trips,
+            "sampleToVerdict": crossing,
+        }
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "replicas.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+        (args.out / "replicas.md").write_text(markdown(result))
+        print(f"wrote {args.out / 'replicas.json'} and replicas.md")
+    finally:
+        for p in extra:
+            p.stop()
+        stack.stop()
+        pg.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
