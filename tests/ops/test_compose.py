@@ -103,7 +103,10 @@ def test_no_admin_or_lifecycle_api_is_published():
 def test_the_simulator_runs_only_under_the_demo_profile_and_nothing_else_needs_it():
     services = compose()["services"]
     assert services["simulator"]["profiles"] == ["demo"]
-    assert [name for name, spec in services.items() if "profiles" in spec] == ["simulator"]
+    in_demo = [name for name, spec in services.items() if "demo" in spec.get("profiles", [])]
+    assert in_demo == ["simulator"]
+    # The only other profile is the replicas' (PostgreSQL, two services and their load balancer).
+    assert {p for spec in services.values() for p in spec.get("profiles", [])} == {"demo", "replicas"}
     assert not [name for name, spec in services.items() if "simulator" in (spec.get("depends_on") or {})]
 
 
