@@ -94,13 +94,11 @@ export class SyncStoreAdapter implements AsyncStore {
   deleteSimulation(id: string): Promise<boolean> {
     return this.store.deleteSimulation(id);
   }
-  async saveHealthState(modelId: string, savedAt: string, body: string): Promise<void> {
-    await Promise.resolve();
-    this.store.saveHealthState(modelId, savedAt, body);
+  saveHealthState(modelId: string, savedAt: string, body: string): Promise<void> {
+    return this.call(() => this.store.saveHealthState(modelId, savedAt, body));
   }
-  async loadHealthStates(): Promise<Array<{ modelId: string; savedAt: string; body: string }>> {
-    await Promise.resolve();
-    return this.store.loadHealthStates();
+  loadHealthStates(): Promise<Array<{ modelId: string; savedAt: string; body: string }>> {
+    return this.call(() => this.store.loadHealthStates());
   }
   status(): StoreCheck {
     return this.store.status();
