@@ -14,10 +14,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
+from pydantic import BaseModel
 
 from agent.access import RECEIVED_AT, InternalAccess
 from agent.admission import Admission, CallLimits, OverloadedError
@@ -36,12 +36,13 @@ from agent.schemas import (
     ProbeResponse,
     ProviderConfig,
 )
+from agent.server_span import ServerSpans
 from agent.settings import DEFAULT_MAX_CALLS, DEFAULT_MAX_CALLS_PER_MODEL, LOOPBACK_HOSTS, RETRY_AFTER_S
 from agent.taxonomy import Outcome
 from agent.tracing import TRACER_NAME
 from agent.warmup import warm_up_sdks
 
-UNTRACED_URLS = "/healthz,/metrics"
+UNTRACED_PATHS = frozenset({"/healthz", "/metrics"})
 DEFAULT_LIMITS = CallLimits(DEFAULT_MAX_CALLS, DEFAULT_MAX_CALLS_PER_MODEL, RETRY_AFTER_S)
 # The refusal in the OpenAPI contract, so the service's generated client knows its shape.
 OVERLOADED: dict[int | str, dict[str, Any]] = {503: {"model": OverloadedResponse, "description": "Overloaded"}}
@@ -105,19 +106,19 @@ def create_app(
         return endpoint
 
     @app.post("/v1/probe", response_model=ProbeResponse, responses=OVERLOADED)
-    async def probe(body: ProbeRequest, request: Request) -> ProbeResponse:
+    async def probe(body: ProbeRequest, request: Request) -> Response:
         call = probe_call(body, configured(body))
         result = await perform_call(deps, call, admit(deps, call), request.scope.get(RECEIVED_AT))
-        return ProbeResponse.model_validate(result, from_attributes=True)
+        return _json(ProbeResponse.model_validate(result, from_attributes=True))
 
     @app.post("/v1/interviews", response_model=InterviewResponse, responses=OVERLOADED)
-    async def initiate_interview(body: InterviewRequest, request: Request) -> InterviewResponse | JSONResponse:
+    async def initiate_interview(body: InterviewRequest, request: Request) -> Response:
         fault = _request_fault(body)
         if fault is not None:
             return fault
         call = interview_call(body, configured(body))
         result = await perform_call(deps, call, admit(deps, call), request.scope.get(RECEIVED_AT))
-        return _interview_response(result)
+        return _json(_interview_response(result))
 
     @app.post("/v1/interviews/stream", response_model=None, responses=OVERLOADED)
     async def initiate_interview_streamed(body: InterviewRequest, request: Request) -> Response:
@@ -144,9 +145,7 @@ def create_app(
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
         return Response(encoder(exposed), media_type=content_type)
 
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=tracer_provider, excluded_urls=UNTRACED_URLS, exclude_spans=["receive", "send"]
-    )
+    app.add_middleware(ServerSpans, tracer=deps.tracer, untraced=UNTRACED_PATHS)
     # Added last, so it runs first: a refused request reaches neither tracing nor a route.
     app.add_middleware(InternalAccess, token=access.token, allowed_hosts=access.allowed_hosts)
     return app
@@ -168,6 +167,12 @@ def _with_provider_config(openapi: Callable[[], dict[str, Any]]) -> Callable[[],
 
 async def _deadline_passed(_: Request, __: Exception) -> JSONResponse:
     return JSONResponse(status_code=504, content={"detail": "the caller's deadline passed before the call was made"})
+
+
+def _json(body: BaseModel) -> Response:
+    """The model serialized once, by pydantic's own serializer: FastAPI would validate the returned model
+    against `response_model` again and then encode it (the model is already valid; OpenAPI keeps it)."""
+    return Response(body.model_dump_json(by_alias=True), media_type="application/json")
 
 
 async def _overloaded(_: Request, exc: Exception) -> JSONResponse:
