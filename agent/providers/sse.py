@@ -17,7 +17,8 @@ import orjson
 
 class EventStream:
     """`async for event, data in stream`: `event` is the SSE `event:` field (None when absent), `data`
-    the decoded JSON of the `data:` lines, or the text itself when it is not JSON (OpenAI's `[DONE]`)."""
+    the decoded JSON of the `data:` lines, or `"[DONE]"` for OpenAI's end marker. Lines are split from the
+    body's bytes (no text decoding, no line decoder: each layer cost per chunk)."""
 
     def __init__(self, manager: Any) -> None:
         self._manager = manager  # the SDK's AsyncResponseContextManager
@@ -30,25 +31,30 @@ class EventStream:
 
     async def __aiter__(self) -> AsyncIterator[tuple[str | None, Any]]:
         event: str | None = None
-        data: list[str] = []
-        # Read to the end even after a final event, so an HTTP/1.1 connection can be reused.
-        async for line in self.response.aiter_lines():
-            if not line:
-                if data:
-                    yield event, _decode("\n".join(data))
-                event, data = None, []
-            elif line.startswith("data:"):
-                data.append(line[6:] if line.startswith("data: ") else line[5:])
-            elif line.startswith("event:"):
-                event = line[6:].strip()
+        data: list[bytes] = []
+        pending = b""
+        # Bytes split at b"\n" (a trailing b"\r" dropped): both providers end lines with \n or \r\n. Read to
+        # the end even after a final event, so an HTTP/1.1 connection can be reused.
+        async for chunk in self.response.aiter_bytes():
+            *lines, pending = (pending + chunk).split(b"\n")
+            for raw in lines:
+                line = raw[:-1] if raw.endswith(b"\r") else raw
+                if not line:
+                    if data:
+                        yield event, _decode(b"\n".join(data))
+                    event, data = None, []
+                elif line.startswith(b"data:"):
+                    data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+                elif line.startswith(b"event:"):
+                    event = line[6:].strip().decode()
         if data:
-            yield event, _decode("\n".join(data))
+            yield event, _decode(b"\n".join(data))
 
     async def close(self) -> None:
         await self._manager.__aexit__(None, None, None)
 
 
-def _decode(data: str) -> Any:
-    if data.startswith("[DONE]"):
-        return data
+def _decode(data: bytes) -> Any:
+    if data.startswith(b"[DONE]"):
+        return "[DONE]"
     return orjson.loads(data)  # orjson.JSONDecodeError is a json.JSONDecodeError: an unparsable answer
