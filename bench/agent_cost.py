@@ -124,6 +124,30 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {"rows": rows, "workDir": str(work)}
 
 
+def render(all_runs: dict[str, Any]) -> str:
+    """The CPU table of every labelled run (profiles: bench/README.md, "Profiles")."""
+    lines = [
+        "# Agent CPU per call (bench/agent_cost.py)",
+        "",
+        "Open loop; the simulator answers gpt-4o-mini in a fixed 50 ms (first token at 20 ms, ~28 chunks for an",
+        "interview, 3 for a probe); CPU = user+sys of the agent and its workers from /proc, per answered call.",
+        "",
+        "| run | started | load avg before → after | workers | kind | rate | CPU ms/call | p50 / p99 ms "
+        "| errors | timeouts |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, run in all_runs.items():
+        load = f"{run['loadAverageBefore'][0]} → {run['loadAverageAfter'][0]}"
+        for row in run["rows"]:
+            latency = f"{row['latencyMs']['p50']} / {row['latencyMs']['p99']}"
+            name = label + (" (py-spy)" if run.get("profiled") else "")
+            lines.append(
+                f"| {name} | {run['started']} | {load} | {row['workers']} | {row['kind']} | {row['rate']:g}/s "
+                f"| {row['agentCpuMsPerCall']} | {latency} | {row['errors']} | {row['timeouts']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[50.0, 100.0])
@@ -151,6 +175,7 @@ def main() -> None:
     all_runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     all_runs[args.label] = entry
     RESULTS.write_text(json.dumps(all_runs, indent=2) + "\n")
+    RESULTS.with_suffix(".md").write_text(render(all_runs))
     print(f"load average before {entry['loadAverageBefore']} after {entry['loadAverageAfter']}; wrote {RESULTS}")
 
 
