@@ -67,7 +67,7 @@ class Settings:
 def default_workers(cpu_count: int | None = None) -> int:
     """Half the cores, at least 1: the agent shares the machine with the service (and in the demo the
     simulator), and on 2 cores a second Python worker only adds contention. 4 cores give 2 workers."""
-    cores = cpu_count if cpu_count is not None else (os.cpu_count() or 1)
+    cores = cpu_count if cpu_count is not None else _usable_cores()
     return max(1, min(MAX_WORKERS, cores // 2))
 
 
@@ -129,6 +129,14 @@ def _port(env: Mapping[str, str]) -> int:
     if not raw.isdigit() or not 0 <= int(raw) <= 65535:
         raise SettingsError(f"AGENT_PORT must be an integer from 0 (any free port) to 65535, got {raw!r}")
     return int(raw)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a cpuset or `taskset` narrows it; os.cpu_count() would not)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _count(env: Mapping[str, str], name: str, default: int, maximum: int) -> int:
