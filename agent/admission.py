@@ -18,6 +18,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Literal
 
+from agent.settings import RETRY_AFTER_S
+
 Scope = Literal["agent", "model"]
 
 
@@ -34,7 +36,7 @@ class OverloadedError(Exception):
 class CallLimits:
     max_calls: int
     max_calls_per_model: int
-    retry_after_s: int = 1
+    retry_after_s: int = RETRY_AFTER_S
 
     def per_worker(self, workers: int) -> CallLimits:
         return CallLimits(

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from agent.settings import RETRY_AFTER_S
 from agent.tests.agent_client import AUTHORIZATION, AgentClient, unique_model
 from tests.support.processes import RunningProcess
 from tests.support.stack import start_agent
@@ -53,10 +54,10 @@ def test_when_the_limits_are_reached_then_calls_are_refused_at_once_with_retry_a
 
         refused = http.post("/v1/probe", json=body(slow))
         assert refused.status_code == 503
-        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["retry-after"] == str(RETRY_AFTER_S)
         assert refused.json() == {
-            "error": "overloaded", "limit": "model", "retryAfterS": 1,
-            "detail": f"this model already has {PER_MODEL} calls in flight; retry after 1 s",
+            "error": "overloaded", "limit": "model", "retryAfterS": RETRY_AFTER_S,
+            "detail": f"this model already has {PER_MODEL} calls in flight; retry after {RETRY_AFTER_S} s",
         }  # fmt: skip
 
         # Another model still has room under the agent's limit; once that is full too, every model is refused.
