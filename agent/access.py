@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -21,6 +22,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 OPEN_PATHS = frozenset({"/healthz", "/metrics"})
+# Scope key: perf_counter() when the request reached the app (this middleware runs first), from which
+# the agent's own queueing before the provider call is measured (calls.perform_call).
+RECEIVED_AT = "modelwatch.received_at"
 
 
 class InternalAccess:
@@ -30,6 +34,7 @@ class InternalAccess:
         self._allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[RECEIVED_AT] = time.perf_counter()
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

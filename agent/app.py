@@ -14,25 +14,38 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
+from pydantic import BaseModel
 
-from agent.access import InternalAccess
+from agent.access import RECEIVED_AT, InternalAccess
+from agent.admission import Admission, CallLimits, OverloadedError
 from agent.call_stream import StreamedCall
-from agent.calls import CallDeps, DeadlinePassedError, interview_call, perform_call, probe_call
+from agent.calls import CallDeps, DeadlinePassedError, admit, interview_call, perform_call, probe_call
 from agent.clients import ClientCache
 from agent.metrics import AgentMetrics
 from agent.providers import CallResult
 from agent.request_faults import unsendable_text
-from agent.schemas import Endpoint, InterviewRequest, InterviewResponse, ProbeRequest, ProbeResponse, ProviderConfig
-from agent.settings import LOOPBACK_HOSTS
+from agent.schemas import (
+    Endpoint,
+    InterviewRequest,
+    InterviewResponse,
+    OverloadedResponse,
+    ProbeRequest,
+    ProbeResponse,
+    ProviderConfig,
+)
+from agent.server_span import ServerSpans
+from agent.settings import DEFAULT_MAX_CALLS, DEFAULT_MAX_CALLS_PER_MODEL, LOOPBACK_HOSTS, RETRY_AFTER_S
 from agent.taxonomy import Outcome
 from agent.tracing import TRACER_NAME
 from agent.warmup import warm_up_sdks
 
-UNTRACED_URLS = "/healthz,/metrics"
+UNTRACED_PATHS = frozenset({"/healthz", "/metrics"})
+DEFAULT_LIMITS = CallLimits(DEFAULT_MAX_CALLS, DEFAULT_MAX_CALLS_PER_MODEL, RETRY_AFTER_S)
+# The refusal in the OpenAPI contract, so the service's generated client knows its shape.
+OVERLOADED: dict[int | str, dict[str, Any]] = {503: {"model": OverloadedResponse, "description": "Overloaded"}}
 
 
 @dataclass(frozen=True)
@@ -49,13 +62,25 @@ def create_app(
     tracer_provider: TracerProvider,
     access: Access,
     on_shutdown: Callable[[], None] | None = None,
+    *,
+    limits: CallLimits = DEFAULT_LIMITS,
+    exposed: CollectorRegistry | None = None,
 ) -> FastAPI:
     """`on_shutdown` runs last in the lifespan shutdown: uvicorn re-raises SIGTERM once it has stopped,
-    so code after `server.run()` never runs, and a flush of the trace exporter must happen here."""
-    # One client per configured provider at most: requests cannot add endpoints, so the cache is bounded.
-    # One client per provider and model (the bulkheads), bounded by the cache's own limit.
-    clients = ClientCache()
-    deps = CallDeps(clients=clients, metrics=AgentMetrics(registry), tracer=tracer_provider.get_tracer(TRACER_NAME))
+    so code after `server.run()` never runs, and a flush of the trace exporter must happen here.
+    Metrics are recorded on `registry` and served from `exposed` (the same unless several workers share
+    their metrics through files); `limits` are this process's share of the agent's call limits."""
+    # One client per provider and model (the bulkheads), bounded by the cache's own limit; each client's
+    # connection pool is as large as the calls its model may have in flight, so no call waits for one.
+    clients = ClientCache(max_calls_per_model=limits.max_calls_per_model)
+    agent_metrics = AgentMetrics(registry)
+    deps = CallDeps(
+        clients=clients,
+        metrics=agent_metrics,
+        tracer=tracer_provider.get_tracer(TRACER_NAME),
+        admission=Admission(limits, on_change=agent_metrics.in_flight.set),
+    )
+    exposed = registry if exposed is None else exposed
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -68,6 +93,7 @@ def create_app(
     app = FastAPI(title="Modelwatch agent", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DeadlinePassedError, _deadline_passed)
+    app.add_exception_handler(OverloadedError, _overloaded)
     app.state.clients = clients  # visible to tests, which check that clients are reused
     app.openapi = _with_provider_config(app.openapi)  # type: ignore[method-assign]
 
@@ -79,28 +105,34 @@ def create_app(
             raise RequestValidationError([{"loc": ("body", "provider"), "msg": message, "type": "value_error"}])
         return endpoint
 
-    @app.post("/v1/probe", response_model=ProbeResponse)
-    async def probe(body: ProbeRequest) -> ProbeResponse:
-        result = await perform_call(deps, probe_call(body, configured(body)))
-        return ProbeResponse.model_validate(result, from_attributes=True)
+    @app.post("/v1/probe", response_model=ProbeResponse, responses=OVERLOADED)
+    async def probe(body: ProbeRequest, request: Request) -> Response:
+        call = probe_call(body, configured(body))
+        result = await perform_call(deps, call, admit(deps, call), request.scope.get(RECEIVED_AT))
+        return _json(ProbeResponse.model_validate(result, from_attributes=True))
 
-    @app.post("/v1/interviews", response_model=InterviewResponse)
-    async def initiate_interview(body: InterviewRequest) -> InterviewResponse | JSONResponse:
+    @app.post("/v1/interviews", response_model=InterviewResponse, responses=OVERLOADED)
+    async def initiate_interview(body: InterviewRequest, request: Request) -> Response:
         fault = _request_fault(body)
         if fault is not None:
             return fault
-        return _interview_response(await perform_call(deps, interview_call(body, configured(body))))
+        call = interview_call(body, configured(body))
+        result = await perform_call(deps, call, admit(deps, call), request.scope.get(RECEIVED_AT))
+        return _json(_interview_response(result))
 
-    @app.post("/v1/interviews/stream", response_model=None)
-    async def initiate_interview_streamed(body: InterviewRequest) -> Response:
+    @app.post("/v1/interviews/stream", response_model=None, responses=OVERLOADED)
+    async def initiate_interview_streamed(body: InterviewRequest, request: Request) -> Response:
         """The same call, streamed as NDJSON (call_stream.py): a first_token event, then the result."""
         fault = _request_fault(body)
         if fault is not None:
             return fault
         call = interview_call(body, configured(body))
+        ticket = admit(deps, call)  # before the 200 is sent: a refusal must still be a 503
+        received_at = request.scope.get(RECEIVED_AT)
         return StreamedCall(
-            lambda on_first_token: perform_call(deps, call, on_first_token),
+            lambda on_first_token: perform_call(deps, call, ticket, received_at, on_first_token),
             lambda result: _interview_response(result).model_dump(by_alias=True),
+            ticket.release,
         )
 
     @app.get("/healthz")
@@ -111,11 +143,9 @@ def create_app(
     async def metrics(request: Request) -> Response:
         # OpenMetrics only when asked: it is the format that carries exemplars (trace ids).
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
-        return Response(encoder(registry), media_type=content_type)
+        return Response(encoder(exposed), media_type=content_type)
 
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=tracer_provider, excluded_urls=UNTRACED_URLS, exclude_spans=["receive", "send"]
-    )
+    app.add_middleware(ServerSpans, tracer=deps.tracer, untraced=UNTRACED_PATHS)
     # Added last, so it runs first: a refused request reaches neither tracing nor a route.
     app.add_middleware(InternalAccess, token=access.token, allowed_hosts=access.allowed_hosts)
     return app
@@ -137,6 +167,20 @@ def _with_provider_config(openapi: Callable[[], dict[str, Any]]) -> Callable[[],
 
 async def _deadline_passed(_: Request, __: Exception) -> JSONResponse:
     return JSONResponse(status_code=504, content={"detail": "the caller's deadline passed before the call was made"})
+
+
+def _json(body: BaseModel) -> Response:
+    """The model serialized once, by pydantic's own serializer: FastAPI would validate the returned model
+    against `response_model` again and then encode it (the model is already valid; OpenAPI keeps it)."""
+    return Response(body.model_dump_json(by_alias=True), media_type="application/json")
+
+
+async def _overloaded(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OverloadedError)
+    body = OverloadedResponse(limit=exc.scope, detail=str(exc), retry_after_s=exc.retry_after_s)
+    return JSONResponse(
+        status_code=503, content=body.model_dump(by_alias=True), headers={"retry-after": str(exc.retry_after_s)}
+    )
 
 
 def _interview_response(result: CallResult) -> InterviewResponse:

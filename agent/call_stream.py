@@ -37,10 +37,12 @@ async def _until_disconnect(receive: Callable[[], Awaitable[dict[str, Any]]]) ->
 class StreamedCall(Response):
     """A Response (so FastAPI returns it as is) that runs the call and streams its events."""
 
-    def __init__(self, run: Run, render: Render) -> None:
+    def __init__(self, run: Run, render: Render, release: Callable[[], None]) -> None:
+        """`release` frees the call's admission ticket however the response ends, even if `run` never starts."""
         super().__init__(media_type="application/x-ndjson")
         self._run = run
         self._render = render
+        self._release = release
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
@@ -58,6 +60,7 @@ class StreamedCall(Response):
         finally:
             hang_up.cancel()
             call.cancel()
+            self._release()
 
     @staticmethod
     async def _next(events: asyncio.Queue[dict[str, Any] | None], hang_up: asyncio.Task[None]) -> dict[str, Any] | None:

@@ -15,7 +15,8 @@ from typing import Literal
 
 from opentelemetry.trace import Tracer
 
-from agent.clients import BulkheadFullError, ClientCache
+from agent.admission import Admission, OverloadedError, Ticket
+from agent.clients import ClientCache
 from agent.metrics import AgentMetrics
 from agent.prompts import OPENING_REQUEST, PROBE_PROMPT, build_interviewer_system_prompt
 from agent.providers import ADAPTERS, CallResult, StreamChat
@@ -37,6 +38,7 @@ class CallDeps:
     clients: ClientCache
     metrics: AgentMetrics
     tracer: Tracer
+    admission: Admission
     adapters: Mapping[str, StreamChat] = field(default_factory=lambda: dict(ADAPTERS))
     read_key: Callable[[str], str | None] = read_api_key
 
@@ -93,10 +95,37 @@ def within_deadline(call: ChatCall, now: Callable[[], float] = time.time) -> Cha
     return replace(call, timeout_s=min(call.timeout_s, left_s))
 
 
+def admit(deps: CallDeps, call: ChatCall) -> Ticket:
+    """The call's place within the concurrency limits, or OverloadedError (counted) before anything is sent."""
+    try:
+        ticket = deps.admission.admit((call.endpoint.name, call.model))
+    except OverloadedError as error:
+        deps.metrics.refused.labels(call.purpose, error.scope).inc()
+        raise
+    return ticket
+
+
 async def perform_call(
-    deps: CallDeps, call: ChatCall, on_first_token: Callable[[float], None] | None = None
+    deps: CallDeps,
+    call: ChatCall,
+    ticket: Ticket,
+    received_at: float | None = None,
+    on_first_token: Callable[[float], None] | None = None,
 ) -> CallResult:
-    call = within_deadline(call)
+    """Makes the admitted call; `received_at` (perf_counter) is when the agent got the request, so the
+    time before the provider is sent anything is reported apart from the provider's latency."""
+    try:
+        call = within_deadline(call)
+        result = await _traced(deps, call, on_first_token)
+    finally:
+        ticket.release()
+    if received_at is not None and result.sent_at is not None:
+        result = replace(result, queue_ms=round(max(0.0, result.sent_at - received_at) * 1000.0, 3))
+        deps.metrics.record_queue(call.purpose, result.queue_ms)
+    return result
+
+
+async def _traced(deps: CallDeps, call: ChatCall, on_first_token: Callable[[float], None] | None) -> CallResult:
     endpoint = call.endpoint
     with chat_span(
         deps.tracer, purpose=call.purpose, provider=endpoint.name, model=call.model,
@@ -124,13 +153,10 @@ async def _attempt(deps: CallDeps, call: ChatCall, on_first_token: Callable[[flo
     try:
         client = deps.clients.get(call.endpoint, key, call.model)
         adapter = deps.adapters[call.endpoint.kind]
-        async with deps.clients.bulkhead(call.endpoint, call.model, call.timeout_s):
-            result = await adapter(
-                client, call.model, call.system, call.user,
-                max_tokens=call.max_tokens, timeout=call.timeout_s, on_first_token=on_first_token,
-            )  # fmt: skip
-    except BulkheadFullError as exc:
-        result = CallResult(Outcome.TIMEOUT, call.timeout_s * 1000.0, error_message=str(exc))
+        result = await adapter(
+            client, call.model, call.system, call.user,
+            max_tokens=call.max_tokens, timeout=call.timeout_s, on_first_token=on_first_token,
+        )  # fmt: skip
     except Exception as exc:  # adapters already classify; this guards client construction
         failure = classify_exception(exc)
         result = CallResult(

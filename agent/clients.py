@@ -4,10 +4,11 @@ Creating a client per call would pay TLS and TCP set-up on every probe and disto
 keeps connections alive. Every client has `max_retries=0`: one probe is one attempt, and the service, not
 the SDK, decides what a failure means.
 
-Bulkheads: a client (and so a connection pool) per model, not per endpoint, and at most
-MAX_CALLS_PER_MODEL calls of one model at once. Hung `gpt-4o` calls fill only `gpt-4o`'s pool, so a
-fallback to `gpt-4o-mini` on the same endpoint connects at once (issue 11: a shared pool of 100 made
-fallbacks wait behind hung calls until the start's deadline).
+Bulkheads: a client (and so a connection pool) per model, not per endpoint, whose pool holds as many
+connections as the model may have calls in flight (admission.py refuses calls beyond that, so no call
+ever waits for a connection). Hung `gpt-4o` calls fill only `gpt-4o`'s pool, so a fallback to
+`gpt-4o-mini` on the same endpoint connects at once (issue 11: a shared pool of 100 made fallbacks wait
+behind hung calls until the start's deadline).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import anthropic
@@ -24,21 +23,17 @@ import httpx2
 import openai
 
 from agent.schemas import MAX_TIMEOUT_MS, Endpoint
+from agent.settings import DEFAULT_MAX_CALLS_PER_MODEL
 
 # Endpoints come only from the configuration file (create_app bounds the cache to its provider count);
 # this default bound is for callers that build a cache on their own.
 MAX_CLIENTS = 128
 # Longer than the longest call the API accepts, so no in-flight call loses its client.
 RETIRE_DELAY_S = MAX_TIMEOUT_MS / 1000 + 60
-# Sized for one model: 10 starts/s with 3 s of silence at most is ~30 calls; 64 leaves room for bursts.
-MAX_CALLS_PER_MODEL = 64
-_LIMITS = httpx2.Limits(max_connections=MAX_CALLS_PER_MODEL, max_keepalive_connections=20, keepalive_expiry=60.0)
+# Idle connections kept per model: enough for ~100 calls/s of 200 ms without reconnecting.
+MAX_KEEPALIVE_PER_MODEL = 32
 EndpointKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
 ClientKey = tuple[EndpointKey, str]
-
-
-class BulkheadFullError(Exception):
-    """Every slot of the model is taken for longer than the call may wait: the model is stuck."""
 
 
 def endpoint_key(endpoint: Endpoint) -> EndpointKey:
@@ -46,7 +41,12 @@ def endpoint_key(endpoint: Endpoint) -> EndpointKey:
 
 
 class ClientCache:
-    def __init__(self, max_clients: int = MAX_CLIENTS, retire_delay_s: float = RETIRE_DELAY_S) -> None:
+    def __init__(
+        self,
+        max_clients: int = MAX_CLIENTS,
+        retire_delay_s: float = RETIRE_DELAY_S,
+        max_calls_per_model: int = DEFAULT_MAX_CALLS_PER_MODEL,
+    ) -> None:
         self._clients: OrderedDict[ClientKey, Any] = OrderedDict()
         self._slots: dict[ClientKey, asyncio.Semaphore] = {}
         self._max_clients = max_clients
@@ -54,24 +54,13 @@ class ClientCache:
         self._retiring: dict[Any, asyncio.Task[None]] = {}
         # Loading the CA bundle costs ~40 ms of blocked event loop per client; one context serves all.
         self._ssl_context = httpx2.create_ssl_context()
+        keepalive = min(MAX_KEEPALIVE_PER_MODEL, max_calls_per_model)
+        self._limits = httpx2.Limits(
+            max_connections=max_calls_per_model, max_keepalive_connections=keepalive, keepalive_expiry=60.0
+        )
 
     def __len__(self) -> int:
         return len(self._clients)
-
-    @asynccontextmanager
-    async def bulkhead(self, endpoint: Endpoint, model: str, wait_s: float) -> AsyncIterator[None]:
-        """Holds one of the model's MAX_CALLS_PER_MODEL slots for the call; waits at most `wait_s` for one."""
-        key = (endpoint_key(endpoint), model)
-        slots = self._slots.setdefault(key, asyncio.Semaphore(MAX_CALLS_PER_MODEL))
-        try:
-            await asyncio.wait_for(slots.acquire(), wait_s)
-        except TimeoutError:
-            busy = f"all {MAX_CALLS_PER_MODEL} call slots of {model} stayed busy for {wait_s:g} s"
-            raise BulkheadFullError(busy) from None
-        try:
-            yield
-        finally:
-            slots.release()
 
     def get(self, endpoint: Endpoint, api_key: str, model: str = "") -> Any:
         """The client for `endpoint` and `model`; rebuilt if the key in the environment changed since it was made."""
@@ -82,7 +71,7 @@ class ClientCache:
             return client
         if client is not None:
             self._retire(self._clients.pop(key))
-        client = _build_client(endpoint, api_key, self._ssl_context)
+        client = _build_client(endpoint, api_key, self._ssl_context, self._limits)
         _load_resources(client)
         self._clients[key] = client
         while len(self._clients) > self._max_clients:
@@ -108,14 +97,14 @@ class ClientCache:
         self._retiring[client] = asyncio.get_running_loop().create_task(close_when_idle())
 
 
-def _build_client(endpoint: Endpoint, api_key: str, ssl_context: ssl.SSLContext) -> Any:
+def _build_client(endpoint: Endpoint, api_key: str, ssl_context: ssl.SSLContext, limits: httpx2.Limits) -> Any:
     if endpoint.kind == "anthropic":
         return anthropic.AsyncAnthropic(
             api_key=api_key,
             base_url=endpoint.base_url,
             max_retries=0,
             default_headers=endpoint.headers or None,
-            http_client=anthropic.DefaultAsyncHttpxClient(limits=_LIMITS, verify=ssl_context),
+            http_client=anthropic.DefaultAsyncHttpxClient(limits=limits, verify=ssl_context),
             # The agent makes its own GenAI CLIENT span for both providers; the SDK's would be a second one,
             # and it would send our trace context to the provider, which the OpenAI SDK does not do.
             open_telemetry={"traces": False, "propagation": False},
@@ -125,7 +114,7 @@ def _build_client(endpoint: Endpoint, api_key: str, ssl_context: ssl.SSLContext)
         base_url=endpoint.base_url,
         max_retries=0,
         default_headers=endpoint.headers or None,
-        http_client=openai.DefaultAsyncHttpxClient(limits=_LIMITS, verify=ssl_context),
+        http_client=openai.DefaultAsyncHttpxClient(limits=limits, verify=ssl_context),
     )
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import threading
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from agent.providers.result import CallResult
 
 # OpenTelemetry GenAI semantic-convention bucket boundaries.
 DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
 TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
+# The agent's own wait before sending: ~1 ms when idle, tens of ms when its CPU is saturated.
+QUEUE_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 OPERATION_NAME = "chat"
 MAX_MODEL_LABELS = 200
 MAX_PROVIDER_LABELS = 50
@@ -70,8 +72,33 @@ class AgentMetrics:
             ["purpose", "provider", "outcome"],
             registry=registry,
         )
+        self.queue_time = Histogram(
+            "modelwatch_agent_queue_seconds",
+            "Time from the agent receiving a call request to sending it to the provider: the agent's own "
+            "queueing (event loop, admission, client set-up), never part of the GenAI durations.",
+            ["purpose"],
+            buckets=QUEUE_BUCKETS,
+            registry=registry,
+        )
+        self.refused = Counter(
+            "modelwatch_agent_calls_refused_total",
+            "Calls refused at once (HTTP 503 overloaded) because a concurrency limit was reached; no provider call.",
+            ["purpose", "limit"],
+            registry=registry,
+        )
+        # livesum: with several workers, the sum over the workers alive now (a dead worker's calls are gone).
+        self.in_flight = Gauge(
+            "modelwatch_agent_calls_in_flight",
+            "Calls admitted and not finished yet, over all worker processes.",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
         self._cap_model = LabelCap(max_models)
         self._cap_provider = LabelCap(MAX_PROVIDER_LABELS)
+
+    def record_queue(self, purpose: str, queue_ms: float | None) -> None:
+        if queue_ms is not None:
+            self.queue_time.labels(purpose).observe(queue_ms / 1000.0)
 
     def record(self, purpose: str, provider: str, model: str, result: CallResult, trace_id: str | None) -> None:
         provider = self._cap_provider(provider)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -113,6 +113,14 @@ class ProbeResponse(WireModel):
     request_id: str | None
     response_model: str | None
     error_message: str | None = Field(max_length=MAX_MESSAGE_CHARS, description="Short, never contains a key.")
+    queue_ms: float | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "From the agent receiving the request to sending it to the provider: the agent's own queueing, "
+            "never part of latencyMs or ttftMs. None when nothing was sent."
+        ),
+    )
 
 
 class InterviewResponse(ProbeResponse):
@@ -120,3 +128,13 @@ class InterviewResponse(ProbeResponse):
     # The request field to blame when the call failed by the request's own fault (context too long,
     # content refused as invalid): the service answers its caller 4xx and judges no model on it.
     request_fault: str | None = None
+
+
+class OverloadedResponse(WireModel):
+    """HTTP 503, with a `Retry-After` header: the agent already has its limit of calls in flight (overall or
+    for this model). Answered at once; no provider was called, so it says nothing about the model."""
+
+    error: Literal["overloaded"] = "overloaded"
+    limit: Literal["agent", "model"] = Field(description="Which limit was reached: the whole agent's, or the model's.")
+    detail: str
+    retry_after_s: int = Field(ge=0, description="The same as the Retry-After header, in seconds.")

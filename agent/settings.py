@@ -26,6 +26,16 @@ MIN_TOKEN_CHARS = 16
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 DEFAULT_PORT = 8000
 DEFAULT_SERVICE_NAME = "modelwatch-agent"
+# Back-pressure (issue 15): calls in flight at once, over the whole agent and per model. Beyond either,
+# a call is refused at once (HTTP 503 `overloaded`, Retry-After) before any provider is called.
+# Sizing: 100 starts/s at ~3 s per call at worst is ~300 calls; a model's share of that is 64 at most
+# (issue 11's bulkhead: hung gpt-4o calls cannot take every slot from its fallbacks).
+DEFAULT_MAX_CALLS = 512
+DEFAULT_MAX_CALLS_PER_MODEL = 64
+MAX_CALLS_LIMIT = 100_000
+# What a refused caller is told to wait (Retry-After, seconds): a call slot frees up within a call's time.
+RETRY_AFTER_S = 1
+MAX_WORKERS = 64
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # OTEL_TRACES_EXPORTER values we honour; "console" would write spans into our JSON-lines stdout.
 _TRACES_EXPORTERS = ("otlp", "none")
@@ -48,6 +58,17 @@ class Settings:
     allowed_hosts: frozenset[str] = frozenset(LOOPBACK_HOSTS)
     # The shared secret the service sends; kept out of repr so it never reaches a log line.
     token: str = field(default="", repr=False)
+    # Worker processes sharing one listening socket (AGENT_WORKERS); 1 serves from the main process.
+    workers: int = 1
+    max_calls: int = DEFAULT_MAX_CALLS
+    max_calls_per_model: int = DEFAULT_MAX_CALLS_PER_MODEL
+
+
+def default_workers(cpu_count: int | None = None) -> int:
+    """Half the cores, at least 1: the agent shares the machine with the service (and in the demo the
+    simulator), and on 2 cores a second Python worker only adds contention. 4 cores give 2 workers."""
+    cores = cpu_count if cpu_count is not None else _usable_cores()
+    return max(1, min(MAX_WORKERS, cores // 2))
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +83,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         config_file=env.get("CONFIG", "").strip() or DEFAULT_CONFIG_FILE,
         allowed_hosts=_allowed_hosts(env),
         token=_token(env),
+        workers=_count(env, "AGENT_WORKERS", default_workers(), MAX_WORKERS),
+        max_calls=_count(env, "AGENT_MAX_CALLS", DEFAULT_MAX_CALLS, MAX_CALLS_LIMIT),
+        max_calls_per_model=_count(env, "AGENT_MAX_CALLS_PER_MODEL", DEFAULT_MAX_CALLS_PER_MODEL, MAX_CALLS_LIMIT),
     )
 
 
@@ -104,6 +128,23 @@ def _port(env: Mapping[str, str]) -> int:
     raw = env.get("AGENT_PORT", str(DEFAULT_PORT)).strip()
     if not raw.isdigit() or not 0 <= int(raw) <= 65535:
         raise SettingsError(f"AGENT_PORT must be an integer from 0 (any free port) to 65535, got {raw!r}")
+    return int(raw)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a cpuset or `taskset` narrows it; os.cpu_count() would not)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _count(env: Mapping[str, str], name: str, default: int, maximum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise SettingsError(f"{name} must be an integer from 1 to {maximum}, got {raw!r}")
     return int(raw)
 
 

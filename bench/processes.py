@@ -30,11 +30,12 @@ def simulator(work: Path, log_level: str = "warning") -> RunningProcess:
     return start_process("simulator", python_module("simulator"), work / "simulator.log", env=env, url=url)
 
 
-def agent(work: Path, sim_port: int) -> RunningProcess:
-    """The agent on the providers of config/demo.yaml (the simulator at `sim_port`), as the benchmarked service."""
+def agent(work: Path, sim_port: int, **settings: str) -> RunningProcess:
+    """The agent on the providers of config/demo.yaml (the simulator at `sim_port`), as the benchmarked service;
+    `settings` are extra AGENT_* variables (e.g. AGENT_WORKERS)."""
     env = base_env(
         AGENT_PORT="0", SIMULATOR_API_KEY="sim-key", LOG_LEVEL="INFO", CONFIG=str(DEMO_CONFIG),
-        SIMULATOR_PORT=str(sim_port), MODELWATCH_AGENT_TOKEN=AGENT_TOKEN,
+        SIMULATOR_PORT=str(sim_port), MODELWATCH_AGENT_TOKEN=AGENT_TOKEN, **settings,
     )  # fmt: skip
     return start_process("agent", python_module("agent"), work / "agent.log", env=env)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from openai import AsyncOpenAI
-from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
+from openai import APIError, AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
 
 from agent.providers.result import CallResult, StreamProgress
+from agent.providers.sse import EventStream
 from agent.providers.streaming import consume_stream
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -33,8 +34,8 @@ async def stream_chat(
     messages.append({"role": "user", "content": user})
     limit: dict[str, Any] = {token_limit_param: max_tokens}
 
-    async def open_stream() -> Any:
-        return await client.chat.completions.create(
+    async def open_stream() -> EventStream:
+        manager = client.chat.completions.with_streaming_response.create(
             model=model,
             messages=messages,
             stream=True,
@@ -42,16 +43,26 @@ async def stream_chat(
             timeout=timeout,
             **limit,
         )
+        return await EventStream(manager).open()
 
     return await consume_stream(open_stream, _absorb, REQUEST_ID_HEADER, timeout, on_first_token)
 
 
-def _absorb(progress: StreamProgress, chunk: ChatCompletionChunk) -> None:
-    if chunk.model:
-        progress.response_model = chunk.model
-    for choice in chunk.choices:
-        progress.add_text(choice.delta.content or "")
-    if chunk.usage is not None:
+def _absorb(progress: StreamProgress, event: tuple[str | None, Any], response: Any) -> None:
+    _, chunk = event
+    if not isinstance(chunk, dict):
+        return  # `[DONE]`
+    if chunk.get("error"):
+        # What the SDK's own stream raises for an error object after HTTP 200.
+        error = chunk["error"]
+        message = error.get("message") if isinstance(error, dict) else None
+        raise APIError(message or "An error occurred during streaming", response.request, body=error)
+    if chunk.get("model"):
+        progress.response_model = chunk["model"]
+    for choice in chunk.get("choices") or ():
+        progress.add_text((choice.get("delta") or {}).get("content") or "")
+    usage = chunk.get("usage")
+    if usage:
         # The final chunk (stream_options.include_usage) has no choices, only usage.
-        progress.input_tokens = chunk.usage.prompt_tokens
-        progress.output_tokens = chunk.usage.completion_tokens
+        progress.input_tokens = usage.get("prompt_tokens")
+        progress.output_tokens = usage.get("completion_tokens")

@@ -31,6 +31,10 @@ class CallResult:
     # Set when the failure is the request's own fault (input the SDK cannot encode, context too long):
     # the request field to blame. Such a call says nothing about the model.
     request_fault: str | None = None
+    # perf_counter() when the request was handed to the SDK to send; None when nothing was sent.
+    sent_at: float | None = None
+    # From the agent receiving the request to `sent_at` (set by calls.perform_call): the agent's own wait.
+    queue_ms: float | None = None
 
     def with_error_message(self, message: str | None) -> CallResult:
         return replace(self, error_message=message)
@@ -110,4 +114,5 @@ class StreamProgress:
             response_model=self.response_model,
             text=text,
             error_message=message,
+            sent_at=self.started,
         )

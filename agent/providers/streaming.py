@@ -27,12 +27,12 @@ class SdkStream(Protocol):
 
 async def consume_stream(
     open_stream: Callable[[], Awaitable[SdkStream]],
-    absorb: Callable[[StreamProgress, Any], None],
+    absorb: Callable[[StreamProgress, Any, Any], None],
     request_id_header: str,
     timeout: float,
     on_first_token: Callable[[float], None] | None = None,
 ) -> CallResult:
-    """Opens the stream, feeds each event to `absorb`, and returns what was measured.
+    """Opens the stream, feeds each event (with the HTTP response) to `absorb`, and returns what was measured.
 
     Cancelling the task that awaits this closes the stream (finally), and with it the provider
     connection: that is how a call the service gave up on stops costing tokens."""
@@ -43,8 +43,9 @@ async def consume_stream(
             stream = await open_stream()
             progress.http_status = stream.response.status_code
             progress.request_id = stream.response.headers.get(request_id_header)
+            response = stream.response
             async for event in stream:
-                absorb(progress, event)
+                absorb(progress, event, response)
         progress.finish()
         return progress.result(require_text=False)
     except TimeoutError:

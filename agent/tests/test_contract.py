@@ -13,7 +13,7 @@ def test_when_the_agent_models_change_then_the_committed_contract_is_regenerated
 
 
 def test_when_a_call_result_is_answered_then_every_measured_field_reaches_the_wire_camel_cased() -> None:
-    result = CallResult(Outcome.SUCCESS, 12.5, 3.0, 200, Usage(9, None), "req_1", "gpt-4o", "Hello", None)
+    result = CallResult(Outcome.SUCCESS, 12.5, 3.0, 200, Usage(9, None), "req_1", "gpt-4o", "Hello", None, queue_ms=0.8)
     wire = InterviewResponse.model_validate(result, from_attributes=True).model_dump(mode="json", by_alias=True)
     assert wire == {
         "outcome": "success",
@@ -24,6 +24,7 @@ def test_when_a_call_result_is_answered_then_every_measured_field_reaches_the_wi
         "requestId": "req_1",
         "responseModel": "gpt-4o",
         "errorMessage": None,
+        "queueMs": 0.8,
         "text": "Hello",
         "requestFault": None,
     }

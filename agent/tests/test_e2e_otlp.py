@@ -22,15 +22,19 @@ def receiver() -> Iterator[OtlpReceiver]:
         yield running
 
 
-def test_spans_reach_the_collector_in_the_callers_trace(receiver: OtlpReceiver, agent_config: Path, tmp_path):
-    agent = start_agent(tmp_path, agent_config, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url, **{KEY_VARIABLE: CANARY_KEY})
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_spans_reach_the_collector_in_the_callers_trace(
+    receiver: OtlpReceiver, agent_config: Path, tmp_path: Path, workers: str
+):
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "AGENT_WORKERS": workers, KEY_VARIABLE: CANARY_KEY}
+    agent = start_agent(tmp_path, agent_config, **env)
     try:
         body = {"modelId": "anthropic:claude-sonnet-4", "provider": "anthropic", "model": "claude-sonnet-4"}
         headers = {"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01", **AUTHORIZATION}
         result = httpx.post(agent.url + "/v1/probe", json=body, headers=headers, timeout=10).json()
         assert result["outcome"] == "success"
     finally:
-        agent.stop()  # SIGTERM: the batch processor must flush before the process ends
+        agent.stop()  # SIGTERM: the batch processor (of the worker that served the call) must flush first
     assert agent.process.returncode in (0, -15)
     assert set(receiver.paths()) == {"/v1/traces"}
     spans = receiver.spans()

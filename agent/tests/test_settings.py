@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.settings import Settings, SettingsError, load_settings, read_api_key
+from agent.settings import Settings, SettingsError, default_workers, load_settings, read_api_key
 
 TOKEN = {"MODELWATCH_AGENT_TOKEN": "a-shared-secret-of-32-characters"}
 
@@ -12,9 +12,27 @@ def test_when_only_the_token_is_set_then_the_defaults_apply():
     assert settings == Settings(
         host="127.0.0.1", port=8000, log_level="INFO", service_name="modelwatch-agent", export_traces=False,
         config_file="config/demo.yaml", allowed_hosts=frozenset({"localhost", "127.0.0.1", "::1"}),
-        token=TOKEN["MODELWATCH_AGENT_TOKEN"],
+        token=TOKEN["MODELWATCH_AGENT_TOKEN"], workers=default_workers(), max_calls=512, max_calls_per_model=64,
     )  # fmt: skip
     assert TOKEN["MODELWATCH_AGENT_TOKEN"] not in repr(settings)
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 1), (4, 2), (8, 4)])
+def test_the_default_worker_count_is_half_the_cores_and_at_least_one(cores, workers):
+    assert default_workers(cores) == workers
+
+
+def test_when_workers_and_call_limits_are_set_then_they_are_used():
+    env = {**TOKEN, "AGENT_WORKERS": "3", "AGENT_MAX_CALLS": "100", "AGENT_MAX_CALLS_PER_MODEL": "10"}
+    settings = load_settings(env)
+    assert (settings.workers, settings.max_calls, settings.max_calls_per_model) == (3, 100, 10)
+
+
+@pytest.mark.parametrize("name", ["AGENT_WORKERS", "AGENT_MAX_CALLS", "AGENT_MAX_CALLS_PER_MODEL"])
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_when_a_count_is_not_a_positive_integer_then_start_up_stops_naming_it(name, value):
+    with pytest.raises(SettingsError, match=f"{name} must be an integer from 1 to"):
+        load_settings({**TOKEN, name: value})
 
 
 @pytest.mark.parametrize("token", [None, "", "short-secret"], ids=["unset", "empty", "too short"])

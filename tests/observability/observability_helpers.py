@@ -67,6 +67,9 @@ EXPORTED_METRICS: dict[str, dict[str, str]] = {
         "gen_ai_client_token_usage": "histogram",
         "gen_ai_client_time_to_first_chunk_seconds": "histogram",
         "modelwatch_agent_calls_total": "counter",
+        "modelwatch_agent_calls_refused_total": "counter",
+        "modelwatch_agent_calls_in_flight": "gauge",
+        "modelwatch_agent_queue_seconds": "histogram",
     },
 }
 # Default process metrics of prom-client in the service (process_start_time_seconds, ...).

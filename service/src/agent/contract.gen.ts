@@ -146,6 +146,11 @@ export interface components {
        */
       latencyMs: number;
       outcome: components['schemas']['Outcome'];
+      /**
+       * Queuems
+       * @description From the agent receiving the request to sending it to the provider: the agent's own queueing, never part of latencyMs or ttftMs. None when nothing was sent.
+       */
+      queueMs?: number | null;
       /** Requestfault */
       requestFault?: string | null;
       /** Requestid */
@@ -179,6 +184,32 @@ export interface components {
       | 'not_found'
       | 'bad_request'
       | 'invalid_response';
+    /**
+     * OverloadedResponse
+     * @description HTTP 503, with a `Retry-After` header: the agent already has its limit of calls in flight (overall or
+     *     for this model). Answered at once; no provider was called, so it says nothing about the model.
+     */
+    OverloadedResponse: {
+      /** Detail */
+      detail: string;
+      /**
+       * Error
+       * @default overloaded
+       * @constant
+       */
+      error?: 'overloaded';
+      /**
+       * Limit
+       * @description Which limit was reached: the whole agent's, or the model's.
+       * @enum {string}
+       */
+      limit: 'agent' | 'model';
+      /**
+       * Retryafters
+       * @description The same as the Retry-After header, in seconds.
+       */
+      retryAfterS: number;
+    };
     /** ProbeRequest */
     ProbeRequest: {
       /**
@@ -224,6 +255,11 @@ export interface components {
        */
       latencyMs: number;
       outcome: components['schemas']['Outcome'];
+      /**
+       * Queuems
+       * @description From the agent receiving the request to sending it to the provider: the agent's own queueing, never part of latencyMs or ttftMs. None when nothing was sent.
+       */
+      queueMs?: number | null;
       /** Requestid */
       requestId: string | null;
       /** Responsemodel */
@@ -287,6 +323,7 @@ export type SchemaHttpValidationError = components['schemas']['HTTPValidationErr
 export type SchemaInterviewRequest = components['schemas']['InterviewRequest'];
 export type SchemaInterviewResponse = components['schemas']['InterviewResponse'];
 export type SchemaOutcome = components['schemas']['Outcome'];
+export type SchemaOverloadedResponse = components['schemas']['OverloadedResponse'];
 export type SchemaProbeRequest = components['schemas']['ProbeRequest'];
 export type SchemaProbeResponse = components['schemas']['ProbeResponse'];
 export type SchemaProviderConfig = components['schemas']['ProviderConfig'];
@@ -368,6 +405,15 @@ export interface operations {
           'application/json': components['schemas']['HTTPValidationError'];
         };
       };
+      /** @description Overloaded */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OverloadedResponse'];
+        };
+      };
     };
   };
   initiate_interview_streamed_v1_interviews_stream_post: {
@@ -399,6 +445,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['HTTPValidationError'];
+        };
+      };
+      /** @description Overloaded */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OverloadedResponse'];
         };
       };
     };
@@ -434,6 +489,15 @@ export interface operations {
           'application/json': components['schemas']['HTTPValidationError'];
         };
       };
+      /** @description Overloaded */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OverloadedResponse'];
+        };
+      };
     };
   };
 }
@@ -457,6 +521,9 @@ export const outcomeValues: ReadonlyArray<FlattenedDeepRequired<components>['sch
   'bad_request',
   'invalid_response',
 ];
+export const overloadedResponseLimitValues: ReadonlyArray<
+  FlattenedDeepRequired<components>['schemas']['OverloadedResponse']['limit']
+> = ['agent', 'model'];
 export const providerKindValues: ReadonlyArray<FlattenedDeepRequired<components>['schemas']['ProviderKind']> = [
   'openai',
   'anthropic',
@@ -518,6 +585,12 @@ export const agentSchemas = {
         title: 'Errormessage',
         description: 'Short, never contains a key.',
       },
+      queueMs: {
+        anyOf: [{ type: 'number', minimum: 0 }, { type: 'null' }],
+        title: 'Queuems',
+        description:
+          "From the agent receiving the request to sending it to the provider: the agent's own queueing, never part of latencyMs or ttftMs. None when nothing was sent.",
+      },
       text: { type: 'string', title: 'Text', description: 'The opening line; empty unless the outcome is `success`.' },
       requestFault: { anyOf: [{ type: 'string' }, { type: 'null' }], title: 'Requestfault' },
     },
@@ -550,6 +623,29 @@ export const agentSchemas = {
       'invalid_response',
     ],
     title: 'Outcome',
+  },
+  OverloadedResponse: {
+    properties: {
+      error: { type: 'string', const: 'overloaded', title: 'Error', default: 'overloaded' },
+      limit: {
+        type: 'string',
+        enum: ['agent', 'model'],
+        title: 'Limit',
+        description: "Which limit was reached: the whole agent's, or the model's.",
+      },
+      detail: { type: 'string', title: 'Detail' },
+      retryAfterS: {
+        type: 'integer',
+        minimum: 0,
+        title: 'Retryafters',
+        description: 'The same as the Retry-After header, in seconds.',
+      },
+    },
+    type: 'object',
+    required: ['limit', 'detail', 'retryAfterS'],
+    title: 'OverloadedResponse',
+    description:
+      'HTTP 503, with a `Retry-After` header: the agent already has its limit of calls in flight (overall or\nfor this model). Answered at once; no provider was called, so it says nothing about the model.',
   },
   ProbeRequest: {
     properties: {
@@ -596,6 +692,12 @@ export const agentSchemas = {
         anyOf: [{ type: 'string', maxLength: 300 }, { type: 'null' }],
         title: 'Errormessage',
         description: 'Short, never contains a key.',
+      },
+      queueMs: {
+        anyOf: [{ type: 'number', minimum: 0 }, { type: 'null' }],
+        title: 'Queuems',
+        description:
+          "From the agent receiving the request to sending it to the provider: the agent's own queueing, never part of latencyMs or ttftMs. None when nothing was sent.",
       },
     },
     type: 'object',
