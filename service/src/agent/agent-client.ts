@@ -13,6 +13,21 @@ export class AgentUnavailableError extends Error {
   }
 }
 
+/**
+ * The agent is saturated and said so (HTTP 503 with {"error": "overloaded"} and Retry-After): the monitor's
+ * own overload, never a provider's fault, so never a health sample. A kind of unavailability, so every
+ * path that already keeps an unreachable agent out of the health engine keeps this out too.
+ */
+export class AgentOverloadedError extends AgentUnavailableError {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(detail);
+    this.name = 'AgentOverloadedError';
+  }
+}
+
 /** The agent answered, but refused this request (HTTP 4xx): a configuration problem of this model, not an outage. */
 export class AgentRejectedError extends Error {
   constructor(readonly detail: string) {
@@ -144,7 +159,7 @@ export class AgentClient {
       throw new AgentUnavailableError(describeFetchError(err, this.baseUrl));
     }
     this.mark(true);
-    if (!res.ok) throw refusal(path, res.status, await res.text().catch(() => ''));
+    if (!res.ok) throw refusal(path, res.status, await res.text().catch(() => ''), res.headers.get('retry-after'));
     return res;
   }
 
@@ -177,10 +192,11 @@ function validated(path: AgentCallPath, body: unknown): AgentCallResult {
  * e.g. a provider the agent is not configured with), or the agent unable to serve us now (anything else, a 504
  * for a deadline that passed while the agent was stalled included).
  */
-function refusal(path: string, status: number, text: string): Error {
+function refusal(path: string, status: number, text: string, retryAfter: string | null): Error {
   const fault = status === 422 ? requestFaultIn(text) : null;
   if (fault) return fault;
   const detail = `${path} answered HTTP ${status}${hintFor(status)}: ${text.slice(0, 300)}`;
+  if (status === 503 && saysOverloaded(text)) return new AgentOverloadedError(detail, retryAfterSeconds(retryAfter));
   return status === 422 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
 }
 
@@ -205,6 +221,24 @@ async function readEvents(res: Response, onFirstToken: (ttftMs: number) => void)
     }
   }
   throw new Error('the stream ended without a result');
+}
+
+/** The agent's overload answer: {"error": "overloaded", ...} (or {"error": {"code": "overloaded"}}). */
+function saysOverloaded(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    const error = body.error as { code?: unknown } | string | undefined;
+    return error === 'overloaded' || (typeof error === 'object' && error?.code === 'overloaded');
+  } catch {
+    return false;
+  }
+}
+
+/** Retry-After in seconds (RFC 9110 §10.2.3: delay-seconds or an HTTP date); 1 when absent or unreadable. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number {
+  if (header === null) return 1;
+  const seconds = /^\d+$/.test(header.trim()) ? Number(header.trim()) : (Date.parse(header) - now) / 1000;
+  return Number.isFinite(seconds) ? Math.min(3600, Math.max(1, Math.ceil(seconds))) : 1;
 }
 
 function requestFaultIn(text: string): RequestFaultError | null {
