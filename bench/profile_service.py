@@ -21,7 +21,7 @@ from pathlib import Path
 import added_latency
 import loadgen
 import processes
-from resources import ResourceMonitor
+from resources import CLK_TCK, ResourceMonitor
 
 
 def summarize(
@@ -97,15 +97,50 @@ async def drive(sim_url: str, service: processes.RunningProcess, rate: float, du
     await added_latency.set_sim(sim_url)
     async with loadgen.make_client(service.url) as client:
         await loadgen.warm(client, "/v1/interviews", added_latency.service_body, 8)
+        # JIT and caches warm before the measured run, as in the added-latency benchmark.
+        await loadgen.open_loop(client, "/v1/interviews", added_latency.service_body, rate, 5, expect_status=201)
         monitor = ResourceMonitor([service])
         monitor.start()
+        user0, sys0 = user_sys(service.pid)
+        threads0 = thread_cpu(service.pid)
         run = await loadgen.open_loop(
             client, "/v1/interviews", added_latency.service_body, rate, duration, expect_status=201
         )
         cpu = monitor.stop()[service.name]["cpuSeconds"]
+        user1, sys1 = user_sys(service.pid)
+        threads1 = thread_cpu(service.pid)
     summary = run.summary()
+    by_thread: Counter[str] = Counter()
+    for tid, (name, secs) in threads1.items():
+        by_thread["main" if tid == str(service.pid) else "other threads"] += secs - threads0.get(tid, (name, 0.0))[1]
+    summary["serviceThreadMsPerStart"] = {
+        k: round(1000 * v / max(summary["sent"], 1), 2) for k, v in by_thread.most_common() if v > 0
+    }
+    summary["serviceUserSysMsPerStart"] = [
+        round(1000 * (a - b) / max(summary["sent"], 1), 2) for a, b in ((user1, user0), (sys1, sys0))
+    ]
     summary["serviceCpuMsPerStart"] = None if cpu is None else round(1000 * cpu / max(summary["sent"], 1), 2)
     return summary
+
+
+def user_sys(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+
+
+def thread_cpu(pid: int) -> dict[str, tuple[str, float]]:
+    """CPU seconds per thread (main thread, libuv pool, V8 GC and compiler threads), by thread id."""
+    out: dict[str, tuple[str, float]] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        out[task.name] = (name, (int(fields[11]) + int(fields[12])) / CLK_TCK)
+    return out
 
 
 def main() -> None:
@@ -133,7 +168,7 @@ def main() -> None:
         summary = asyncio.run(drive(sim.url, stack.service, args.rate, args.duration))
     finally:
         stack.stop()
-    keys = ("sent", "ok", "errors", "timeouts", "latencyMs", "serviceCpuMsPerStart")
+    keys = ("sent", "ok", "errors", "timeouts", "errorKinds", "latencyMs", "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart")
     print(json.dumps({k: summary.get(k) for k in keys}))
     if args.no_profile:
         return

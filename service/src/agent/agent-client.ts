@@ -1,5 +1,6 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { SchemaInterviewRequest, SchemaProbeRequest } from './contract.gen.js';
+import { AgentTransport, type AgentResponse } from './agent-transport.js';
 import { parseCallResult, type AgentCallPath, type AgentCallResult } from './contract.js';
 
 export type { AgentCallResult, Measurement, TokenUsage } from './contract.js';
@@ -67,6 +68,7 @@ export class AgentClient {
   private reachable: boolean | null = null;
   private recheck: Promise<{ ready: boolean; reason: string }> | null = null;
   private readonly authorization: string;
+  private readonly transport: AgentTransport;
 
   /** `token` is the shared secret the agent requires on every call (MODELWATCH_AGENT_TOKEN). */
   constructor(
@@ -75,6 +77,7 @@ export class AgentClient {
     private readonly onReachability: (up: boolean) => void = () => {},
   ) {
     this.authorization = `Bearer ${token}`;
+    this.transport = new AgentTransport(baseUrl);
   }
 
   probe(request: SchemaProbeRequest & { timeoutMs: number }): Promise<AgentCallResult> {
@@ -136,7 +139,7 @@ export class AgentClient {
   }
 
   /** Sends one call with its deadline; answers the 2xx response or throws what a refusal or an outage means. */
-  private async send(path: string, transportMs: number, payload: object, signal?: AbortSignal): Promise<Response> {
+  private async send(path: string, transportMs: number, payload: object, signal?: AbortSignal): Promise<AgentResponse> {
     // Wall-clock time (not an injected clock): the agent compares the deadline with its own clock, same host.
     const calledAt = Date.now();
     await this.ensureReachable();
@@ -144,22 +147,18 @@ export class AgentClient {
     const deadlineAt = calledAt + transportMs;
     const headers: Record<string, string> = { 'content-type': 'application/json', authorization: this.authorization };
     propagation.inject(context.active(), headers);
-    const timeout = AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()));
-    let res: Response;
+    let res: AgentResponse;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ ...payload, deadlineAt }),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      const body = JSON.stringify({ ...payload, deadlineAt });
+      res = await this.transport.post(path, headers, body, Math.max(1, deadlineAt - Date.now()), signal);
     } catch (err) {
       if (signal?.aborted) throw err; // the caller gave up (a hedge won): not the agent's fault
       this.mark(false);
       throw new AgentUnavailableError(describeFetchError(err, this.baseUrl));
     }
     this.mark(true);
-    if (!res.ok) throw refusal(path, res.status, await res.text().catch(() => ''), res.headers.get('retry-after'));
+    if (res.status < 200 || res.status > 299)
+      throw refusal(path, res.status, await res.text().catch(() => ''), res.header('retry-after'));
     return res;
   }
 
@@ -201,11 +200,14 @@ function refusal(path: string, status: number, text: string, retryAfter: string 
 }
 
 /** Reads the agent's NDJSON events: first_token (told at once), then the result. */
-async function readEvents(res: Response, onFirstToken: (ttftMs: number) => void): Promise<AgentCallResult> {
-  if (!res.body) throw new Error('no body');
+async function readEvents(res: AgentResponse, onFirstToken: (ttftMs: number) => void): Promise<AgentCallResult> {
   const decoder = new TextDecoder();
   let buffered = '';
-  for await (const chunk of res.body) {
+  let result: AgentCallResult | null = null;
+  // Read to the end even after the result (the agent's last line): a response read to its end leaves
+  // its keep-alive connection for the next call instead of closing it.
+  for await (const chunk of res.chunks()) {
+    if (result) continue;
     buffered += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -215,11 +217,13 @@ async function readEvents(res: Response, onFirstToken: (ttftMs: number) => void)
       if (event.event === 'first_token' && typeof event.ttftMs === 'number' && event.ttftMs >= 0)
         onFirstToken(event.ttftMs);
       if (event.event === 'result') {
-        const { event: _kind, ...result } = event as Record<string, unknown>;
-        return validated('/v1/interviews', result);
+        const { event: _kind, ...fields } = event as Record<string, unknown>;
+        result = validated('/v1/interviews', fields);
+        break;
       }
     }
   }
+  if (result) return result;
   throw new Error('the stream ended without a result');
 }
 
@@ -266,8 +270,8 @@ function hintFor(status: number): string {
 }
 
 function describeFetchError(err: unknown, baseUrl: string): string {
-  const e = err as { name?: string; cause?: { code?: string } };
+  const e = err as { name?: string; code?: string; cause?: { code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer from ${baseUrl} in time`;
-  const code = e.cause?.code;
+  const code = e.cause?.code ?? e.code;
   return code ? `${code} connecting to ${baseUrl}` : `cannot reach ${baseUrl}`;
 }

@@ -96,8 +96,8 @@ export const interviewSettingsSchema = z.strictObject({
   attemptTimeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).default(20),
   maxTokens: z.int().min(1).max(4096).default(120),
   // Back-pressure (app/start-admission.ts): starts beyond these get 503 + Retry-After at once; no wait queue.
-  maxInFlight: z.int().min(1).max(100_000).default(64),
-  maxInFlightPerModel: z.int().min(1).max(100_000).default(32),
+  maxInFlight: z.int().min(1).max(100_000).default(128),
+  maxInFlightPerModel: z.int().min(1).max(100_000).default(64),
   retryAfterSeconds: z.int().min(1).max(3600).default(1),
 });
 
