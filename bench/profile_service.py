@@ -110,12 +110,10 @@ async def drive(sim_url: str, service: processes.RunningProcess, rate: float, du
         user1, sys1 = user_sys(service.pid)
         threads1 = thread_cpu(service.pid)
     summary = run.summary()
-    by_thread: Counter[str] = Counter()
+    by_thread: dict[str, float] = {"main": 0.0, "other threads": 0.0}
     for tid, (name, secs) in threads1.items():
         by_thread["main" if tid == str(service.pid) else "other threads"] += secs - threads0.get(tid, (name, 0.0))[1]
-    summary["serviceThreadMsPerStart"] = {
-        k: round(1000 * v / max(summary["sent"], 1), 2) for k, v in by_thread.most_common() if v > 0
-    }
+    summary["serviceThreadMsPerStart"] = {k: round(1000 * v / max(summary["sent"], 1), 2) for k, v in by_thread.items()}
     summary["serviceUserSysMsPerStart"] = [
         round(1000 * (a - b) / max(summary["sent"], 1), 2) for a, b in ((user1, user0), (sys1, sys0))
     ]
@@ -168,7 +166,8 @@ def main() -> None:
         summary = asyncio.run(drive(sim.url, stack.service, args.rate, args.duration))
     finally:
         stack.stop()
-    keys = ("sent", "ok", "errors", "timeouts", "errorKinds", "latencyMs", "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart")
+    keys: tuple[str, ...] = ("sent", "ok", "errors", "timeouts", "errorKinds", "refused", "latencyMs")
+    keys = (*keys, "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart")
     print(json.dumps({k: summary.get(k) for k in keys}))
     if args.no_profile:
         return
@@ -178,7 +177,8 @@ def main() -> None:
         return
     profile = json.loads(profiles[-1].read_text())
     by_fn, by_pkg, seconds = summarize(profile, args.duration)
-    print("inclusive by package:", *(f"  {pct:5.1f}%  {k}" for k, pct in inclusive_by_package(profile, seconds)), sep="\n")
+    inclusive = inclusive_by_package(profile, seconds)
+    print("inclusive by package:", *(f"  {pct:5.1f}%  {k}" for k, pct in inclusive), sep="\n")
     print(f"profile {profiles[-1]}: last {seconds:.1f} s (the load), self time in % of wall time")
     print("by package:", *(f"  {pct:5.1f}%  {k}" for k, pct in by_pkg), sep="\n")
     print("by function:", *(f"  {pct:5.1f}%  {k}" for k, pct in by_fn), sep="\n")
