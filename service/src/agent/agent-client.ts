@@ -150,7 +150,7 @@ export class AgentClient {
     let res: AgentResponse;
     try {
       const body = JSON.stringify({ ...payload, deadlineAt });
-      res = await this.transport.post(path, headers, body, Math.max(1, deadlineAt - Date.now()), signal);
+      res = await this.transport.post({ path, headers, body, timeoutMs: Math.max(1, deadlineAt - Date.now()), signal });
     } catch (err) {
       if (signal?.aborted) throw err; // the caller gave up (a hedge won): not the agent's fault
       this.mark(false);

@@ -16,6 +16,15 @@ export interface AgentResponse {
   text(): Promise<string>;
 }
 
+export interface PostCall {
+  path: string;
+  headers: OutgoingHttpHeaders;
+  body: string;
+  timeoutMs: number;
+  /** The caller giving up (a hedge won): the call is closed at once. */
+  signal?: AbortSignal | undefined;
+}
+
 // Idle sockets are closed after 4 s, before uvicorn's 5-s keep-alive timeout closes them under a request.
 const IDLE_SOCKET_MS = 4_000;
 
@@ -33,19 +42,12 @@ export class AgentTransport {
   }
 
   /** One POST with a JSON body; `timeoutMs` bounds the whole exchange, body included. */
-  async post(
-    path: string,
-    headers: OutgoingHttpHeaders,
-    body: string,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<AgentResponse> {
+  async post(call: PostCall): Promise<AgentResponse> {
     try {
-      return await this.once(path, headers, body, timeoutMs, signal);
+      return await this.once(call);
     } catch (err) {
       // A kept-alive socket the agent closed just as it was reused: the request never reached it. Once more.
-      if ((err as { reusedSocket?: boolean }).reusedSocket && !signal?.aborted)
-        return this.once(path, headers, body, timeoutMs, signal);
+      if ((err as { reusedSocket?: boolean }).reusedSocket && !call.signal?.aborted) return this.once(call);
       throw err;
     }
   }
@@ -54,13 +56,7 @@ export class AgentTransport {
     this.pool.destroy();
   }
 
-  private once(
-    path: string,
-    headers: OutgoingHttpHeaders,
-    body: string,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<AgentResponse> {
+  private once({ path, headers, body, timeoutMs, signal }: PostCall): Promise<AgentResponse> {
     return new Promise((resolve, reject) => {
       const req = this.send({
         host: this.url.hostname,
