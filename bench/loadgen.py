@@ -38,6 +38,8 @@ class Outcome:
     status: int | None  # None when no HTTP answer
     error: str | None
     body: Any = None
+    # Back-pressure: a 503 `overloaded` with Retry-After, counted apart from errors (README, back-pressure).
+    refused: bool = False
 
 
 @dataclass
@@ -51,7 +53,11 @@ class RunResult:
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(o.latency_ms for o in self.outcomes)
-        errors = Counter(o.error or f"HTTP {o.status}" for o in self.outcomes if o.error or o.status is None)
+        errors = Counter(
+            o.error or f"HTTP {o.status}" for o in self.outcomes if (o.error or o.status is None) and not o.refused
+        )
+        refused = sorted(o.latency_ms for o in self.outcomes if o.refused)
+        answered = sorted(o.latency_ms for o in self.outcomes if o.error is None)
         timeouts = sum(1 for o in self.outcomes if o.error == "timeout")
         late = sorted(o.sent_late_ms for o in self.outcomes)
         return {
@@ -69,6 +75,9 @@ class RunResult:
             "errors": sum(errors.values()) - timeouts,
             "timeouts": timeouts,
             "errorKinds": dict(errors),
+            "refused": len(refused),
+            "refusedLatencyMs": {"p50": pct(refused, 50), "p99": pct(refused, 99), "max": pct(refused, 100)},
+            "answeredLatencyMs": {"p50": pct(answered, 50), "p99": pct(answered, 99), "max": pct(answered, 100)},
             "latencyMs": {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "max": pct(lat, 100)},
             "generatorLateMs": {"p50": pct(late, 50), "p99": pct(late, 99), "max": pct(late, 100)},
         }
@@ -134,7 +143,9 @@ async def _one(
     latency = (time.perf_counter() - t0 - due) * 1000
     error = None if resp.status_code == expect_status else f"HTTP {resp.status_code}"
     parsed = resp.json() if keep_body and content else None
-    return Outcome(due, late, latency, resp.status_code, error, parsed)
+    retry_after = resp.retry_after if isinstance(resp, rawhttp.Response) else resp.headers.get("retry-after")
+    refused = resp.status_code == 503 and retry_after is not None and b'"overloaded"' in content
+    return Outcome(due, late, latency, resp.status_code, error, parsed, refused)
 
 
 async def open_loop(

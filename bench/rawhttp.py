@@ -24,6 +24,7 @@ class HttpError(Exception):
 class Response:
     status_code: int
     content: bytes
+    retry_after: str | None = None  # the one header the benchmark reads (back-pressure refusals)
 
     def json(self) -> Any:
         return json.loads(self.content)
@@ -41,7 +42,7 @@ class _Conn:
         parts = status_line.split(None, 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
             raise HttpError(f"bad status line {status_line[:80]!r}")
-        length, chunked, close = None, False, False
+        length, chunked, close, retry_after = None, False, False, None
         while (line := await self.reader.readline()) not in (b"\r\n", b"\n", b""):
             name, _, value = line.partition(b":")
             name, value = name.strip().lower(), value.strip()
@@ -51,13 +52,15 @@ class _Conn:
                 chunked = True
             elif name == b"connection" and value.lower() == b"close":
                 close = True
+            elif name == b"retry-after":
+                retry_after = value.decode("latin-1")
         if chunked:
             content = await self._chunked()
         elif length is not None:
             content = await self.reader.readexactly(length)
         else:
             content, close = await self.reader.read(), True
-        return Response(int(parts[1]), content), not close
+        return Response(int(parts[1]), content, retry_after), not close
 
     async def _chunked(self) -> bytes:
         out = bytearray()
@@ -83,6 +86,8 @@ class Client:
         self.host_header = f"{self.host}:{self.port}".encode()
         self.idle: list[_Conn] = []
         self.opened = 0
+        # Sent with every request, like httpx's client headers (the agent's bearer token).
+        self.headers: dict[str, str] = {}
 
     async def __aenter__(self) -> Client:
         return self
@@ -106,7 +111,7 @@ class Client:
         lines = [f"{method} {path} HTTP/1.1", f"host: {self.host_header.decode()}", f"content-length: {len(body)}"]
         if payload is not None:
             lines.append("content-type: application/json")
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        lines += [f"{k}: {v}" for k, v in {**self.headers, **(headers or {})}.items()]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode()
         conn = self.idle.pop() if self.idle else None
         reused = conn is not None

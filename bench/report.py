@@ -43,10 +43,17 @@ def rss(res: dict[str, Any], name: str) -> str:
     return "-" if r.get("peakRssMb") is None else f"{r['peakRssMb']:.0f}"
 
 
+def refused_text(run: dict[str, Any]) -> str:
+    """How many were refused with 503 + Retry-After, and how fast (none: just 0)."""
+    n, lat = run.get("refused", 0), run.get("refusedLatencyMs") or {}
+    return f"{n}, {ms(lat.get('p99'))} / {ms(lat.get('max'))}" if n else "0"
+
+
 def added_table(rows: list[dict[str, Any]]) -> list[str]:
     out = [
         "| rate (req/s) | sent rate base/svc | baseline p50 / p95 / p99 (ms) | Modelwatch p50 / p95 / p99 (ms) "
-        "| **added** p50 / p95 / p99 (ms) | errors+timeouts base / svc | CPU ms per start: svc / agent / sim / loadgen "
+        "| **added** p50 / p95 / p99 (ms) | errors+timeouts+503 refused base / svc "
+        "| CPU ms per start: svc / agent / sim / loadgen "
         "| peak RSS MB: svc / agent / sim | svc event-loop delay p99 / max (ms) | main thread waiting for a CPU, % "
         "of time: svc / agent |",
         "|---:|---|---|---|---|---|---|---|---|---|",
@@ -58,7 +65,8 @@ def added_table(rows: list[dict[str, Any]]) -> list[str]:
         out.append(
             f"| {r['rate']:g}{' (saturated)' if r.get('baselineSaturated') else ''} | {b['achievedSendRate']} / "
             f"{s['achievedSendRate']} | {trio(b['latencyMs'])} | {trio(s['latencyMs'])} "
-            f"| **{trio(r['addedMs'])}** | {b['errors']}+{b['timeouts']} / {s['errors']}+{s['timeouts']} "
+            f"| **{trio(r['addedMs'])}** | {b['errors']}+{b['timeouts']}+{b.get('refused', 0)} / "
+            f"{s['errors']}+{s['timeouts']}+{s.get('refused', 0)} "
             f"| {per_start(s, 'service')} / {per_start(s, 'agent')} / {per_start(s, 'simulator')} / "
             f"{per_start(s, 'loadgen')} "
             f"| {rss(res, 'service')} / {rss(res, 'agent')} / {rss(res, 'simulator')} | {ms(lag.get('p99Ms'))} / "
@@ -71,6 +79,15 @@ def added_table(rows: list[dict[str, Any]]) -> list[str]:
         + "; ".join(
             f"{r['rate']:g} req/s: {per_start(r['baseline'], 'agent')} / {per_start(r['baseline'], 'simulator')} / "
             f"{per_start(r['baseline'], 'loadgen')}"
+            for r in rows
+        )
+        + "."
+    )
+    out.append(
+        "Modelwatch, answered (201) p99 | refused at once (503 overloaded + Retry-After) count, p99 / max (ms): "
+        + "; ".join(
+            f"{r['rate']:g} req/s: {ms((r['service'].get('answeredLatencyMs') or {}).get('p99'))} | "
+            f"{refused_text(r['service'])}"
             for r in rows
         )
         + "."
@@ -266,6 +283,9 @@ def markdown(r: dict[str, Any]) -> str:
         *storage_lines(al.get("storage")),
         "",
         f"Goal: p99 added ≤ 10 ms at 100 req/s: **{al.get('goal', 'not measured')}**.",
+        f"Goal at 200 req/s (0 timeouts; answered p99 ≤ 1 s or refused at once): "
+        f"**{al.get('overloadGoal', 'not measured')}**.",
+        f"Service CPU per start (requests refused with 503 included in the count): **{al.get('cpuGoal', '-')}**.",
         "",
         "## 2. Time to detect and recover",
         "",

@@ -8,6 +8,7 @@ import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
 import { SimulationCatalog } from './app/simulation-catalog.js';
+import { StartAdmission } from './app/start-admission.js';
 import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
 import type { StoreChoice } from './config/store-choice.js';
@@ -23,6 +24,7 @@ import { describeDatabaseUrl } from './store/postgres/connection.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { buildControl, controlContext, sampleHistory, type ControlOptions } from './start-control.js';
+import { admissionMetrics } from './telemetry/admission-metrics.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
 
@@ -136,6 +138,16 @@ async function buildParts(opts: ServiceOptions) {
     random: Math.random,
   });
   const { interviews } = opts.config;
+  const admitted = admissionMetrics(metricsRegistry);
+  const admission = new StartAdmission(
+    {
+      maxInFlight: interviews.maxInFlight,
+      maxInFlightPerModel: interviews.maxInFlightPerModel,
+      retryAfterSeconds: interviews.retryAfterSeconds,
+    },
+    admitted.refused,
+  );
+  admitted.readInFlight(() => admission.inFlight());
   const starter = new InterviewStarter({
     registry,
     healthReader,
@@ -153,6 +165,8 @@ async function buildParts(opts: ServiceOptions) {
     },
     isDrained: (id) => drains.isDrained(id),
     events,
+    admission,
+    onRefused: admitted.refused,
   });
   controlParts.reloader?.onApplied((report) => scheduler.syncModels(report));
   return {

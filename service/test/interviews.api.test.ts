@@ -256,7 +256,13 @@ describe('interview starts with the embedded simulator', () => {
   });
 
   it('when 200 starts arrive at once while the primary is failing, then every start is answered and every fallback has exactly one event', async () => {
-    const s = await start();
+    // Limits that admit all 200 at once: this is about concurrent recording, back-pressure has its own test.
+    const s = await start(
+      HEALTH.replace(
+        'attemptTimeoutSeconds: 5',
+        'attemptTimeoutSeconds: 5, maxInFlight: 200, maxInFlightPerModel: 200',
+      ),
+    );
     await probe(s);
     await breakModel(s, 'gpt-4o', 'openai:gpt-4o');
     await setSimModel(sim, 'claude-sonnet-4', { latencyMs: 20, ttftMs: 10 });

@@ -1,5 +1,6 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { SchemaInterviewRequest, SchemaProbeRequest } from './contract.gen.js';
+import { AgentTransport, type AgentResponse } from './agent-transport.js';
 import { parseCallResult, type AgentCallPath, type AgentCallResult } from './contract.js';
 
 export type { AgentCallResult, Measurement, TokenUsage } from './contract.js';
@@ -10,6 +11,21 @@ export class AgentUnavailableError extends Error {
   constructor(readonly detail: string) {
     super(`agent unavailable: ${detail}`);
     this.name = 'AgentUnavailableError';
+  }
+}
+
+/**
+ * The agent is saturated and said so (HTTP 503 with {"error": "overloaded"} and Retry-After): the monitor's
+ * own overload, never a provider's fault, so never a health sample. A kind of unavailability, so every
+ * path that already keeps an unreachable agent out of the health engine keeps this out too.
+ */
+export class AgentOverloadedError extends AgentUnavailableError {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(detail);
+    this.name = 'AgentOverloadedError';
   }
 }
 
@@ -52,6 +68,7 @@ export class AgentClient {
   private reachable: boolean | null = null;
   private recheck: Promise<{ ready: boolean; reason: string }> | null = null;
   private readonly authorization: string;
+  private readonly transport: AgentTransport;
 
   /** `token` is the shared secret the agent requires on every call (MODELWATCH_AGENT_TOKEN). */
   constructor(
@@ -60,6 +77,7 @@ export class AgentClient {
     private readonly onReachability: (up: boolean) => void = () => {},
   ) {
     this.authorization = `Bearer ${token}`;
+    this.transport = new AgentTransport(baseUrl);
   }
 
   probe(request: SchemaProbeRequest & { timeoutMs: number }): Promise<AgentCallResult> {
@@ -121,7 +139,7 @@ export class AgentClient {
   }
 
   /** Sends one call with its deadline; answers the 2xx response or throws what a refusal or an outage means. */
-  private async send(path: string, transportMs: number, payload: object, signal?: AbortSignal): Promise<Response> {
+  private async send(path: string, transportMs: number, payload: object, signal?: AbortSignal): Promise<AgentResponse> {
     // Wall-clock time (not an injected clock): the agent compares the deadline with its own clock, same host.
     const calledAt = Date.now();
     await this.ensureReachable();
@@ -129,22 +147,18 @@ export class AgentClient {
     const deadlineAt = calledAt + transportMs;
     const headers: Record<string, string> = { 'content-type': 'application/json', authorization: this.authorization };
     propagation.inject(context.active(), headers);
-    const timeout = AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()));
-    let res: Response;
+    let res: AgentResponse;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ ...payload, deadlineAt }),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      const body = JSON.stringify({ ...payload, deadlineAt });
+      res = await this.transport.post({ path, headers, body, timeoutMs: Math.max(1, deadlineAt - Date.now()), signal });
     } catch (err) {
       if (signal?.aborted) throw err; // the caller gave up (a hedge won): not the agent's fault
       this.mark(false);
       throw new AgentUnavailableError(describeFetchError(err, this.baseUrl));
     }
     this.mark(true);
-    if (!res.ok) throw refusal(path, res.status, await res.text().catch(() => ''));
+    if (res.status < 200 || res.status > 299)
+      throw refusal(path, res.status, await res.text().catch(() => ''), res.header('retry-after'));
     return res;
   }
 
@@ -177,19 +191,23 @@ function validated(path: AgentCallPath, body: unknown): AgentCallResult {
  * e.g. a provider the agent is not configured with), or the agent unable to serve us now (anything else, a 504
  * for a deadline that passed while the agent was stalled included).
  */
-function refusal(path: string, status: number, text: string): Error {
+function refusal(path: string, status: number, text: string, retryAfter: string | null): Error {
   const fault = status === 422 ? requestFaultIn(text) : null;
   if (fault) return fault;
   const detail = `${path} answered HTTP ${status}${hintFor(status)}: ${text.slice(0, 300)}`;
+  if (status === 503 && saysOverloaded(text)) return new AgentOverloadedError(detail, retryAfterSeconds(retryAfter));
   return status === 422 ? new AgentRejectedError(detail) : new AgentUnavailableError(detail);
 }
 
 /** Reads the agent's NDJSON events: first_token (told at once), then the result. */
-async function readEvents(res: Response, onFirstToken: (ttftMs: number) => void): Promise<AgentCallResult> {
-  if (!res.body) throw new Error('no body');
+async function readEvents(res: AgentResponse, onFirstToken: (ttftMs: number) => void): Promise<AgentCallResult> {
   const decoder = new TextDecoder();
   let buffered = '';
-  for await (const chunk of res.body) {
+  let result: AgentCallResult | null = null;
+  // Read to the end even after the result (the agent's last line): a response read to its end leaves
+  // its keep-alive connection for the next call instead of closing it.
+  for await (const chunk of res.chunks()) {
+    if (result) continue;
     buffered += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -199,12 +217,32 @@ async function readEvents(res: Response, onFirstToken: (ttftMs: number) => void)
       if (event.event === 'first_token' && typeof event.ttftMs === 'number' && event.ttftMs >= 0)
         onFirstToken(event.ttftMs);
       if (event.event === 'result') {
-        const { event: _kind, ...result } = event as Record<string, unknown>;
-        return validated('/v1/interviews', result);
+        const { event: _kind, ...fields } = event as Record<string, unknown>;
+        result = validated('/v1/interviews', fields);
+        break;
       }
     }
   }
+  if (result) return result;
   throw new Error('the stream ended without a result');
+}
+
+/** The agent's overload answer: {"error": "overloaded", ...} (or {"error": {"code": "overloaded"}}). */
+function saysOverloaded(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    const error = body.error as { code?: unknown } | string | undefined;
+    return error === 'overloaded' || (typeof error === 'object' && error?.code === 'overloaded');
+  } catch {
+    return false;
+  }
+}
+
+/** Retry-After in seconds (RFC 9110 §10.2.3: delay-seconds or an HTTP date); 1 when absent or unreadable. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number {
+  if (header === null) return 1;
+  const seconds = /^\d+$/.test(header.trim()) ? Number(header.trim()) : (Date.parse(header) - now) / 1000;
+  return Number.isFinite(seconds) ? Math.min(3600, Math.max(1, Math.ceil(seconds))) : 1;
 }
 
 function requestFaultIn(text: string): RequestFaultError | null {
@@ -232,8 +270,8 @@ function hintFor(status: number): string {
 }
 
 function describeFetchError(err: unknown, baseUrl: string): string {
-  const e = err as { name?: string; cause?: { code?: string } };
+  const e = err as { name?: string; code?: string; cause?: { code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer from ${baseUrl} in time`;
-  const code = e.cause?.code;
+  const code = e.cause?.code ?? e.code;
   return code ? `${code} connecting to ${baseUrl}` : `cannot reach ${baseUrl}`;
 }

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import {
+  AgentOverloadedError,
   AgentRejectedError,
   AgentUnavailableError,
   measurementOf,
@@ -12,6 +13,7 @@ import type { Candidate } from '../domain/selection.js';
 import { ATTEMPT_CANCELLED, type AttemptMeasurement, type AttemptRecord } from '../store/records.js';
 import type { Logger } from '../telemetry/logger.js';
 import { AppError } from './app-error.js';
+import { overloaded } from './start-admission.js';
 import type { AttemptHooks, AttemptRun } from './hedged-attempts.js';
 import type { HealthRecorder } from './health-recorder.js';
 
@@ -132,6 +134,14 @@ function refusedOrThrow(deps: AttemptDeps, modelId: string, err: unknown, elapse
       field: err.field,
       fields: [{ field: err.field, problem: err.problem }],
     });
+  }
+  if (err instanceof AgentOverloadedError) {
+    // The agent's own saturation: passed on as a fast 503, never judged against the model.
+    throw overloaded(
+      `the agent that makes LLM calls is overloaded; retry after ${err.retryAfterSeconds} s`,
+      err.retryAfterSeconds,
+      { reason: 'agent_overloaded' },
+    );
   }
   if (err instanceof AgentUnavailableError) {
     deps.logger.error({ event: 'agent_unavailable', detail: err.detail }, 'the agent did not answer');

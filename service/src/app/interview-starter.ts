@@ -21,6 +21,7 @@ import { AppError } from './app-error.js';
 import type { EventHub } from './event-hub.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { runHedged } from './hedged-attempts.js';
+import type { StartAdmission } from './start-admission.js';
 import { attemptInterview, attemptRecord } from './interview-attempt.js';
 import { settleWithin } from './settle-within.js';
 import { buildStartRecords } from './start-records.js';
@@ -45,6 +46,10 @@ export interface InterviewStarterDeps {
   /** Operator drains: drained models are the last resort (domain/selection.ts). */
   isDrained?: (modelId: string) => boolean;
   events?: EventHub;
+  /** Back-pressure: starts beyond its limits are refused at once (503 overloaded); none when left out. */
+  admission?: StartAdmission;
+  /** Counts starts refused with 503 overloaded (the agent's refusals; the admission counts its own). */
+  onRefused?: (reason: 'agent_overloaded') => void;
 }
 
 export interface StartResult {
@@ -116,18 +121,29 @@ export class InterviewStarter {
 
   private async resolveAndRun(req: InterviewRequest, idempotencyKey: IdempotencyKey | null): Promise<StartResult> {
     const resolved = await resolveInterview(req, this.deps.store, this.deps.registry);
+    // Refused at once when the limits are full: before any clock, store or agent work is spent on it.
+    const release = this.deps.admission?.admit(resolved.primary) ?? (() => undefined);
     const startedAt = this.deps.clock();
-    return this.run(resolved, idempotencyKey, startedAt).catch((err: unknown) => {
-      // Whatever went wrong after the request was accepted, the interview did not start: count it for the SLO.
-      this.deps.metrics.observeStart(
-        resolved.primary,
-        null,
-        'unavailable',
-        this.deps.clock() - startedAt,
-        currentTraceId(),
-      );
+    return this.run(resolved, idempotencyKey, startedAt)
+      .catch((err: unknown) => this.failed(err, resolved, startedAt))
+      .finally(release);
+  }
+
+  private failed(err: unknown, resolved: ResolvedInterview, startedAt: number): never {
+    if (err instanceof AppError && err.code === 'overloaded') {
+      // The monitor's own overload (the agent's here): a refusal, counted as such, not a start that failed.
+      this.deps.onRefused?.('agent_overloaded');
       throw err;
-    });
+    }
+    // Whatever went wrong after the request was accepted, the interview did not start: count it for the SLO.
+    this.deps.metrics.observeStart(
+      resolved.primary,
+      null,
+      'unavailable',
+      this.deps.clock() - startedAt,
+      currentTraceId(),
+    );
+    throw err;
   }
 
   private async run(

@@ -95,6 +95,10 @@ export const interviewSettingsSchema = z.strictObject({
   deadlineSeconds: positiveSeconds.default(30),
   attemptTimeoutSeconds: positiveSeconds.max(MAX_CALL_SECONDS).default(20),
   maxTokens: z.int().min(1).max(4096).default(120),
+  // Back-pressure (app/start-admission.ts): starts beyond these get 503 + Retry-After at once; no wait queue.
+  maxInFlight: z.int().min(1).max(100_000).default(128),
+  maxInFlightPerModel: z.int().min(1).max(100_000).default(64),
+  retryAfterSeconds: z.int().min(1).max(3600).default(1),
 });
 
 export const apiSettingsSchema = z.strictObject({

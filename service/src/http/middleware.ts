@@ -7,6 +7,9 @@ import type { Logger } from '../telemetry/logger.js';
 
 export function sendError(res: Response, err: AppError): void {
   if (err.status === 401) res.set('WWW-Authenticate', 'Bearer realm="modelwatch"');
+  // Every retryable refusal that knows when to come back says so in the standard header too.
+  const retryAfter = err.details.retryAfterSeconds;
+  if (err.status === 503 && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
   res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
 }
 

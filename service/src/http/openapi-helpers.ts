@@ -21,6 +21,19 @@ const ERROR_TEXT: Record<number, string> = {
   422: 'A model id that is not registered, or an Idempotency-Key reused with a different request',
   503: 'Not ready, shutting down, no model could start the interview (details lists every candidate), or the store cannot record it (storage_unavailable, storage_busy: retryable, with Retry-After)',
 };
+/** The start's 503: every reason above, plus back-pressure (`overloaded`), with Retry-After when retryable. */
+export const startUnavailable: Json = {
+  description:
+    'Overloaded: too many starts in flight (interviews.maxInFlight, interviews.maxInFlightPerModel) or the agent refused with 503 overloaded; answered at once, code `overloaded`, details.retryable true, details.reason (service_limit, model_limit, agent_overloaded), details.retryAfterSeconds. Also: shutting down, no model could start the interview (details lists every candidate), the agent is unavailable, or the store cannot record it (storage_unavailable, storage_busy).',
+  headers: {
+    'Retry-After': {
+      description: 'Seconds to wait before retrying (with overloaded, storage_unavailable and storage_busy)',
+      schema: { type: 'integer', minimum: 1 },
+    },
+  },
+  content: json(ERROR_REF),
+};
+
 export const ok = (description: string, body?: Json): Json =>
   body ? { description, content: json(body) } : { description };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as c from './control-schemas.js';
 import { controlPaths } from './openapi-control.js';
-import { bearer, errors, json, ok, schema, type Json } from './openapi-helpers.js';
+import { bearer, errors, json, ok, schema, startUnavailable, type Json } from './openapi-helpers.js';
 import * as s from './schemas.js';
 
 /**
@@ -125,7 +125,8 @@ function paths(modelIds: string[]): Json {
           201: ok('Started (a replay of the same Idempotency-Key answers the first interview)', {
             $ref: '#/components/schemas/Interview',
           }),
-          ...errors(400, 401, 404, 413, 415, 422, 503),
+          ...errors(400, 401, 404, 413, 415, 422),
+          503: startUnavailable,
         },
       },
     },
