@@ -58,6 +58,7 @@ alerts: install
 
 # The tools hold the tree to one shape: zero findings, fixed rather than silenced.
 lint: install
+	@! git grep -nE '^(<<<<<<<|>>>>>>>) ' -- . || { echo "merge conflict markers committed (above)"; exit 1; }
 	$(NPM) run --silent lint
 	$(NPM) run --silent format:check
 	$(VENV)/bin/ruff check .
