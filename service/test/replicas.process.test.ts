@@ -298,9 +298,11 @@ describe('several replicas on one PostgreSQL', () => {
       for (const r of running) await waitFor(`${r.url} fully started`, () => r.output().includes('"event":"started"'));
       for (const r of running) r.process.kill('SIGHUP');
       for (const r of running)
-        await waitFor(`${r.url} applied the reload`, async () =>
-          ((await json(`${r.url}/v1/models`)).body.models as Array<{ id: string }>).some((m) => m.id === ADDED) ===
-          readFileSync(config, 'utf8').includes(ADDED),
+        await waitFor(
+          `${r.url} applied the reload`,
+          async () =>
+            ((await json(`${r.url}/v1/models`)).body.models as Array<{ id: string }>).some((m) => m.id === ADDED) ===
+            readFileSync(config, 'utf8').includes(ADDED),
         );
     };
     writeFileSync(config, original.replace('models:\n', `models:\n  - { id: "${ADDED}", tier: small }\n`));
@@ -308,7 +310,7 @@ describe('several replicas on one PostgreSQL', () => {
     try {
       await reloadAll();
       // No restart: the replicas take the new model into their leases and one of them probes it.
-      const holder = await waitFor('a replica holds the new model\'s lease', () => holderOf(ADDED), INTERVAL_MS * 5);
+      const holder = await waitFor("a replica holds the new model's lease", () => holderOf(ADDED), INTERVAL_MS * 5);
       expect(replicaOfPid(holder), `lease holder ${holder} is one of the replicas`).toBeDefined();
       await waitFor(
         'a probe of the new model',
