@@ -25,6 +25,7 @@ import { SqliteStore } from './store/sqlite-store.js';
 import { buildControl, controlContext, sampleHistory, type ControlOptions } from './start-control.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
+import { registerStorageHealth } from './telemetry/storage-metrics.js';
 
 export interface ServiceOptions extends ControlOptions {
   config: ConfigFile;
@@ -115,6 +116,7 @@ async function buildParts(opts: ServiceOptions) {
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
   let probing: ProbeRunner | null = null;
   const { store, replicas } = await openStoreParts(opts, registry, (id) => !!probing?.isProbing(id));
+  registerStorageHealth(metricsRegistry, () => store.status());
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, opts.agentToken, (up) => metrics.setAgentUp(up));

@@ -276,6 +276,8 @@ describe('several replicas on one PostgreSQL', () => {
       expect(JSON.stringify(refused.body)).not.toContain(PASSWORD);
     }
     expect((await json(`${running[0]!.url}/readyz`)).body.reason).not.toContain(PASSWORD);
+    const scrape = await (await fetch(`${running[0]!.url}/metrics`)).text();
+    expect(scrape).toContain('modelwatch_storage_healthy{reason="unreachable"} 0');
     expect(await simTotal()).toBe(callsBefore);
     await waitFor('10 s of outage', () => Date.now() - stoppedAt >= 10_000, 12_000, 200);
     await postgres.start();
