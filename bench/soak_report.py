@@ -61,6 +61,7 @@ def figures(
         "byPhase": by_phase(outcomes, soak.faults),
         "rss": {name: rss_growth([r for r in soak.rss if r["process"] == name]) for name in ("service", "agent")},
         "eventLoopLag": loop_lag(soak.loop),
+        "samples": {"rss": soak.rss, "eventLoopLag": soak.loop},
     }
 
 
@@ -96,6 +97,9 @@ def by_phase(outcomes: list[loadgen.Outcome], faults: list[dict[str, Any]]) -> l
                 "noAnswer": sum(1 for o in during if o.status is None and o.error != "timeout"),
                 "p50Ms": loadgen.pct(lat, 50),
                 "p99Ms": loadgen.pct(lat, 99),
+                "slowerThan1s": sum(1 for v in lat if v > 1000),
+                "slowerThan5s": sum(1 for v in lat if v > 5000),
+                "status503P99Ms": loadgen.pct(sorted(o.latency_ms for o in during if o.status == 503), 99),
             }
         )
     return rows
@@ -133,6 +137,7 @@ def rss_growth(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "lastMeanMb": last_mean,
                 "growthMb": None if first_mean is None or last_mean is None else round(last_mean - first_mean, 1),
                 "slopeMbPerMinAfterFirstMinute": slope_mb_per_min([r for r in rows if r["atS"] >= begin + 60]),
+                "slopeMbPerMinLastWindow": slope_mb_per_min(last),
                 "peakMb": max(r["rssMb"] for r in rows),
             }
         )
@@ -180,29 +185,31 @@ def markdown(r: dict[str, Any]) -> str:
         f"{_s(lag['p99OfWindowsMs']['max'])} ms; max {_s(lag['maxMs'])} ms; {lag['windowsWithP99Over100Ms']} "
         "windows with p99 over 100 ms.",
         "",
-        "| fault | at (s) | lasted (s) | starts due (to 10 s after) | 201 | with fallback | 503 | timeouts "
-        "| no answer | p50 / p99 (ms) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| fault | at (s) | lasted (s) | starts due (to 10 s after) | 201 | with fallback | 503 (p99 ms) | timeouts "
+        "| no answer | p50 / p99 (ms) | > 1 s / > 5 s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for p in r["byPhase"]:
         lines.append(
             f"| {p['fault']} | {p['startS']:g} | {p['endS'] - p['startS']:.1f} | {p['starts']} | {p['created']} "
-            f"| {p['fallbacks']} | {p['status503']} | {p['timeouts']} | {p['noAnswer']} "
-            f"| {_s(p['p50Ms'])} / {_s(p['p99Ms'])} |"
+            f"| {p['fallbacks']} | {p['status503']} ({_s(p.get('status503P99Ms'))}) | {p['timeouts']} "
+            f"| {p['noAnswer']} "
+            f"| {_s(p['p50Ms'])} / {_s(p['p99Ms'])} | {p.get('slowerThan1s', '—')} / {p.get('slowerThan5s', '—')} |"
         )
     lines += ["", "| errors by class | count |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in r["errors"].items()] or ["| none | 0 |"]
     lines += [
         "",
         "| process | lifetime | from-to (s) | mean first window (MB) | mean last window (MB) | growth (MB) "
-        "| slope after 1 min (MB/min) | peak (MB) |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "| slope after 1 min (MB/min) | slope in the last window (MB/min) | peak (MB) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, lives in r["rss"].items():
         for life in lives:
             lines.append(
                 f"| {name} | {life['life']} | {life['fromS']:g}-{life['toS']:g} (windows {life['windowS']} s) "
                 f"| {_s(life['firstMeanMb'])} | {_s(life['lastMeanMb'])} | {_s(life['growthMb'])} "
-                f"| {_s(life['slopeMbPerMinAfterFirstMinute'])} | {_s(life['peakMb'])} |"
+                f"| {_s(life['slopeMbPerMinAfterFirstMinute'])} | {_s(life.get('slopeMbPerMinLastWindow'))} "
+                f"| {_s(life['peakMb'])} |"
             )
     return "\n".join(lines) + "\n"
