@@ -13,7 +13,7 @@ NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', 
 NODEDIR := $(firstword $(foreach d,$(npm_config_nodedir) $(NODE_PREFIX) /usr /usr/local,$(if $(wildcard $(d)/include/node/node_api.h),$(d))))
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: help install build run check-config alerts test lint fmt readme-tables contract test-service test-python test-observability bench bench-outages lock-python clean
+.PHONY: help install build run check-config alerts test lint fmt readme-tables contract test-service test-python test-observability bench bench-outages bench-soak lock-python clean
 
 help:
 	@echo "make run    start simulator, agent and service on config/demo.yaml (Ctrl-C stops all)"
@@ -26,6 +26,7 @@ help:
 	@echo "make contract  export the agent's OpenAPI contract and regenerate the service's types from it"
 	@echo "make bench  run the benchmarks; results in bench/results/"
 	@echo "make bench-outages  the outage benchmark alone (included in make bench)"
+	@echo "make bench-soak  20 min at 20 starts/s with scheduled faults (MINUTES=4 for a short run)"
 
 install: service/node_modules/.installed $(VENV)/.installed
 
@@ -97,6 +98,10 @@ bench: install build
 # Outage shapes at 10 starts/s and with probes only (about 20 min; --quick about 10): bench/results/outages.{json,md}
 bench-outages: install build
 	$(PY) bench/outages.py
+
+# 20 min at 20 starts/s with faults on a schedule (MINUTES=4 for a short run): bench/results/soak.{json,md}
+bench-soak: install build
+	$(PY) bench/soak.py --minutes $(or $(MINUTES),20)
 
 lock-python:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pkg_resources' > requirements.lock

@@ -7,7 +7,11 @@
    simulator and agent, open loop at each rate, the two alternating in slices (ABBA) as in
    added_latency.py; added = p(PostgreSQL) - p(SQLite).
 2. Database round trips per start: pg_stat_statements calls during a run of starts, less the calls
-   of an idle window of the same length (probes, lease rounds), per start; by statement.
+   of an idle window of the same length (probes, lease rounds), per start; by statement. Also over
+   the PostgreSQL slices of 1. (at 50 and 100/s, background included): statements, committed
+   transactions (pg_stat_database.xact_commit) and the server's CPU (postmaster and backends), per start.
+   The node-postgres client sends each statement (parse/bind/execute/sync) as one round trip, so
+   statements are round trips; the load average is recorded before each slice.
 3. Sample -> verdict across replicas: two replicas on one database; a probe asked of replica A
    (POST /v1/probes) and replica B polled until its lastProbeAt for that model changes. Time from
    A's answer to B's first changed answer; includes B's poll period (reported).
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +87,22 @@ class Postgres:
         res = subprocess.run(argv, check=False, capture_output=True, text=True)
         return res.stdout if res.returncode == 0 else None
 
+    def cpu_seconds(self) -> float:
+        """CPU of the postmaster and every backend it forked (connections, autovacuum, checkpointer)."""
+        if not self.proc:
+            return 0.0
+        total = 0.0
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if int(d.name) == self.proc.pid or ppid == self.proc.pid:
+                total += resources.cpu_seconds(int(d.name)) or 0.0
+        return total
+
     def stop(self) -> None:
         if self.proc:
             self.proc.terminate()
@@ -107,19 +128,68 @@ def pg_service(work: Path, stack: Stack, config: Path, url: str, name: str) -> R
     return start_process(name, argv, work / f"{name}.log", env=env, url=f"http://127.0.0.1:{port}")
 
 
+@dataclass
+class DbCounters:
+    """What the database did while the PostgreSQL side ran: statements (pg_stat_statements), committed
+    transactions of the modelwatch database (pg_stat_database), CPU of the server's processes."""
+
+    statements: dict[str, int] = field(default_factory=dict)
+    commits: int = 0
+    cpu_s: float = 0.0
+
+    @staticmethod
+    def read(pg: Postgres) -> DbCounters:
+        commits = pg.sql("modelwatch", "SELECT xact_commit FROM pg_stat_database WHERE datname = 'modelwatch'")
+        return DbCounters(statement_calls(pg), int((commits or "0").strip() or 0), pg.cpu_seconds())
+
+    def add_delta(self, after: DbCounters, before: DbCounters) -> None:
+        for q, n in diff(after.statements, before.statements).items():
+            self.statements[q] = self.statements.get(q, 0) + n
+        self.commits += after.commits - before.commits
+        self.cpu_s += after.cpu_s - before.cpu_s
+
+
+def under_load(db: DbCounters, starts: int) -> dict[str, Any]:
+    """Per start, over the PostgreSQL slices: everything the database did then (probes, lease rounds and
+    the monitor's SELECT 1 included: about 2 statements/s at rest, small beside 50-100 starts/s)."""
+    per = {q: round(n / starts, 3) for q, n in sorted(db.statements.items(), key=lambda kv: -kv[1])}
+    return {
+        "starts": starts,
+        "statementsPerStart": round(sum(db.statements.values()) / starts, 2) if starts else None,
+        "commitsPerStart": round(db.commits / starts, 2) if starts else None,
+        "postgresCpuMsPerStart": round(1000 * db.cpu_s / starts, 2) if starts else None,
+        "byStatement": {q: v for q, v in per.items() if v >= 0.01},
+    }
+
+
 async def added_latency_pg(
-    stack: Stack, sqlite: RunningProcess, pg: RunningProcess, rate: float, duration_s: float
+    stack: Stack, sqlite: RunningProcess, replica: RunningProcess, pg: Postgres, *, rate: float, duration_s: float
 ) -> dict[str, Any]:
     n = max(2, round(duration_s / 10))
-    async with added_latency.Arm(stack, "service", sqlite) as a, added_latency.Arm(stack, "service", pg) as b:
+    db = DbCounters()
+    loads: list[float] = []
+    async with added_latency.Arm(stack, "service", sqlite) as a, added_latency.Arm(stack, "service", replica) as b:
         await a.prepare(rate)
         await b.prepare(rate)
         for k in range(n):
             for arm in (a, b) if k % 2 == 0 else (b, a):
+                loads.append(round(os.getloadavg()[0], 2))
+                before = DbCounters.read(pg) if arm is b else None
                 await arm.slice(rate, duration_s / n)
+                if before is not None:
+                    db.add_delta(DbCounters.read(pg), before)
                 await asyncio.sleep(0.5)
         ra, rb = a.result(), b.result()
-    return {"rate": rate, "sqlite": ra, "postgres": rb, "addedMs": added_latency.added(rb, ra)}
+    created = sum(1 for run in b.runs for o in run.outcomes if o.status == 201)
+    return {
+        "rate": rate,
+        "slices": f"{n} per side, alternating (ABBA...), {duration_s / n:g} s each",
+        "loadAverage1mAtEachSlice": loads,
+        "sqlite": ra,
+        "postgres": rb,
+        "addedMs": added_latency.added(rb, ra),
+        "databaseUnderLoad": under_load(db, created),
+    }
 
 
 def statement_calls(pg: Postgres) -> dict[str, int]:
@@ -225,6 +295,22 @@ def markdown(r: dict[str, Any]) -> str:
             f"| {row['sqlite'].get('timeouts', 0)} / {row['postgres'].get('timeouts', 0)} "
             f"| {_cpu_per_start(row, 'sqlite', 'service')} / {_cpu_per_start(row, 'postgres', 'service-pg-a')} |"
         )
+    under = [row for row in r["addedLatency"] if "databaseUnderLoad" in row]
+    if under:
+        lines += [
+            "",
+            "Database work per start while the PostgreSQL side ran (its slices; probes and lease rounds included):",
+            "",
+            "| rate | starts | statements (round trips) per start | commits per start | PostgreSQL CPU ms per start "
+            "| load average (1 min) at each slice |",
+            "|---:|---:|---:|---:|---:|---|",
+        ]
+        for row in under:
+            d = row["databaseUnderLoad"]
+            lines.append(
+                f"| {row['rate']:g}/s | {d['starts']} | {d['statementsPerStart']} | {d['commitsPerStart']} "
+                f"| {d['postgresCpuMsPerStart']} | {', '.join(f'{x:g}' for x in row['loadAverage1mAtEachSlice'])} |"
+            )
     t, c = r["roundTrips"], r["sampleToVerdict"]
     lines += [
         "",
@@ -272,8 +358,9 @@ async def main() -> None:
         stack.extra = [sqlite, replica_a]
         rows = []
         for rate in args.rates:
-            row = await added_latency_pg(stack, sqlite, replica_a, rate, args.duration)
+            row = await added_latency_pg(stack, sqlite, replica_a, pg, rate=rate, duration_s=args.duration)
             print(f"  {rate:g}/s  added by PostgreSQL over SQLite p50/p95/p99: {row['addedMs']}", flush=True)
+            print(f"         database under load: {json.dumps(row['databaseUnderLoad'])}", flush=True)
             rows.append(row)
         sqlite.stop()
         trips = await round_trips(pg, replica_a, 200)

@@ -44,7 +44,7 @@ export function createReplicas(opts: {
   const replicaId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const leases = new ProbeLeases(store.pool, {
     replicaId,
-    models: registry.ids(),
+    models: () => registry.ids(),
     ...leaseTiming(registry),
     busy: opts.isProbing,
     onError: (err) => logger.warn({ event: 'lease_round_failed', err: err.message }, 'probe leases not renewed'),

@@ -27,6 +27,7 @@ import { buildControl, controlContext, sampleHistory, type ControlOptions } from
 import { admissionMetrics } from './telemetry/admission-metrics.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, ServiceMetrics } from './telemetry/metrics.js';
+import { registerStorageHealth } from './telemetry/storage-metrics.js';
 
 export interface ServiceOptions extends ControlOptions {
   config: ConfigFile;
@@ -117,6 +118,7 @@ async function buildParts(opts: ServiceOptions) {
   const metrics = new ServiceMetrics(metricsRegistry, registry.all());
   let probing: ProbeRunner | null = null;
   const { store, replicas } = await openStoreParts(opts, registry, (id) => !!probing?.isProbing(id));
+  registerStorageHealth(metricsRegistry, () => store.status());
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
   const agent = new AgentClient(opts.agentUrl, opts.agentToken, (up) => metrics.setAgentUp(up));

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -276,6 +276,8 @@ describe('several replicas on one PostgreSQL', () => {
       expect(JSON.stringify(refused.body)).not.toContain(PASSWORD);
     }
     expect((await json(`${running[0]!.url}/readyz`)).body.reason).not.toContain(PASSWORD);
+    const scrape = await (await fetch(`${running[0]!.url}/metrics`)).text();
+    expect(scrape).toContain('modelwatch_storage_healthy{reason="unreachable"} 0');
     expect(await simTotal()).toBe(callsBefore);
     await waitFor('10 s of outage', () => Date.now() - stoppedAt >= 10_000, 12_000, 200);
     await postgres.start();
@@ -287,6 +289,45 @@ describe('several replicas on one PostgreSQL', () => {
     await waitFor('probes resume', async () => (await probesSince(resumedAt)).length > 0, INTERVAL_MS * 5);
     expect(alive().map((r) => r.process.pid)).toEqual(pids);
     for (const r of replicas) expect(r.output()).not.toContain(PASSWORD);
+  });
+
+  it('when a reload adds a model and a later one removes it, then one replica probes it and then none', async () => {
+    const running = await threeReplicas();
+    const ADDED = 'openai:gpt-4.1-mini';
+    const original = readFileSync(config, 'utf8');
+    const reloadAll = async () => {
+      // /healthz answers before the SIGHUP handler is installed (start.ts): wait for the whole start.
+      for (const r of running) await waitFor(`${r.url} fully started`, () => r.output().includes('"event":"started"'));
+      for (const r of running) r.process.kill('SIGHUP');
+      for (const r of running)
+        await waitFor(
+          `${r.url} applied the reload`,
+          async () =>
+            ((await json(`${r.url}/v1/models`)).body.models as Array<{ id: string }>).some((m) => m.id === ADDED) ===
+            readFileSync(config, 'utf8').includes(ADDED),
+        );
+    };
+    writeFileSync(config, original.replace('models:\n', `models:\n  - { id: "${ADDED}", tier: small }\n`));
+    const addedAt = Date.now();
+    try {
+      await reloadAll();
+      // No restart: the replicas take the new model into their leases and one of them probes it.
+      const holder = await waitFor("a replica holds the new model's lease", () => holderOf(ADDED), INTERVAL_MS * 5);
+      expect(replicaOfPid(holder), `lease holder ${holder} is one of the replicas`).toBeDefined();
+      await waitFor(
+        'a probe of the new model',
+        async () => (await probesSince(addedAt)).some((p) => p.model_id === ADDED),
+        INTERVAL_MS * 5,
+      );
+    } finally {
+      writeFileSync(config, original);
+      await reloadAll();
+    }
+    // Removed: its lease is handed back at the next round and nobody probes it any more.
+    await waitFor('the lease of the removed model is gone', async () => (await holderOf(ADDED)) === null, 10_000);
+    const quietFrom = Date.now() + LEASE_TTL_MS;
+    await waitFor('two intervals after the removal', () => Date.now() - quietFrom >= 2 * INTERVAL_MS, 10_000, 200);
+    expect((await probesSince(quietFrom)).filter((p) => p.model_id === ADDED)).toEqual([]);
   });
 
   it('when a second process starts on the same SQLite data directory, then it is refused with the file, the holder and the way out', async () => {

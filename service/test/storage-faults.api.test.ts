@@ -30,21 +30,30 @@ const providerCalls = async (): Promise<number> => {
   return Object.values(stats.models).reduce((n, m) => n + m.total, 0);
 };
 
+/** The storage health series of a Prometheus scrape, e.g. `modelwatch_storage_healthy{reason="ok"} 1`. */
+const storageHealthSeries = async (svc: InProcess): Promise<string[]> =>
+  (await (await fetch(`${svc.url}/metrics`)).text())
+    .split('\n')
+    .filter((line) => line.startsWith('modelwatch_storage_healthy{'));
+
 async function startOn(dataDir: string): Promise<InProcess> {
   running = await startInProcess({ agentUrl: agent().url, configText: testConfigText(sim().port), dataDir });
   const first = await json(`${running.url}/v1/interviews`, { method: 'POST', body: START });
   expect(first.status).toBe(201);
+  expect(await storageHealthSeries(running)).toEqual(['modelwatch_storage_healthy{reason="ok"} 1']);
   return running;
 }
 
-/** The fault is visible at /readyz and a start is refused before any provider call. */
-async function expectRefusedBeforeSpending(svc: InProcess, cause: RegExp): Promise<void> {
+/** The fault is visible at /readyz and /metrics (as `state`), and a start is refused before any provider call. */
+async function expectRefusedBeforeSpending(svc: InProcess, cause: RegExp, state: string): Promise<void> {
   const ready = await waitFor('/readyz to report the store', async () => {
     const r = await json(`${svc.url}/readyz`);
     return r.status === 503 && r;
   });
   expect(ready.body.checks.storage).toMatchObject({ ok: false, code: 'storage_unavailable' });
   expect(ready.body.reason).toMatch(cause);
+  // What an alert sees (prometheus/rules: StorageUnhealthy): one series, 0, with the cause's class.
+  expect(await storageHealthSeries(svc)).toEqual([`modelwatch_storage_healthy{reason="${state}"} 0`]);
   const before = await providerCalls();
   const start = await json(`${svc.url}/v1/interviews`, { method: 'POST', body: START });
   expect(start.status).toBe(503);
@@ -62,7 +71,7 @@ describe('when storage fails while the service runs', () => {
       fs = LoopFs.create();
       const svc = await startOn(fs.dir);
       fs.fill();
-      await expectRefusedBeforeSpending(svc, /free/);
+      await expectRefusedBeforeSpending(svc, /free/, 'disk_full');
     },
   );
 
@@ -72,14 +81,14 @@ describe('when storage fails while the service runs', () => {
       fs = LoopFs.create();
       const svc = await startOn(fs.dir);
       fs.failToReadOnly();
-      await expectRefusedBeforeSpending(svc, /read-only/);
+      await expectRefusedBeforeSpending(svc, /read-only/, 'read_only');
     },
   );
 
   it('when the database file is deleted while running, then /readyz is 503 and a start is refused before any provider call', async () => {
     const svc = await startOn(mkdtempSync(join(tmpdir(), 'modelwatch-deleted-')));
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(svc.dataDir, `modelwatch.db${suffix}`), { force: true });
-    await expectRefusedBeforeSpending(svc, /deleted/);
+    await expectRefusedBeforeSpending(svc, /deleted/, 'file_deleted');
   });
 });
 

@@ -82,6 +82,7 @@ describe('when another connection holds the SQLite write lock', () => {
     const ready = await json(`${svc.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.body.checks.storage.code).toBe('storage_busy');
+    expect(await (await fetch(`${svc.url}/metrics`)).text()).toContain('modelwatch_storage_healthy{reason="busy"} 0');
     loop.disable();
     // The old code blocked the whole process for the 5 s busy timeout on every write.
     expect(loop.max / 1e6).toBeLessThan(1_000);

@@ -57,6 +57,7 @@ EXPORTED_METRICS: dict[str, dict[str, str]] = {
         "modelwatch_probe_tokens_total": "counter",
         "modelwatch_probe_cost_usd_total": "counter",
         "modelwatch_agent_up": "gauge",
+        "modelwatch_storage_healthy": "gauge",
         "modelwatch_model_drained": "gauge",
         "modelwatch_config_reloads_total": "counter",
         "modelwatch_event_stream_clients": "gauge",

@@ -29,6 +29,7 @@ OPERATOR_ENV = {
     "MODELWATCH_API_TOKEN": "a-test-token-of-32-characters-xx",
     "GRAFANA_ADMIN_PASSWORD": "a-test-password",
     "MODELWATCH_AGENT_TOKEN": "an-agent-token-of-32-characters-",
+    "POSTGRES_PASSWORD": "a-test-database-password",
 }
 # Services whose API changes state without authentication (faults, silences, reloads, paid calls).
 ADMIN_APIS = {"simulator", "agent", "alertmanager"}
@@ -115,6 +116,7 @@ def test_config_keys_token_and_grafana_password_come_from_the_operator_with_no_d
     required = re.compile(r"^\$\{(?P<name>[A-Z_]+):\?[^}]+\}")
     assert required.match(services["service"]["environment"]["MODELWATCH_API_TOKEN"])
     assert required.match(services["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"])
+    assert required.match(services["postgres"]["environment"]["POSTGRES_PASSWORD"])["name"] == "POSTGRES_PASSWORD"  # type: ignore[index]
     config_mount = next(v for v in services["service"]["volumes"] if v.endswith(":/config/modelwatch.yaml:ro"))
     assert required.match(config_mount)
     assert services["service"]["environment"]["CONFIG"] == "/config/modelwatch.yaml"
@@ -202,6 +204,8 @@ def test_compose_replicas_share_one_postgres_behind_the_load_balancer():
     for name in replicas:
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["DATABASE_URL"]
+        # The replicas log in with the password PostgreSQL was given: the same required variable, no default.
+        assert re.search(r":\$\{POSTGRES_PASSWORD:\?[^}]+\}@", env["DATABASE_URL"]), env["DATABASE_URL"]
         assert "DATA_DIR" not in env, f"{name} must not fall back to SQLite"
         assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]

@@ -15,7 +15,7 @@ import { collectPage } from './pages.js';
 import { fallbackWhere } from './fallback-query.js';
 import { openDatabase, type OpenedDatabase, type SqliteStoreOptions } from './open-database.js';
 import { checkFileSystem, type FileIdentity, type WriteProbe } from './storage-check.js';
-import { asStorageError, isBusy, type StorageStatus } from './storage-errors.js';
+import { asStorageError, isBusy, sqliteState, type StorageStatus } from './storage-errors.js';
 import { retryWhileBusy } from './busy-retry.js';
 import { DeferredWrites } from './deferred-writes.js';
 
@@ -95,7 +95,8 @@ export class SqliteStore implements Store {
 
   /** Whether a write would be recorded now, from the file system's word: no lock is taken or waited on. */
   status(): StorageStatus {
-    if (!this.db.open) return { ok: false, code: 'storage_unavailable', reason: 'the store is closed' };
+    if (!this.db.open)
+      return { ok: false, state: 'closed', code: 'storage_unavailable', reason: 'the store is closed' };
     const fileSystem = checkFileSystem(this.file, this.identity, this.probe);
     return fileSystem.ok ? this.lockStatus() : fileSystem;
   }
@@ -105,17 +106,19 @@ export class SqliteStore implements Store {
     try {
       this.db.exec('BEGIN IMMEDIATE');
       this.db.exec('ROLLBACK');
-      return { ok: true, code: null, reason: 'writable' };
+      return { ok: true, state: 'ok', code: null, reason: 'writable' };
     } catch (err) {
       if (isBusy(err))
         return {
           ok: false,
+          state: 'busy',
           code: 'storage_busy',
           reason: `another connection holds the write lock on ${this.file} (an sqlite3 shell or a backup?)`,
         };
       const storage = asStorageError(err, this.file);
       return {
         ok: false,
+        state: sqliteState(err),
         code: 'storage_unavailable',
         reason: storage instanceof Error ? storage.message : String(err),
       };

@@ -1,6 +1,6 @@
 import { accessSync, closeSync, constants, openSync, statSync, statfsSync, writeSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { StorageStatus } from './storage-errors.js';
+import type { StorageState, StorageStatus } from './storage-errors.js';
 
 /** Below this much free space a start is refused: one interview and its event must fit, with room to spare. */
 export const MIN_FREE_BYTES = 1 << 20;
@@ -12,8 +12,13 @@ export interface FileIdentity {
 
 export const identityOf = (s: Stats): FileIdentity => ({ dev: s.dev, ino: s.ino });
 
-const ok: StorageStatus = { ok: true, code: null, reason: 'writable' };
-const unavailable = (reason: string): StorageStatus => ({ ok: false, code: 'storage_unavailable', reason });
+const ok: StorageStatus = { ok: true, state: 'ok', code: null, reason: 'writable' };
+const unavailable = (state: StorageState, reason: string): StorageStatus => ({
+  ok: false,
+  state,
+  code: 'storage_unavailable',
+  reason,
+});
 
 const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
 
@@ -57,12 +62,14 @@ export function checkFileSystem(file: string, opened: FileIdentity, probe: Write
   } catch (err) {
     if (errnoOf(err) === 'ENOENT')
       return unavailable(
+        'file_deleted',
         `database file ${file} was deleted while the service was running: what it records now would be lost on restart; restore the file or restart the service`,
       );
-    return unavailable(`cannot stat database file ${file}: ${errnoOf(err)}`);
+    return unavailable('io_error', `cannot stat database file ${file}: ${errnoOf(err)}`);
   }
   if (now.dev !== opened.dev || now.ino !== opened.ino)
     return unavailable(
+      'file_replaced',
       `database file ${file} was replaced while the service was running; restart the service to open the new one`,
     );
   for (const path of [dir, file]) {
@@ -70,19 +77,21 @@ export function checkFileSystem(file: string, opened: FileIdentity, probe: Write
       accessSync(path, constants.W_OK);
     } catch (err) {
       const code = errnoOf(err);
-      return unavailable(
-        code === 'EROFS' ? `${path} is on a read-only file system` : `${path} is not writable (${code})`,
-      );
+      return code === 'EROFS'
+        ? unavailable('read_only', `${path} is on a read-only file system`)
+        : unavailable('not_writable', `${path} is not writable (${code})`);
     }
   }
   const written = probe.write();
-  if (written)
-    return unavailable(
-      written === 'EROFS' ? `${dir} is on a read-only file system` : `cannot write in ${dir} (${written})`,
-    );
+  if (written === 'EROFS') return unavailable('read_only', `${dir} is on a read-only file system`);
+  if (written === 'ENOSPC') return unavailable('disk_full', `cannot write in ${dir} (${written})`);
+  if (written) return unavailable('io_error', `cannot write in ${dir} (${written})`);
   const fs = statfsSync(dir);
   const free = fs.bavail * fs.bsize;
   if (free < MIN_FREE_BYTES)
-    return unavailable(`the disk holding ${dir} has ${free} bytes free (at least ${MIN_FREE_BYTES} needed)`);
+    return unavailable(
+      'disk_full',
+      `the disk holding ${dir} has ${free} bytes free (at least ${MIN_FREE_BYTES} needed)`,
+    );
   return ok;
 }

@@ -4,8 +4,28 @@
  */
 export type StorageProblemCode = 'storage_unavailable' | 'storage_busy';
 
+/**
+ * Why the store can or cannot record now, as a closed set: the `reason` label of
+ * modelwatch_storage_healthy (docs/observability.md lists them; a test holds the list to this one).
+ */
+export const STORAGE_STATES = [
+  'ok',
+  'busy',
+  'read_only',
+  'not_writable',
+  'disk_full',
+  'file_deleted',
+  'file_replaced',
+  'damaged',
+  'unreachable',
+  'closed',
+  'io_error',
+] as const;
+export type StorageState = (typeof STORAGE_STATES)[number];
+
 export interface StorageStatus {
   ok: boolean;
+  state: StorageState;
   /** Set when not ok: busy is another connection's write lock (passes); unavailable needs an operator. */
   code: StorageProblemCode | null;
   reason: string;
@@ -43,6 +63,15 @@ const sqliteCode = (err: unknown): string | null =>
     : null;
 
 export const isBusy = (err: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(err) ?? '');
+
+/** The state a SQLite error (other than a lock) leaves the store in. */
+export function sqliteState(err: unknown): StorageState {
+  const code = sqliteCode(err) ?? '';
+  if (code.startsWith('SQLITE_FULL')) return 'disk_full';
+  if (code.startsWith('SQLITE_READONLY')) return 'read_only';
+  if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) return 'damaged';
+  return 'io_error';
+}
 
 /** A SQLite error as the store's own, in words an operator can act on; anything else unchanged. */
 export function asStorageError(err: unknown, file: string): unknown {

@@ -25,7 +25,7 @@ const models = (n: number) => Array.from({ length: n }, (_, i) => `p:model-${i}`
 function replica(pool: pg.Pool, replicaId: string, modelIds: string[], busy = new Set<string>()) {
   const leases = new ProbeLeases(pool, {
     replicaId,
-    models: modelIds,
+    models: () => modelIds,
     ttlMs: 1_000,
     everyMs: 200,
     busy: (m) => busy.has(m),

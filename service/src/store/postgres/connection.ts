@@ -42,7 +42,12 @@ export function createPool(opts: PoolOptions, onError: (err: Error) => void): pg
  * up to `maxBackoffMs`) while it does not. Starts read `status()` without a round trip.
  */
 export class ConnectionMonitor {
-  private state: StoreCheck = { ok: false, code: 'storage_unavailable', reason: 'not checked yet' };
+  private state: StoreCheck = {
+    ok: false,
+    state: 'unreachable',
+    code: 'storage_unavailable',
+    reason: 'not checked yet',
+  };
   private timer: NodeJS.Timeout | null = null;
   private delayMs: number;
   private stopped = false;
@@ -64,10 +69,11 @@ export class ConnectionMonitor {
   async check(): Promise<StoreCheck> {
     try {
       await this.pool.query('SELECT 1');
-      this.set({ ok: true, code: null, reason: `PostgreSQL at ${this.target} answers` });
+      this.set({ ok: true, state: 'ok', code: null, reason: `PostgreSQL at ${this.target} answers` });
     } catch (err) {
       this.set({
         ok: false,
+        state: 'unreachable',
         code: 'storage_unavailable',
         reason: `PostgreSQL at ${this.target} is unreachable: ${(err as Error).message}`,
       });

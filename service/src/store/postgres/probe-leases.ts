@@ -20,7 +20,8 @@ export function ownerOf(modelId: string, replicas: readonly string[]): string | 
 
 export interface ProbeLeaseOptions {
   replicaId: string;
-  models: readonly string[];
+  /** The models to share out, asked at every round: a config reload adds and removes models at run time. */
+  models: () => readonly string[];
   /** A lease, and a replica's heartbeat, lapse after this without renewal. */
   ttlMs: number;
   /** A round (heartbeat, release, take) every this often; a fraction of ttlMs. */
@@ -98,7 +99,7 @@ export class ProbeLeases {
       [replicaId, interval(ttlMs)],
     );
     this.live = rows.map((r) => r.id).sort();
-    const owned = models.filter((m) => ownerOf(m, this.live) === replicaId);
+    const owned = models().filter((m) => ownerOf(m, this.live) === replicaId);
     const keep = new Set([...owned, ...[...this.held.keys()].filter((m) => busy(m) && this.holds(m))]);
     // Dropped here, before the round trip, so no probe of these starts while the release is on its way.
     for (const m of this.held.keys()) if (!keep.has(m)) this.held.delete(m);
