@@ -54,6 +54,8 @@ EXPORTED_METRICS: dict[str, dict[str, str]] = {
         "modelwatch_interview_starts_total": "counter",
         "modelwatch_interview_start_duration_seconds": "histogram",
         "modelwatch_fallbacks_total": "counter",
+        "modelwatch_interview_starts_refused_total": "counter",
+        "modelwatch_interview_starts_in_flight": "gauge",
         "modelwatch_probe_tokens_total": "counter",
         "modelwatch_probe_cost_usd_total": "counter",
         "modelwatch_agent_up": "gauge",
