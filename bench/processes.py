@@ -30,10 +30,10 @@ def simulator(work: Path, log_level: str = "warning") -> RunningProcess:
     return start_process("simulator", python_module("simulator"), work / "simulator.log", env=env, url=url)
 
 
-def agent(work: Path, sim_port: int) -> RunningProcess:
-    """The agent on the providers of config/demo.yaml (the simulator at `sim_port`), as the benchmarked service."""
+def agent(work: Path, sim_port: int, config: Path = DEMO_CONFIG) -> RunningProcess:
+    """The agent on the providers of `config` (the simulator at `sim_port`), as the benchmarked service."""
     env = base_env(
-        AGENT_PORT="0", SIMULATOR_API_KEY="sim-key", LOG_LEVEL="INFO", CONFIG=str(DEMO_CONFIG),
+        AGENT_PORT="0", SIMULATOR_API_KEY="sim-key", LOG_LEVEL="INFO", CONFIG=str(config),
         SIMULATOR_PORT=str(sim_port), MODELWATCH_AGENT_TOKEN=AGENT_TOKEN,
     )  # fmt: skip
     return start_process("agent", python_module("agent"), work / "agent.log", env=env)

@@ -56,6 +56,8 @@ EXPORTED_METRICS: dict[str, dict[str, str]] = {
         "modelwatch_fallbacks_total": "counter",
         "modelwatch_probe_tokens_total": "counter",
         "modelwatch_probe_cost_usd_total": "counter",
+        "modelwatch_probe_lateness_seconds": "histogram",
+        "modelwatch_probes_skipped_total": "counter",
         "modelwatch_agent_up": "gauge",
         "modelwatch_model_drained": "gauge",
         "modelwatch_config_reloads_total": "counter",

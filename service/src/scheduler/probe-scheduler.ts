@@ -1,10 +1,11 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { HealthReader } from '../domain/health/index.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
-import { probeIntervalFor, type ProbePlan, type ProbeView } from '../domain/probe-plan.js';
+import { firstProbeDue, probeIntervalFor, type ProbePlan, type ProbeView } from '../domain/probe-plan.js';
 import type { ProbeRunner } from '../app/probe-runner.js';
 import type { HealthRecorder } from '../app/health-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { ProbeScheduleMetrics } from '../telemetry/probe-schedule-metrics.js';
 
 /**
  * node-cron reads wall-clock parts in this zone. Left to the process zone, an odd but valid TZ such
@@ -12,7 +13,7 @@ import type { Logger } from '../telemetry/logger.js';
  * (epoch milliseconds) anyway, so the zone only has to be one that always works.
  */
 const CRON_TIMEZONE = 'Etc/UTC';
-/** node-cron's resolution here: every task runs once a second. */
+/** node-cron's resolution here: the one task runs once a second. */
 const CRON_TICK_MS = 1_000;
 
 export interface SchedulerDeps {
@@ -25,6 +26,9 @@ export interface SchedulerDeps {
   random: () => number;
   /** With several replicas: whether this one probes the model now (it holds the model's lease). */
   mayProbe?: (modelId: string) => boolean;
+  scheduleMetrics: ProbeScheduleMetrics;
+  /** Scheduled probes in flight at once (config probes.maxConcurrent). */
+  maxConcurrent: number;
 }
 
 /**
@@ -37,22 +41,29 @@ export function nextProbeDue(finishedAt: number, plan: ProbePlan, view: ProbeVie
 }
 
 /**
- * One node-cron task per model ticks every second and fires the probe when it is due; the due
- * time is ours, not a cron expression, because the interval changes with the model's state.
+ * One node-cron task ticks every second and drives a due-time table: each tick arms a timer for every
+ * probe due before the next tick, at its due time, so probes leave on time and spread as their due times
+ * are (one cron task per model cost a callback per model per second, and fired up to a second late).
+ * The due time is ours, not a cron expression, because the interval changes with the model's state.
  * The runner joins an in-flight probe, so probes of one model never overlap.
  *
- * The due time is re-read on every tick (domain/probe-plan.ts): when an interview failure opens a
- * confirmation run, or the model turns degraded, between two probes, the next probe comes at the
+ * The due time is re-read whenever a probe would leave (domain/probe-plan.ts): when an interview failure
+ * opens a confirmation run, or the model turns degraded, between two probes, the next probe comes at the
  * shorter interval counted from the end of the last one, not when the old due time says.
+ *
+ * At most `maxConcurrent` scheduled probes are in flight; a due probe beyond that waits, oldest due first.
+ * How late each leaves is measured (modelwatch_probe_lateness_seconds), and each whole interval it waited
+ * counts a slot skipped for `backlog`: the service's own saturation is reported, never a provider sample.
  */
 export class ProbeScheduler {
   private readonly due = new Map<string, number>();
   private readonly lastFinished = new Map<string, number>();
-  private readonly tasks: ScheduledTask[] = [];
-  private readonly modelTasks = new Map<string, ScheduledTask>();
-  /** Probes due sooner than the next once-a-second tick (confirmations): fired by a timer of their own. */
-  private readonly soon = new Set<NodeJS.Timeout>();
+  private readonly armed = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<string>();
+  private task: ScheduledTask | null = null;
   private running = false;
+  /** A due probe found no free slot since the last look: a slot freeing must look for waiting probes. */
+  private waitingForSlot = false;
 
   constructor(private readonly deps: SchedulerDeps) {
     // Any probe, scheduled or asked for through the API, sets the next one: no paid probe right after a manual one.
@@ -65,22 +76,15 @@ export class ProbeScheduler {
   }
 
   private scheduleNext(modelId: string, finishedAt = this.deps.clock()): void {
+    const freed = this.inFlight.delete(modelId);
     const model = this.deps.registry.get(modelId);
-    if (!model || !this.due.has(modelId)) return;
-    this.lastFinished.set(modelId, finishedAt);
-    this.due.set(modelId, nextProbeDue(finishedAt, model.probe, this.viewOf(modelId), this.deps.random));
-    // A confirmation due in ~1 s must not wait for the next cron tick too (that would add up to 1 s each).
-    const wait = (this.effectiveDue(modelId) ?? Number.POSITIVE_INFINITY) - finishedAt;
-    if (!this.running || wait > CRON_TICK_MS) return;
-    const timer = setTimeout(
-      () => {
-        this.soon.delete(timer);
-        this.tickModel(modelId);
-      },
-      Math.max(wait, 0) + 1,
-    );
-    timer.unref();
-    this.soon.add(timer);
+    if (model && this.due.has(modelId)) {
+      this.lastFinished.set(modelId, finishedAt);
+      this.due.set(modelId, nextProbeDue(finishedAt, model.probe, this.viewOf(modelId), this.deps.random));
+      // A confirmation due in ~1 s must not wait for the next cron tick too (that would add up to 1 s each).
+      this.arm(modelId);
+    }
+    if (freed) this.dispatchWaiting();
   }
 
   private viewOf(modelId: string): ProbeView {
@@ -88,16 +92,14 @@ export class ProbeScheduler {
     return { state: healthReader.snapshot(modelId).state, confirming: healthReader.isConfirming(modelId) };
   }
 
-  private intervalOf(modelId: string): number {
-    return probeIntervalFor(this.deps.registry.get(modelId)!.probe, this.viewOf(modelId));
-  }
-
   /** The scheduled due time, or sooner if the cadence shortened since (no jitter then: it is urgent). */
   private effectiveDue(modelId: string): number | undefined {
     const dueAt = this.due.get(modelId);
     const finishedAt = this.lastFinished.get(modelId);
-    if (dueAt === undefined || finishedAt === undefined) return dueAt;
-    return Math.min(dueAt, finishedAt + this.intervalOf(modelId));
+    const model = this.deps.registry.get(modelId);
+    // Infinity: in flight, the next due time comes when it ends.
+    if (dueAt === undefined || dueAt === Number.POSITIVE_INFINITY || finishedAt === undefined || !model) return dueAt;
+    return Math.min(dueAt, finishedAt + probeIntervalFor(model.probe, this.viewOf(modelId)));
   }
 
   nextProbeAt(modelId: string): number | null {
@@ -107,24 +109,47 @@ export class ProbeScheduler {
   start(): void {
     const { registry, clock, random } = this.deps;
     this.running = true;
-    // Spread the first probes over the first jitter window instead of all at once.
-    for (const model of registry.all()) this.addModel(model.id, clock() + Math.floor(random() * model.probe.jitterMs));
-    this.tasks.push(
-      cron.schedule('* * * * * *', () => this.tickHealth(), {
-        name: 'health staleness',
-        noOverlap: true,
-        timezone: CRON_TIMEZONE,
-      }),
-    );
+    const models = registry.all();
+    // Spread the first probes (over the jitter window, or wider for many models) instead of all at once.
+    for (const model of models) this.due.set(model.id, firstProbeDue(clock(), model.probe, models.length, random));
+    this.task = cron.schedule('* * * * * *', () => this.tick(), {
+      name: 'probes and health staleness',
+      noOverlap: true,
+      timezone: CRON_TIMEZONE,
+    });
+    // The first tick comes within a second; models due now need not wait for it.
+    this.armDue();
   }
 
-  /** Staleness and window expiry; an error is logged as JSON here rather than by node-cron's console. */
-  private tickHealth(): void {
+  /** Once a second: staleness and window expiry, then timers for the probes due before the next tick. */
+  private tick(): void {
     try {
       this.deps.recorder.tick();
     } catch (err) {
+      // Logged as JSON here rather than by node-cron's console.
       this.deps.logger.error({ event: 'health_tick_error', err }, 'health re-evaluation failed');
     }
+    this.armDue();
+  }
+
+  private armDue(): void {
+    for (const modelId of this.due.keys()) this.arm(modelId);
+  }
+
+  /** A timer at the model's due time if that comes before the next tick; a later one is armed by a later tick. */
+  private arm(modelId: string): void {
+    if (!this.running || this.armed.has(modelId)) return;
+    const wait = (this.effectiveDue(modelId) ?? Number.POSITIVE_INFINITY) - this.deps.clock();
+    if (wait > CRON_TICK_MS) return;
+    const timer = setTimeout(
+      () => {
+        this.armed.delete(modelId);
+        this.tickModel(modelId);
+      },
+      Math.max(wait, 0),
+    );
+    timer.unref();
+    this.armed.set(modelId, timer);
   }
 
   /**
@@ -133,47 +158,69 @@ export class ProbeScheduler {
    */
   syncModels(change: { added: readonly string[]; reset: readonly string[]; removed: readonly string[] }): void {
     for (const id of change.removed) {
-      void this.modelTasks.get(id)?.destroy();
-      this.modelTasks.delete(id);
+      clearTimeout(this.armed.get(id));
+      this.armed.delete(id);
       this.due.delete(id);
     }
     if (!this.running) return;
-    for (const id of [...change.added, ...change.reset]) this.addModel(id, this.deps.clock());
-  }
-
-  private addModel(modelId: string, dueAt: number): void {
-    this.due.set(modelId, dueAt);
-    if (this.modelTasks.has(modelId)) return;
-    const task = cron.schedule('* * * * * *', () => this.tickModel(modelId), {
-      name: `probe ${modelId}`,
-      noOverlap: true,
-      timezone: CRON_TIMEZONE,
-    });
-    this.modelTasks.set(modelId, task);
-    // The first tick comes within a second; a model due now need not wait for it.
-    this.tickModel(modelId);
+    for (const id of [...change.added, ...change.reset]) {
+      this.due.set(id, this.deps.clock());
+      this.lastFinished.delete(id);
+      this.arm(id);
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const timer of this.soon) clearTimeout(timer);
-    this.soon.clear();
-    await Promise.all([...this.tasks, ...this.modelTasks.values()].map(async (t) => t.destroy()));
-    this.tasks.length = 0;
-    this.modelTasks.clear();
+    for (const timer of this.armed.values()) clearTimeout(timer);
+    this.armed.clear();
+    await this.task?.destroy();
+    this.task = null;
   }
 
-  /** Fires a due probe; when it ends, scheduleNext sets the next due time from the verdict it left. */
+  /** Fires a due probe if a slot is free; when it ends, scheduleNext sets the next due time from its verdict. */
   tickModel(modelId: string): void {
     const { probes, clock, logger } = this.deps;
     const dueAt = this.effectiveDue(modelId);
     if (dueAt === undefined || clock() < dueAt || probes.isProbing(modelId)) return;
     if (this.deps.mayProbe && !this.deps.mayProbe(modelId)) return;
+    // No free slot: the probe stays due; the next probe to end sends the oldest waiting one.
+    if (this.inFlight.size >= this.deps.maxConcurrent) {
+      this.waitingForSlot = true;
+      return;
+    }
+    this.countLateness(modelId, clock() - dueAt);
     this.due.set(modelId, Number.POSITIVE_INFINITY);
+    this.inFlight.add(modelId);
     probes
       .probe(modelId)
       .catch((err: unknown) =>
         logger.error({ event: 'probe_error', model: modelId, err }, 'probe failed unexpectedly'),
       );
+  }
+
+  private countLateness(modelId: string, lateMs: number): void {
+    const { scheduleMetrics, registry } = this.deps;
+    scheduleMetrics.observeLateness(lateMs);
+    const interval = registry.get(modelId)?.probe.intervalMs ?? Number.POSITIVE_INFINITY;
+    // Each whole interval it waited is a probe that should have gone and did not: a slot skipped.
+    for (let missed = Math.floor(lateMs / interval); missed > 0; missed--) scheduleMetrics.countSkipped('backlog');
+  }
+
+  /** A slot freed: the oldest due probes that waited for one go now. */
+  private dispatchWaiting(): void {
+    if (!this.running || !this.waitingForSlot || this.inFlight.size >= this.deps.maxConcurrent) return;
+    this.waitingForSlot = false;
+    const now = this.deps.clock();
+    const waiting: Array<[string, number]> = [];
+    for (const modelId of this.due.keys()) {
+      const dueAt = this.effectiveDue(modelId);
+      if (dueAt !== undefined && dueAt <= now && !this.armed.has(modelId)) waiting.push([modelId, dueAt]);
+    }
+    waiting.sort((a, b) => a[1] - b[1]);
+    for (const [modelId] of waiting) {
+      if (this.inFlight.size >= this.deps.maxConcurrent) return;
+      this.tickModel(modelId);
+    }
   }
 }
