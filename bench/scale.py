@@ -152,7 +152,7 @@ async def observe(stack: Stack, n: int, duration_s: float, warmup_s: float) -> d
         used = monitor.stop()
         await scraping
     assert before is not None
-    return summarize(n, before, after, window_s, health, scrapes, used)
+    return summarize(n, before, after, window_s, health=health, scrapes=scrapes, used=used)
 
 
 def summarize(
@@ -160,6 +160,7 @@ def summarize(
     before: dict[str, Any],
     after: dict[str, Any],
     window_s: float,
+    *,
     health: list[dict[str, Any]],
     scrapes: list[dict[str, Any]],
     used: dict[str, Any],
@@ -170,7 +171,8 @@ def summarize(
     done = delta("modelwatch_probes_total")
     duration_count = delta("modelwatch_probe_duration_seconds_count")
     mean_probe_s = delta("modelwatch_probe_duration_seconds_sum") / duration_count if duration_count else 0.0
-    period_s = 10.0 + 0.5 + mean_probe_s  # default interval + mean jitter + mean probe: next due is counted from the end
+    # Default interval + mean jitter + mean probe: the next due time is counted from the end of the last probe.
+    period_s = 10.0 + 0.5 + mean_probe_s
     lb, la = buckets(before, "modelwatch_probe_lateness_seconds"), buckets(after, "modelwatch_probe_lateness_seconds")
     late = {b: la[b] - lb.get(b, 0.0) for b in la}
     skipped = {
@@ -241,9 +243,7 @@ def main() -> int:
         "busyBefore": resources.busy_processes(),
     }
     biggest = max(args.models)
-    sizes = [
-        run_size(work, n, args.duration if n == biggest else args.short, args.warmup) for n in sorted(args.models)
-    ]
+    sizes = [run_size(work, n, args.duration if n == biggest else args.short, args.warmup) for n in sorted(args.models)]
     meta["loadAverage"]["after"] = [round(x, 2) for x in os.getloadavg()]
     meta["busyAfter"] = resources.busy_processes()
     path = args.out / "scale.json"
