@@ -58,12 +58,17 @@ export function nextProbeDue(finishedAt: number, plan: ProbePlan, view: ProbeVie
 export class ProbeScheduler {
   private readonly due = new Map<string, number>();
   private readonly lastFinished = new Map<string, number>();
+  /** The interval the model's due time was planned with (its state's when the last probe ended). */
+  private readonly plannedInterval = new Map<string, number>();
   private readonly armed = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<string>();
   private task: ScheduledTask | null = null;
   private running = false;
-  /** A due probe found no free slot since the last look: a slot freeing must look for waiting probes. */
+  /** Due probes wait for a slot: a slot freeing sends the oldest; a newly due probe queues behind them. */
   private waitingForSlot = false;
+  /** The waiting probes, oldest due first, as last listed; those before queueAt have been dealt with. */
+  private queue: string[] = [];
+  private queueAt = 0;
 
   constructor(private readonly deps: SchedulerDeps) {
     // Any probe, scheduled or asked for through the API, sets the next one: no paid probe right after a manual one.
@@ -79,8 +84,10 @@ export class ProbeScheduler {
     const freed = this.inFlight.delete(modelId);
     const model = this.deps.registry.get(modelId);
     if (model && this.due.has(modelId)) {
+      const view = this.viewOf(modelId);
       this.lastFinished.set(modelId, finishedAt);
-      this.due.set(modelId, nextProbeDue(finishedAt, model.probe, this.viewOf(modelId), this.deps.random));
+      this.plannedInterval.set(modelId, probeIntervalFor(model.probe, view));
+      this.due.set(modelId, nextProbeDue(finishedAt, model.probe, view, this.deps.random));
       // A confirmation due in ~1 s must not wait for the next cron tick too (that would add up to 1 s each).
       this.arm(modelId);
     }
@@ -92,14 +99,20 @@ export class ProbeScheduler {
     return { state: healthReader.snapshot(modelId).state, confirming: healthReader.isConfirming(modelId) };
   }
 
-  /** The scheduled due time, or sooner if the cadence shortened since (no jitter then: it is urgent). */
+  /**
+   * The scheduled due time, or sooner if the cadence shortened since it was planned (no jitter then: it
+   * is urgent). Only a shorter interval than the planned one counts: comparing with the same interval
+   * would always win over interval + jitter and take the jitter away.
+   */
   private effectiveDue(modelId: string): number | undefined {
     const dueAt = this.due.get(modelId);
     const finishedAt = this.lastFinished.get(modelId);
     const model = this.deps.registry.get(modelId);
     // Infinity: in flight, the next due time comes when it ends.
     if (dueAt === undefined || dueAt === Number.POSITIVE_INFINITY || finishedAt === undefined || !model) return dueAt;
-    return Math.min(dueAt, finishedAt + probeIntervalFor(model.probe, this.viewOf(modelId)));
+    const interval = probeIntervalFor(model.probe, this.viewOf(modelId));
+    const planned = this.plannedInterval.get(modelId) ?? Number.POSITIVE_INFINITY;
+    return interval < planned ? Math.min(dueAt, finishedAt + interval) : dueAt;
   }
 
   nextProbeAt(modelId: string): number | null {
@@ -166,6 +179,7 @@ export class ProbeScheduler {
     for (const id of [...change.added, ...change.reset]) {
       this.due.set(id, this.deps.clock());
       this.lastFinished.delete(id);
+      this.plannedInterval.delete(id);
       this.arm(id);
     }
   }
@@ -180,15 +194,27 @@ export class ProbeScheduler {
 
   /** Fires a due probe if a slot is free; when it ends, scheduleNext sets the next due time from its verdict. */
   tickModel(modelId: string): void {
-    const { probes, clock, logger } = this.deps;
-    const dueAt = this.effectiveDue(modelId);
-    if (dueAt === undefined || clock() < dueAt || probes.isProbing(modelId)) return;
-    if (this.deps.mayProbe && !this.deps.mayProbe(modelId)) return;
-    // No free slot: the probe stays due; the next probe to end sends the oldest waiting one.
-    if (this.inFlight.size >= this.deps.maxConcurrent) {
+    const dueAt = this.dueNow(modelId);
+    if (dueAt === null) return;
+    // No free slot, or older probes waiting for one: it waits too; probes ending send the oldest due first.
+    if (this.waitingForSlot || this.inFlight.size >= this.deps.maxConcurrent) {
       this.waitingForSlot = true;
+      this.dispatchWaiting(); // nothing while every slot is taken
       return;
     }
+    this.send(modelId, dueAt);
+  }
+
+  /** The model's due time if a probe of it may go now, else null. */
+  private dueNow(modelId: string): number | null {
+    const dueAt = this.effectiveDue(modelId);
+    if (dueAt === undefined || this.deps.clock() < dueAt || this.deps.probes.isProbing(modelId)) return null;
+    if (this.deps.mayProbe && !this.deps.mayProbe(modelId)) return null;
+    return dueAt;
+  }
+
+  private send(modelId: string, dueAt: number): void {
+    const { probes, clock, logger } = this.deps;
     this.countLateness(modelId, clock() - dueAt);
     this.due.set(modelId, Number.POSITIVE_INFINITY);
     this.inFlight.add(modelId);
@@ -207,20 +233,33 @@ export class ProbeScheduler {
     for (let missed = Math.floor(lateMs / interval); missed > 0; missed--) scheduleMetrics.countSkipped('backlog');
   }
 
-  /** A slot freed: the oldest due probes that waited for one go now. */
+  /**
+   * Slots freed: the waiting probes go, oldest due first. The waiting ones are listed (one pass over the
+   * models) only when the last list is used up, not once per probe that ends.
+   */
   private dispatchWaiting(): void {
-    if (!this.running || !this.waitingForSlot || this.inFlight.size >= this.deps.maxConcurrent) return;
-    this.waitingForSlot = false;
-    const now = this.deps.clock();
+    while (this.running && this.inFlight.size < this.deps.maxConcurrent) {
+      if (this.queueAt >= this.queue.length) {
+        if (!this.waitingForSlot) return;
+        this.waitingForSlot = false;
+        this.queue = this.listWaiting();
+        this.queueAt = 0;
+        if (this.queue.length === 0) return;
+      }
+      const modelId = this.queue[this.queueAt++] as string;
+      const dueAt = this.dueNow(modelId);
+      if (dueAt !== null) this.send(modelId, dueAt);
+    }
+    // Out of slots with probes still listed: they are still waiting.
+    if (this.queueAt < this.queue.length) this.waitingForSlot = true;
+  }
+
+  private listWaiting(): string[] {
     const waiting: Array<[string, number]> = [];
     for (const modelId of this.due.keys()) {
-      const dueAt = this.effectiveDue(modelId);
-      if (dueAt !== undefined && dueAt <= now && !this.armed.has(modelId)) waiting.push([modelId, dueAt]);
+      const dueAt = this.dueNow(modelId);
+      if (dueAt !== null) waiting.push([modelId, dueAt]);
     }
-    waiting.sort((a, b) => a[1] - b[1]);
-    for (const [modelId] of waiting) {
-      if (this.inFlight.size >= this.deps.maxConcurrent) return;
-      this.tickModel(modelId);
-    }
+    return waiting.sort((a, b) => a[1] - b[1]).map(([modelId]) => modelId);
   }
 }
