@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /**
  * The text of a registry, as prom-client 15's Registry.metrics() writes it, byte for byte
  * (fast-exposition.test.ts compares the two), but cheap at 1,000 models: prom-client builds an object
- * per sample and escapes every label on every scrape (about 400 ms and as much garbage for the ~56,000
+ * per sample and escapes every label on every scrape (about 400 ms and as much garbage for the ~58,000
  * series of 1,000 models, blocking the event loop the probes run on). Here the label text of each
  * series is escaped once and kept while the series exists; a sample is one string concatenation.
  *
