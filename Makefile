@@ -13,7 +13,7 @@ NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', 
 NODEDIR := $(firstword $(foreach d,$(npm_config_nodedir) $(NODE_PREFIX) /usr /usr/local,$(if $(wildcard $(d)/include/node/node_api.h),$(d))))
 export npm_config_nodedir := $(NODEDIR)
 
-.PHONY: help install build run check-config alerts test lint fmt readme-tables contract test-service test-python test-observability bench bench-outages bench-soak lock-python clean
+.PHONY: help install build run check-config alerts test lint fmt readme-tables contract test-service test-python test-observability bench bench-outages bench-soak bench-scale lock-python clean
 
 help:
 	@echo "make run    start simulator, agent and service on config/demo.yaml (Ctrl-C stops all)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench  run the benchmarks; results in bench/results/"
 	@echo "make bench-outages  the outage benchmark alone (included in make bench)"
 	@echo "make bench-soak  20 min at 20 starts/s with scheduled faults (MINUTES=4 for a short run)"
+	@echo "make bench-scale  1,000 registered models, probes only (included in make bench)"
 
 install: service/node_modules/.installed $(VENV)/.installed
 
@@ -94,6 +95,11 @@ test-python: install build
 bench: install build
 	$(PY) bench/run_all.py
 	$(PY) bench/outages.py
+	$(PY) bench/scale.py
+
+# 100, 300 and 1,000 registered models probed every 10 s, no interviews (about 5 min): bench/results/scale.{json,md}
+bench-scale: install build
+	$(PY) bench/scale.py
 
 # Outage shapes at 10 starts/s and with probes only (about 20 min; --quick about 10): bench/results/outages.{json,md}
 bench-outages: install build

@@ -30,12 +30,14 @@ def simulator(work: Path, log_level: str = "warning") -> RunningProcess:
     return start_process("simulator", python_module("simulator"), work / "simulator.log", env=env, url=url)
 
 
-def agent(work: Path, sim_port: int, port: int | None = None, **settings: str) -> RunningProcess:
-    """The agent on the providers of config/demo.yaml (the simulator at `sim_port`), as the benchmarked
-    service; on `port` when given (a restart, so the service's AGENT_URL still points at it); `settings`
-    are extra AGENT_* variables (e.g. AGENT_WORKERS)."""
+def agent(
+    work: Path, sim_port: int, port: int | None = None, config: Path = DEMO_CONFIG, **settings: str
+) -> RunningProcess:
+    """The agent on the providers of `config` (the simulator at `sim_port`), as the benchmarked service; on
+    `port` when given (a restart, so the service's AGENT_URL still points at it); `settings` are extra AGENT_*
+    variables (e.g. AGENT_WORKERS)."""
     env = base_env(
-        AGENT_PORT=str(port or 0), SIMULATOR_API_KEY="sim-key", LOG_LEVEL="INFO", CONFIG=str(DEMO_CONFIG),
+        AGENT_PORT=str(port or 0), SIMULATOR_API_KEY="sim-key", LOG_LEVEL="INFO", CONFIG=str(config),
         SIMULATOR_PORT=str(sim_port), MODELWATCH_AGENT_TOKEN=AGENT_TOKEN, **settings,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}" if port else None

@@ -17,6 +17,7 @@ import type { ModelRegistry } from './domain/model-registry.js';
 import { createApp } from './http/app.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
+import { ProbeScheduleMetrics } from './telemetry/probe-schedule-metrics.js';
 import { createReplicas, type Replicas } from './replicas.js';
 import { SyncStoreAdapter, type AsyncStore } from './store/async-store.js';
 import { lockDataDir } from './store/instance-lock.js';
@@ -127,7 +128,8 @@ async function buildParts(opts: ServiceOptions) {
   const { events, drains } = controlParts;
   const recorder = new HealthRecorder(engine, store, metrics, logger, events, clock, replicas);
   await recorder.restoreAll();
-  const probes = new ProbeRunner({ registry, agent, recorder, metrics, tracer, logger, clock });
+  const scheduleMetrics = new ProbeScheduleMetrics(metricsRegistry);
+  const probes = new ProbeRunner({ registry, agent, recorder, metrics, scheduleMetrics, tracer, logger, clock });
   probing = probes;
   const scheduler = new ProbeScheduler({
     mayProbe: replicas ? (id) => replicas.mayProbe(id) : undefined,
@@ -138,6 +140,8 @@ async function buildParts(opts: ServiceOptions) {
     logger,
     clock,
     random: Math.random,
+    scheduleMetrics,
+    maxConcurrent: opts.config.probes.maxConcurrent,
   });
   const { interviews } = opts.config;
   const admitted = admissionMetrics(metricsRegistry);

@@ -58,6 +58,8 @@ EXPORTED_METRICS: dict[str, dict[str, str]] = {
         "modelwatch_interview_starts_in_flight": "gauge",
         "modelwatch_probe_tokens_total": "counter",
         "modelwatch_probe_cost_usd_total": "counter",
+        "modelwatch_probe_lateness_seconds": "histogram",
+        "modelwatch_probes_skipped_total": "counter",
         "modelwatch_agent_up": "gauge",
         "modelwatch_storage_healthy": "gauge",
         "modelwatch_model_drained": "gauge",

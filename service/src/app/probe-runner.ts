@@ -8,8 +8,10 @@ import {
   type TokenUsage,
 } from '../agent/agent-client.js';
 import type { ModelRegistry } from '../domain/model-registry.js';
+import type { ProbeSkipReason } from '../domain/probe-plan.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
+import type { ProbeScheduleMetrics } from '../telemetry/probe-schedule-metrics.js';
 import { currentTraceId } from '../telemetry/tracing.js';
 import type { HealthRecorder } from './health-recorder.js';
 import { settleWithin } from './settle-within.js';
@@ -31,6 +33,7 @@ export class ProbeRunner {
       agent: AgentClient;
       recorder: HealthRecorder;
       metrics: ServiceMetrics;
+      scheduleMetrics: ProbeScheduleMetrics;
       tracer: Tracer;
       logger: Logger;
       clock: () => number;
@@ -101,14 +104,17 @@ export class ProbeRunner {
           if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome });
           return { modelId, probed: true as const, result, at };
         } catch (err) {
-          // The agent being down, or refusing this model's configuration, says nothing about the provider: no sample.
+          // The agent down, overloaded, or refusing this model's configuration says nothing about the provider:
+          // no sample, but a skipped probe, counted by reason.
           this.deps.recorder.callForgotten(modelId, callId);
           const reason =
             err instanceof AgentUnavailableError || err instanceof AgentRejectedError
               ? err.message
               : `internal error: ${String(err)}`;
+          const skip = skipReasonOf(err);
+          this.deps.scheduleMetrics.countSkipped(skip);
           span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
-          this.deps.logger.warn({ event: 'probe_skipped', model: modelId, reason }, 'probe not sent');
+          this.deps.logger.warn({ event: 'probe_skipped', model: modelId, skip, reason }, 'probe not sent');
           return { modelId, probed: false as const, skipped: reason };
         } finally {
           span.end();
@@ -140,4 +146,15 @@ export class ProbeRunner {
       'probe done',
     );
   }
+}
+
+// The agent-client's detail for an answer that is not 2xx: "<path> answered HTTP <status>...".
+const SHEDDING = /answered HTTP (?:503|429)\b/;
+
+/** Which of the monitor's own reasons kept the probe from being a sample. */
+export function skipReasonOf(err: unknown): ProbeSkipReason {
+  if (err instanceof AgentRejectedError) return 'agent_rejected';
+  // 503 (overloaded, Retry-After) or 429 from the agent itself: it shed the call before any provider saw it.
+  if (err instanceof AgentUnavailableError && SHEDDING.test(err.detail)) return 'agent_overloaded';
+  return 'agent_unavailable';
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_PROBE_PLAN } from '../domain/probe-plan.js';
+import { DEFAULT_MAX_CONCURRENT_PROBES, DEFAULT_PROBE_PLAN } from '../domain/probe-plan.js';
 import { crossSettingIssues, healthSettingsSchema } from './health-settings.js';
 import { agentSchemas, providerKindValues } from '../agent/contract.gen.js';
 
@@ -58,6 +58,8 @@ export const probeSettingsSchema = z.strictObject({
     .min(0)
     .default(DEFAULT_PROBE_PLAN.jitterMs / 1000),
   maxTokens: z.int().min(1).max(64).default(DEFAULT_PROBE_PLAN.maxTokens),
+  // Scheduled probes in flight at once, over all models; beyond it due probes wait (lateness is reported).
+  maxConcurrent: z.int().min(1).max(10_000).default(DEFAULT_MAX_CONCURRENT_PROBES),
 });
 
 const probeOverridesSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import { FastExposition } from './fast-exposition.js';
 
 /**
  * Renders one scrape at a time: the registry's content type is switched per request. prom-client
@@ -9,6 +10,7 @@ import { Registry } from 'prom-client';
 export function metricsRenderer(registry: Registry) {
   let queue: Promise<unknown> = Promise.resolve();
   const originalNames = new WeakMap<object, string>();
+  const exposition = new FastExposition(registry);
   const restoreNames = (): void => {
     for (const metric of registry.getMetricsAsArray() as unknown as Array<{ name: string }>) {
       const original = originalNames.get(metric);
@@ -23,7 +25,7 @@ export function metricsRenderer(registry: Registry) {
         (openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE) as never,
       );
       try {
-        return { body: await registry.metrics(), contentType: registry.contentType };
+        return { body: await exposition.render(openMetrics), contentType: registry.contentType };
       } finally {
         restoreNames();
       }

@@ -16,9 +16,11 @@ const QUANTILES = [
 ] as const;
 export const START_OUTCOMES = ['started', 'unavailable'] as const;
 const FALLBACK_SOURCES: Array<FallbackSource | 'primary'> = ['caller', 'simulation', 'auto', 'primary'];
-// Above this many models, primary × chosen pairs of the fallback counter are created on first use,
-// not up front: pre-creating N² × reasons × sources series would cost more than it tells.
-const MAX_MODELS_FOR_PAIR_PRESET = 20;
+// Up to this many models every series is created at 0 up front (a rate() sees the first event). Above it,
+// only what grows linearly and is read at once is: pairs of models (starts and fallbacks, N² series) and
+// the series of events that may never happen (failure outcomes, transitions, starts' histograms) are
+// created on first use, so /metrics stays linear and cheap at 1,000 models (bench/scale.py).
+export const MAX_MODELS_FOR_FULL_PRESET = 20;
 
 // prom-client types exemplar labels as the metric's own label names; the exemplar's are its own.
 const exemplar = (traceId: string | null): Record<string, string> => (traceId ? { trace_id: traceId } : {});
@@ -143,12 +145,13 @@ export class ServiceMetrics {
   /** Zero series for `fresh` models; the pairs over `all` (adding 0 to an existing series changes nothing). */
   private presetSeries(fresh: readonly RegisteredModel[], all: readonly RegisteredModel[]): void {
     const ids = all.map((m) => m.id);
+    const full = ids.length <= MAX_MODELS_FOR_FULL_PRESET;
+    this.startDuration.zero({ model: 'none' });
     for (const m of fresh) {
-      for (const outcome of OUTCOMES) this.probes.inc({ model: m.id, provider: m.provider, outcome }, 0);
+      for (const outcome of full ? OUTCOMES : (['success'] as const))
+        this.probes.inc({ model: m.id, provider: m.provider, outcome }, 0);
       this.probeDuration.zero({ model: m.id, provider: m.provider });
       this.probeTtft.zero({ model: m.id, provider: m.provider });
-      this.startDuration.zero({ model: m.id });
-      this.startDuration.zero({ model: 'none' });
       this.lastSuccess.set({ model: m.id }, 0);
       this.setState(m.id, 'unknown');
       for (const [quantile] of QUANTILES) {
@@ -156,15 +159,20 @@ export class ServiceMetrics {
         this.windowTtft.set({ model: m.id, quantile }, NaN);
       }
       this.errorRatio.set({ model: m.id }, NaN);
-      for (const from of HEALTH_STATES)
-        for (const to of HEALTH_STATES) if (from !== to) this.transitions.inc({ model: m.id, from, to }, 0);
       for (const type of ['input', 'output']) this.probeTokens.inc({ model: m.id, type }, 0);
       this.probeCost.inc({ model: m.id }, 0);
+      // The start-error SLO rules read the model's own and the "none" series: always there from 0.
+      for (const outcome of START_OUTCOMES)
+        for (const used of [m.id, 'none']) this.starts.inc({ requested_model: m.id, model: used, outcome }, 0);
+      if (!full) continue;
+      this.startDuration.zero({ model: m.id });
+      for (const from of HEALTH_STATES)
+        for (const to of HEALTH_STATES) if (from !== to) this.transitions.inc({ model: m.id, from, to }, 0);
     }
+    if (!full) return;
     for (const requested of ids)
       for (const outcome of START_OUTCOMES)
-        for (const used of [...ids, 'none']) this.starts.inc({ requested_model: requested, model: used, outcome }, 0);
-    if (ids.length > MAX_MODELS_FOR_PAIR_PRESET) return;
+        for (const used of ids) this.starts.inc({ requested_model: requested, model: used, outcome }, 0);
     for (const primary of ids)
       for (const chosen of ids)
         for (const reason of FALLBACK_REASONS)

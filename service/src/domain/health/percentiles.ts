@@ -19,17 +19,20 @@ export function percentileOfSorted(sorted: ArrayLike<number>, percent: number): 
 }
 
 /**
- * A sorted multiset of numbers with a fixed capacity, in one Float64Array.
+ * A sorted multiset of numbers with a fixed capacity, in one Float64Array that doubles up to it as values come.
  * Insert and remove are a binary search plus one memmove (copyWithin) of at most capacity × 8 bytes:
  * about a microsecond for 2048 values, far cheaper than re-sorting the window on every sample.
  * Percentile lookups are O(1).
  */
 export class SortedValues {
-  private readonly values: Float64Array;
+  private values: Float64Array;
   private count = 0;
 
-  constructor(capacity: number) {
-    this.values = new Float64Array(capacity);
+  constructor(
+    private readonly capacity: number,
+    initialSlots = 32,
+  ) {
+    this.values = new Float64Array(Math.min(capacity, initialSlots));
   }
 
   get size(): number {
@@ -37,7 +40,12 @@ export class SortedValues {
   }
 
   insert(value: number): void {
-    if (this.count === this.values.length) throw new RangeError('SortedValues is full');
+    if (this.count === this.capacity) throw new RangeError('SortedValues is full');
+    if (this.count === this.values.length) {
+      const grown = new Float64Array(Math.min(this.capacity, this.values.length * 2));
+      grown.set(this.values);
+      this.values = grown;
+    }
     const at = this.upperBound(value);
     this.values.copyWithin(at + 1, at, this.count);
     this.values[at] = value;

@@ -32,9 +32,11 @@ const eventArbitrary = fc.oneof(
   },
 );
 
+// Caps and windows past the ring's first allocation (32 slots, doubled as samples come), so growing
+// a ring that has wrapped is exercised too.
 const thresholdsArbitrary = fc.record({
-  maxSamples: fc.integer({ min: 1, max: 40 }),
-  windowMs: fc.integer({ min: 1, max: 60_000 }),
+  maxSamples: fc.integer({ min: 1, max: 150 }),
+  windowMs: fc.oneof(fc.integer({ min: 1, max: 60_000 }), fc.integer({ min: 60_000, max: 900_000 })),
 });
 
 function oracleFigures(history: Sample[], now: number, maxSamples: number, windowMs: number) {
@@ -100,5 +102,22 @@ describe('window figures (property)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('when the ring has wrapped (expired samples at its start) and then must grow, then the figures still equal the oracle', () => {
+    let now = T0;
+    const engine = new HealthEngine(() => now);
+    const limits = { maxSamples: 100, windowMs: 10_000 };
+    engine.register(MODEL, { ...limits, unhealthyConsecutiveFailures: 1e9, unhealthyErrorRate: 2 });
+    const history: Sample[] = [];
+    // 20 samples over 10 s, 6 s of quiet (about 12 expire: the ring's start moves), then 60 quick ones (it grows twice).
+    const gaps = [...Array<number>(20).fill(500), 6_000, ...Array<number>(60).fill(100)];
+    gaps.forEach((gap, i) => {
+      now += gap;
+      const sample: Sample = { at: now, source: 'probe', outcome: 'success', latencyMs: (i * 37) % 101, ttftMs: i };
+      engine.addSample(MODEL, sample);
+      history.push(sample);
+      expect(engineFigures(engine.snapshot(MODEL))).toEqual(oracleFigures(history, now, 100, 10_000));
+    });
   });
 });

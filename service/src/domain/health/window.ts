@@ -1,7 +1,8 @@
 // The sample window of one model: a fixed-capacity ring buffer plus the statistics over it.
 //
-// Memory is allocated once per model (capacity × 26 bytes for the ring, plus 2 × capacity × 8 bytes
-// for the sorted latency and TTFT values) and never grows, whatever the traffic.
+// Memory grows with the samples held, doubling from INITIAL_SLOTS up to the capacity (26 bytes a slot for
+// the ring, plus 2 × 8 bytes for the sorted latency and TTFT values) and never beyond it, whatever the
+// traffic: 1,000 models probed every 10 s hold a few dozen samples each, not 1,000 × 2048 slots (85 MB).
 // Samples leave the window when the cap is reached (oldest first) or when older than windowMs.
 import { SortedValues } from './percentiles.js';
 import { OUTCOMES, SAMPLE_SOURCES } from './types.js';
@@ -35,6 +36,8 @@ const OUTCOME_INDEX = new Map<Outcome, number>(OUTCOMES.map((outcome, index) => 
 const SOURCE_INDEX = new Map<SampleSource, number>(SAMPLE_SOURCES.map((source, index) => [source, index]));
 const SUCCESS_INDEX = OUTCOME_INDEX.get('success') as number;
 const RATE_LIMITED_INDEX = OUTCOME_INDEX.get('rate_limited') as number;
+/** Slots allocated at first; doubled as samples arrive, up to the capacity. */
+export const INITIAL_SLOTS = 32;
 /** Marks "no value" (no ttft, not a success) in the Float64 ring. */
 const NONE = Number.NaN;
 
@@ -43,11 +46,11 @@ export class SampleWindow {
   private readonly windowMs: number;
   private readonly latencySloMs: number;
   // Ring buffer as parallel typed arrays: compact and free of per-sample objects for the GC to trace.
-  private readonly atMs: Float64Array;
-  private readonly latencyMs: Float64Array;
-  private readonly ttftMs: Float64Array;
-  private readonly outcomeIndex: Uint8Array;
-  private readonly sourceIndex: Uint8Array;
+  private atMs: Float64Array;
+  private latencyMs: Float64Array;
+  private ttftMs: Float64Array;
+  private outcomeIndex: Uint8Array;
+  private sourceIndex: Uint8Array;
   private head = 0;
   private count = 0;
   /** Sequence number of the entry at head; entries are numbered 0, 1, 2... in arrival order. */
@@ -63,11 +66,12 @@ export class SampleWindow {
     this.capacity = capacity;
     this.windowMs = windowMs;
     this.latencySloMs = latencySloMs;
-    this.atMs = new Float64Array(capacity);
-    this.latencyMs = new Float64Array(capacity);
-    this.ttftMs = new Float64Array(capacity);
-    this.outcomeIndex = new Uint8Array(capacity);
-    this.sourceIndex = new Uint8Array(capacity);
+    const slots = Math.min(capacity, INITIAL_SLOTS);
+    this.atMs = new Float64Array(slots);
+    this.latencyMs = new Float64Array(slots);
+    this.ttftMs = new Float64Array(slots);
+    this.outcomeIndex = new Uint8Array(slots);
+    this.sourceIndex = new Uint8Array(slots);
     this.successLatencies = new SortedValues(capacity);
     this.ttfts = new SortedValues(capacity);
   }
@@ -101,10 +105,11 @@ export class SampleWindow {
       exchange(this.successLatencies, leavingLatency, arrivingLatency);
       exchange(this.ttfts, leavingTtft, arrivingTtft);
     } else {
+      if (this.count === this.atMs.length) this.grow();
       exchange(this.successLatencies, NONE, arrivingLatency);
       exchange(this.ttfts, NONE, arrivingTtft);
     }
-    const slot = (this.head + this.count) % this.capacity;
+    const slot = (this.head + this.count) % this.atMs.length;
     this.newestAtMs = Math.max(this.newestAtMs, entry.at);
     this.atMs[slot] = this.newestAtMs;
     this.latencyMs[slot] = entry.latencyMs;
@@ -116,6 +121,21 @@ export class SampleWindow {
     this.sourceCounts[source] = (this.sourceCounts[source] as number) + 1;
     this.cachedFigures = null;
     return this.nextSequence - 1;
+  }
+
+  /** Doubles the ring (up to the capacity), its entries laid out from slot 0 in arrival order. */
+  private grow(): void {
+    const slots = Math.min(this.capacity, this.atMs.length * 2);
+    const unrolled = <T extends Float64Array | Uint8Array>(from: T, to: T): T => {
+      for (let i = 0; i < this.count; i++) to[i] = from[(this.head + i) % from.length] as number;
+      return to;
+    };
+    this.atMs = unrolled(this.atMs, new Float64Array(slots));
+    this.latencyMs = unrolled(this.latencyMs, new Float64Array(slots));
+    this.ttftMs = unrolled(this.ttftMs, new Float64Array(slots));
+    this.outcomeIndex = unrolled(this.outcomeIndex, new Uint8Array(slots));
+    this.sourceIndex = unrolled(this.sourceIndex, new Uint8Array(slots));
+    this.head = 0;
   }
 
   /** Drops entries with at ≤ now − windowMs (a sample is in the window while its age < windowMs). */
@@ -149,7 +169,7 @@ export class SampleWindow {
   entries(): WindowEntry[] {
     const result: WindowEntry[] = [];
     for (let offset = 0; offset < this.count; offset += 1) {
-      const slot = (this.head + offset) % this.capacity;
+      const slot = (this.head + offset) % this.atMs.length;
       const ttft = this.ttftMs[slot] as number;
       result.push({
         at: this.atMs[slot] as number,
@@ -177,7 +197,7 @@ export class SampleWindow {
     const source = this.sourceIndex[slot] as number;
     this.outcomeCounts[outcome] = (this.outcomeCounts[outcome] as number) - 1;
     this.sourceCounts[source] = (this.sourceCounts[source] as number) - 1;
-    this.head = (this.head + 1) % this.capacity;
+    this.head = (this.head + 1) % this.atMs.length;
     this.count -= 1;
     this.headSequence += 1;
     this.cachedFigures = null;
