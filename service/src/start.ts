@@ -131,7 +131,7 @@ async function buildParts(opts: ServiceOptions) {
   );
   const agent = new AgentClient(opts.agentUrl, opts.agentToken, {
     onReachability: (up) => metrics.setAgentUp(up),
-    onHandoff: (ms) => handoffs.observe(ms),
+    handoff: () => handoffs.begin(),
   });
   const core = { registry, engine, metrics, metricsRegistry, logger, clock };
   const controlParts = buildControl(opts, core);

@@ -63,11 +63,12 @@ export interface AgentObservers {
   /** The agent became reachable (true) or not (false). */
   onReachability?: (up: boolean) => void;
   /**
-   * A streamed call was taken on: the milliseconds from sending it until the agent's response headers,
-   * which the agent sends once it has admitted the call, before calling the provider. No provider time
-   * is in it, only waiting (this event loop, the agent's, the CPU): the signal of app/handoff-gate.ts.
+   * A streamed call is sent; `end(true)` when the agent has taken it on (its response headers, which it
+   * sends once it has admitted the call, before calling the provider), `end(false)` when it failed. The
+   * time between holds no provider time, only waiting (this event loop, the agent's, the CPU): the
+   * signal of app/handoff-gate.ts.
    */
-  onHandoff?: (ms: number) => void;
+  handoff?: () => { end: (takenOn: boolean) => void };
 }
 
 // The agent enforces each call's own timeout; this margin covers the hop to it and back.
@@ -113,9 +114,15 @@ export class AgentClient {
     transportMs: number,
     hooks: StreamHooks,
   ): Promise<AgentCallResult> {
-    const sentAt = performance.now();
-    const res = await this.send('/v1/interviews/stream', transportMs, request, hooks.signal);
-    this.observers.onHandoff?.(performance.now() - sentAt);
+    const handoff = this.observers.handoff?.();
+    let res: AgentResponse;
+    try {
+      res = await this.send('/v1/interviews/stream', transportMs, request, hooks.signal);
+    } catch (err) {
+      handoff?.end(false);
+      throw err;
+    }
+    handoff?.end(true);
     try {
       return await readEvents(res, hooks.onFirstToken);
     } catch (err) {

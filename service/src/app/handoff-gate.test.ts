@@ -70,6 +70,33 @@ describe('HandoffGate', () => {
     expect(gate.queueMs()).toBe(500);
   });
 
+  it('when minCalls calls are still waiting longer than the target, then it refuses before any is taken on', () => {
+    let now = 0;
+    const gate = new HandoffGate({ ...settings, minCalls: 2 }, () => now);
+    const first = gate.begin();
+    now += 10;
+    const second = gate.begin();
+    now += 45; // first waited 55 ms, second 45 ms
+    expect(gate.queueMs()).toBeNull();
+    now += 10; // 65 and 55 ms
+    expect(gate.queueMs()).toBe(65);
+    first.end(false); // failed: no longer waiting, and no handoff either
+    expect(gate.queueMs()).toBeNull();
+    second.end(true);
+    second.end(true); // ending twice counts once
+    now += 100;
+    expect(gate.queueMs()).toBeNull(); // one handoff (65 ms) is fewer than minCalls
+  });
+
+  it('when waiting calls are taken on, then their waits become handoffs of the interval', () => {
+    const { gate, advance } = gateAt();
+    const calls = [gate.begin(), gate.begin()];
+    advance(70);
+    for (const c of calls) c.end(true);
+    advance(30);
+    expect(gate.queueMs()).toBe(70);
+  });
+
   it('when a handoff is exactly the target, then it is within it', () => {
     const { gate, advance } = gateAt();
     gate.observe(50);

@@ -18,6 +18,10 @@ export interface HandoffGateSettings {
  * again. The fixed limits (start-admission.ts) cap how many starts wait; this caps how long they wait.
  * An interval with fewer than `minCalls` handoffs says nothing about a queue of our own making (one
  * slow call at a time is a pause, not a queue), so it admits; the fixed limits still hold.
+ *
+ * A handoff is only known once it is over, which under overload is seconds late; so calls still
+ * waiting count too: while `minCalls` of them have waited longer than the target, starts are refused
+ * at once, before any of them is taken on.
  */
 export class HandoffGate {
   private windowStart: number;
@@ -25,12 +29,28 @@ export class HandoffGate {
   private windowCalls = 0;
   private queued = false;
   private lastMin = 0;
+  // Calls sent and not yet taken on: when each was sent, in sending order (a Map keeps insertion order).
+  private readonly waiting = new Map<number, number>();
+  private nextId = 0;
 
   constructor(
     readonly settings: HandoffGateSettings,
     private readonly clock: () => number,
   ) {
     this.windowStart = clock();
+  }
+
+  /** A call is sent to the agent now; end it when the agent has taken it on (true) or it failed (false). */
+  begin(): { end: (takenOn: boolean) => void } {
+    const id = this.nextId++;
+    const sentAt = this.clock();
+    this.waiting.set(id, sentAt);
+    return {
+      end: (takenOn) => {
+        if (!this.waiting.delete(id)) return;
+        if (takenOn) this.observe(this.clock() - sentAt);
+      },
+    };
   }
 
   /** One handoff of `ms` milliseconds, just now. */
@@ -40,10 +60,28 @@ export class HandoffGate {
     if (ms < this.windowMin) this.windowMin = ms;
   }
 
-  /** The fastest handoff of the last full interval, when it was over the target; else null (admit). */
+  /**
+   * How long calls wait to be taken on, when that is a queue: the fastest handoff of the last interval,
+   * or the wait of the oldest call still waiting; null (admit) when neither is over the target.
+   */
   queueMs(): number | null {
     this.roll();
-    return this.queued ? this.lastMin : null;
+    return this.queued ? this.lastMin : this.stillWaitingMs();
+  }
+
+  /** The oldest call's wait, when at least minCalls calls have each waited longer than the target. */
+  private stillWaitingMs(): number | null {
+    const now = this.clock();
+    const { targetMs, minCalls } = this.settings;
+    let over = 0;
+    let oldest = 0;
+    for (const sentAt of this.waiting.values()) {
+      if (now - sentAt <= targetMs) return null; // the rest were sent later still
+      if (over === 0) oldest = now - sentAt;
+      over += 1;
+      if (over >= minCalls) return oldest;
+    }
+    return null;
   }
 
   private roll(): void {
