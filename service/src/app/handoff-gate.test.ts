@@ -70,28 +70,29 @@ describe('HandoffGate', () => {
     expect(gate.queueMs()).toBe(500);
   });
 
-  it('when minCalls calls are still waiting longer than the target, then it refuses before any is taken on', () => {
+  it('when minCalls calls are still waiting longer than target + interval, then it refuses before any is taken on', () => {
     let now = 0;
     const gate = new HandoffGate({ ...settings, minCalls: 2 }, () => now);
     const first = gate.begin();
     now += 10;
     const second = gate.begin();
-    now += 45; // first waited 55 ms, second 45 ms
+    now += 145; // first waited 155 ms, second 145 ms (target 50 + interval 100 = 150)
     expect(gate.queueMs()).toBeNull();
-    now += 10; // 65 and 55 ms
-    expect(gate.queueMs()).toBe(65);
+    now += 10; // 165 and 155 ms
+    expect(gate.queueMs()).toBe(165);
     first.end(false); // failed: no longer waiting, and no handoff either
     expect(gate.queueMs()).toBeNull();
     second.end(true);
     second.end(true); // ending twice counts once
     now += 100;
-    expect(gate.queueMs()).toBeNull(); // one handoff (65 ms) is fewer than minCalls
+    expect(gate.queueMs()).toBeNull(); // one handoff (155 ms) is fewer than minCalls
   });
 
   it('when waiting calls are taken on, then their waits become handoffs of the interval', () => {
     const { gate, advance } = gateAt();
     const calls = [gate.begin(), gate.begin()];
     advance(70);
+    expect(gate.queueMs()).toBeNull(); // waiting, but not yet for target + interval: a burst
     for (const c of calls) c.end(true);
     advance(30);
     expect(gate.queueMs()).toBe(70);

@@ -20,7 +20,8 @@ export interface HandoffGateSettings {
  * slow call at a time is a pause, not a queue), so it admits; the fixed limits still hold.
  *
  * A handoff is only known once it is over, which under overload is seconds late; so calls still
- * waiting count too: while `minCalls` of them have waited longer than the target, starts are refused
+ * waiting count too: while `minCalls` of them have waited longer than the target plus an interval
+ * (the queue has stood that long: a burst is given the same interval to drain), starts are refused
  * at once, before any of them is taken on.
  */
 export class HandoffGate {
@@ -69,14 +70,14 @@ export class HandoffGate {
     return this.queued ? this.lastMin : this.stillWaitingMs();
   }
 
-  /** The oldest call's wait, when at least minCalls calls have each waited longer than the target. */
+  /** The oldest call's wait, when at least minCalls calls have each waited longer than target + interval. */
   private stillWaitingMs(): number | null {
     const now = this.clock();
-    const { targetMs, minCalls } = this.settings;
+    const { targetMs, intervalMs, minCalls } = this.settings;
     let over = 0;
     let oldest = 0;
     for (const sentAt of this.waiting.values()) {
-      if (now - sentAt <= targetMs) return null; // the rest were sent later still
+      if (now - sentAt <= targetMs + intervalMs) return null; // the rest were sent later still
       if (over === 0) oldest = now - sentAt;
       over += 1;
       if (over >= minCalls) return oldest;
