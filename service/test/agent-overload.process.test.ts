@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from './support/http.js';
+import { json, metricValue, tracked } from './support/http.js';
 import type { LaunchedProcess } from './support/processes.js';
 import {
   SERVICE_MAIN,
@@ -47,17 +47,7 @@ afterAll(async () => {
 const start = (primary: string) =>
   json(`${svc.url}/v1/interviews`, { method: 'POST', body: { primary, config: { role: 'engineer' } } });
 const health = async (id: string) => (await json(`${svc.url}/v1/health/${id}`)).body;
-const metric = async (line: string): Promise<number | null> => {
-  const text = (await json(`${svc.url}/metrics`)).body as string;
-  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
-  return found === undefined ? null : Number(found.split(' ')[1]);
-};
-/** A promise whose settling the test can look at without waiting for it. */
-function tracked<T>(p: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
-  let done = false;
-  void p.finally(() => (done = true)).catch(() => undefined);
-  return { promise: p, settled: () => done };
-}
+const metric = (series: string): Promise<number | null> => metricValue(svc.url, series);
 
 describe("when the real agent's per-model limit is full", () => {
   it("then further starts get 503 overloaded (agent_overloaded) with the agent's Retry-After at once, and the model is not judged", async () => {
