@@ -80,7 +80,7 @@ describe("when the real agent's per-model limit is full", () => {
     expect(probe.status).toBe(200);
     expect(JSON.stringify(probe.body)).toMatch(/"probed":false/);
     expect(JSON.stringify(probe.body)).toMatch(/overloaded/);
-    await waitFor('the skipped probe logged', async () => svc.output().includes('"event":"probe_skipped"'));
+    await waitFor('the skipped probe logged', () => svc.output().includes('"event":"probe_skipped"'));
 
     for (const h of held) expect((await h.promise).status).toBe(201);
     expect(await metric('modelwatch_interview_starts_refused_total{reason="agent_overloaded"}')).toBe(3);
