@@ -1,16 +1,7 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, metricValue, tracked } from './support/http.js';
 import type { LaunchedProcess } from './support/processes.js';
-import {
-  SERVICE_MAIN,
-  setSimModel,
-  startServiceProcess,
-  startSimulatorAndAgent,
-  testConfigText,
-} from './support/stack.js';
+import { setSimModel, startStackProcesses } from './support/stack.js';
 import { waitFor } from './support/wait-for.js';
 
 // The agent's own back-pressure as the service's caller sees it, with all three real processes: the
@@ -32,13 +23,7 @@ let agent: LaunchedProcess;
 let svc: LaunchedProcess;
 
 beforeAll(async () => {
-  if (!existsSync(SERVICE_MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
-  [sim, agent] = await startSimulatorAndAgent({ env: AGENT_ENV });
-  const dir = mkdtempSync(join(tmpdir(), 'modelwatch-agent-overload-'));
-  writeFileSync(join(dir, 'config.yaml'), testConfigText(sim.port, SERVICE));
-  svc = await startServiceProcess({
-    env: { AGENT_URL: agent.url, CONFIG: join(dir, 'config.yaml'), DATA_DIR: join(dir, 'data') },
-  });
+  ({ sim, agent, svc } = await startStackProcesses(SERVICE, AGENT_ENV));
 });
 afterAll(async () => {
   await Promise.all([svc?.stop(), sim?.stop(), agent?.stop()]);
