@@ -8,6 +8,7 @@ import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
 import { ProbeRunner } from './app/probe-runner.js';
 import { SimulationCatalog } from './app/simulation-catalog.js';
+import { HandoffGate } from './app/handoff-gate.js';
 import { StartAdmission } from './app/start-admission.js';
 import { buildModelRegistry } from './config/build-model-registry.js';
 import type { ConfigFile } from './config/schema.js';
@@ -122,7 +123,19 @@ async function buildParts(opts: ServiceOptions) {
   registerStorageHealth(metricsRegistry, () => store.status());
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
-  const agent = new AgentClient(opts.agentUrl, opts.agentToken, (up) => metrics.setAgentUp(up));
+  const { interviews } = opts.config;
+  const handoffs = new HandoffGate(
+    {
+      targetMs: interviews.handoffTargetMs,
+      intervalMs: interviews.handoffIntervalMs,
+      minCalls: interviews.handoffMinCalls,
+    },
+    clock,
+  );
+  const agent = new AgentClient(opts.agentUrl, opts.agentToken, {
+    onReachability: (up) => metrics.setAgentUp(up),
+    handoff: () => handoffs.begin(),
+  });
   const core = { registry, engine, metrics, metricsRegistry, logger, clock };
   const controlParts = buildControl(opts, core);
   const { events, drains } = controlParts;
@@ -143,7 +156,6 @@ async function buildParts(opts: ServiceOptions) {
     scheduleMetrics,
     maxConcurrent: opts.config.probes.maxConcurrent,
   });
-  const { interviews } = opts.config;
   const admitted = admissionMetrics(metricsRegistry);
   const admission = new StartAdmission(
     {
@@ -152,6 +164,7 @@ async function buildParts(opts: ServiceOptions) {
       retryAfterSeconds: interviews.retryAfterSeconds,
     },
     admitted.refused,
+    handoffs,
   );
   admitted.readInFlight(() => admission.inFlight());
   const starter = new InterviewStarter({

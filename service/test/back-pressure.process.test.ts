@@ -1,16 +1,7 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from './support/http.js';
+import { json, metricValue, tracked } from './support/http.js';
 import type { LaunchedProcess } from './support/processes.js';
-import {
-  SERVICE_MAIN,
-  setSimModel,
-  startServiceProcess,
-  startSimulatorAndAgent,
-  testConfigText,
-} from './support/stack.js';
+import { setSimModel, startStackProcesses } from './support/stack.js';
 import { waitFor } from './support/wait-for.js';
 
 // Back-pressure with all three real processes: low start limits, a provider made slow through the
@@ -28,13 +19,7 @@ let agent: LaunchedProcess;
 let svc: LaunchedProcess;
 
 beforeAll(async () => {
-  if (!existsSync(SERVICE_MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
-  [sim, agent] = await startSimulatorAndAgent();
-  const dir = mkdtempSync(join(tmpdir(), 'modelwatch-backpressure-'));
-  writeFileSync(join(dir, 'config.yaml'), testConfigText(sim.port, LIMITS));
-  svc = await startServiceProcess({
-    env: { AGENT_URL: agent.url, CONFIG: join(dir, 'config.yaml'), DATA_DIR: join(dir, 'data') },
-  });
+  ({ sim, agent, svc } = await startStackProcesses(LIMITS));
 });
 afterAll(async () => {
   await Promise.all([svc?.stop(), sim?.stop(), agent?.stop()]);
@@ -44,17 +29,7 @@ const start = (primary: string) =>
   json(`${svc.url}/v1/interviews`, { method: 'POST', body: { primary, config: { role: 'engineer' } } });
 const lastProbeAt = async (id: string): Promise<number> =>
   Date.parse((await json(`${svc.url}/v1/health/${id}`)).body.lastProbeAt ?? '1970-01-01T00:00:00Z');
-const metric = async (line: string): Promise<number | null> => {
-  const text = (await json(`${svc.url}/metrics`)).body as string;
-  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
-  return found === undefined ? null : Number(found.split(' ')[1]);
-};
-/** A promise whose settling the test can look at without waiting for it. */
-function tracked<T>(p: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
-  let done = false;
-  void p.finally(() => (done = true)).catch(() => undefined);
-  return { promise: p, settled: () => done };
-}
+const metric = (series: string): Promise<number | null> => metricValue(svc.url, series);
 
 describe('back-pressure: starts beyond the limits are refused at once, probes keep their schedule', () => {
   it('when the limits are full, then further starts get 503 overloaded with Retry-After while the held ones still run', async () => {

@@ -256,11 +256,12 @@ describe('interview starts with the embedded simulator', () => {
   });
 
   it('when 200 starts arrive at once while the primary is failing, then every start is answered and every fallback has exactly one event', async () => {
-    // Limits that admit all 200 at once: this is about concurrent recording, back-pressure has its own test.
+    // Limits that admit all 200 at once, the handoff gate's included (a burst of 200 queues at the agent):
+    // this is about concurrent recording, back-pressure has its own tests.
     const s = await start(
       HEALTH.replace(
         'attemptTimeoutSeconds: 5',
-        'attemptTimeoutSeconds: 5, maxInFlight: 200, maxInFlightPerModel: 200',
+        'attemptTimeoutSeconds: 5, maxInFlight: 200, maxInFlightPerModel: 200, handoffTargetMs: 60000',
       ),
     );
     await probe(s);

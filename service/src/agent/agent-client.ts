@@ -58,6 +58,19 @@ export interface StreamHooks {
   onFirstToken: (ttftMs: number) => void;
 }
 
+/** What the client tells its owner as calls go. */
+export interface AgentObservers {
+  /** The agent became reachable (true) or not (false). */
+  onReachability?: (up: boolean) => void;
+  /**
+   * A streamed call is sent; `end(true)` when the agent has taken it on (its response headers, which it
+   * sends once it has admitted the call, before calling the provider), `end(false)` when it failed. The
+   * time between holds no provider time, only waiting (this event loop, the agent's, the CPU): the
+   * signal of app/handoff-gate.ts.
+   */
+  handoff?: () => { end: (takenOn: boolean) => void };
+}
+
 // The agent enforces each call's own timeout; this margin covers the hop to it and back.
 const TRANSPORT_MARGIN_MS = 2_000;
 // Once the agent is known unreachable, a call first re-checks it for at most this long instead of waiting
@@ -74,7 +87,7 @@ export class AgentClient {
   constructor(
     private readonly baseUrl: string,
     token: string,
-    private readonly onReachability: (up: boolean) => void = () => {},
+    private readonly observers: AgentObservers = {},
   ) {
     this.authorization = `Bearer ${token}`;
     this.transport = new AgentTransport(baseUrl);
@@ -101,7 +114,15 @@ export class AgentClient {
     transportMs: number,
     hooks: StreamHooks,
   ): Promise<AgentCallResult> {
-    const res = await this.send('/v1/interviews/stream', transportMs, request, hooks.signal);
+    const handoff = this.observers.handoff?.();
+    let res: AgentResponse;
+    try {
+      res = await this.send('/v1/interviews/stream', transportMs, request, hooks.signal);
+    } catch (err) {
+      handoff?.end(false);
+      throw err;
+    }
+    handoff?.end(true);
     try {
       return await readEvents(res, hooks.onFirstToken);
     } catch (err) {
@@ -174,7 +195,7 @@ export class AgentClient {
   }
 
   private mark(up: boolean): void {
-    if (this.reachable !== up) this.onReachability(up);
+    if (this.reachable !== up) this.observers.onReachability?.(up);
     this.reachable = up;
   }
 }

@@ -1,5 +1,6 @@
 import type { RefusalReason } from '../telemetry/admission-metrics.js';
 import { AppError } from './app-error.js';
+import type { HandoffGate } from './handoff-gate.js';
 
 export interface AdmissionLimits {
   /** Starts in flight in this process, every model together (interviews.maxInFlight). */
@@ -14,11 +15,19 @@ export type Admission =
   | { admitted: true; release: () => void }
   | { admitted: false; reason: Exclude<RefusalReason, 'agent_overloaded'>; limit: string; value: number };
 
+const WHAT: Record<Exclude<RefusalReason, 'agent_overloaded'>, (modelId: string) => string> = {
+  service_limit: () => 'too many starts in flight',
+  model_limit: (modelId) => `too many starts of ${modelId} in flight`,
+  handoff_delay: () => 'calls wait to be taken on by the agent',
+};
+
 /**
  * Back-pressure for starts: a bounded number in flight, overall and per requested model, and no wait
  * queue. A start beyond either limit is refused at once (503 + Retry-After) instead of queueing
- * behind the others: a queue would turn overload into seconds of latency and timeouts. Probes do not
- * pass through here, so starts can never starve them.
+ * behind the others: a queue would turn overload into seconds of latency and timeouts. The limits cap
+ * how many starts wait; the gate (handoff-gate.ts), when given, caps how long: while calls wait longer
+ * than its target to be taken on, starts are refused too. Probes do not pass through here, so starts
+ * can never starve them.
  */
 export class StartAdmission {
   private total = 0;
@@ -27,6 +36,7 @@ export class StartAdmission {
   constructor(
     readonly limits: AdmissionLimits,
     private readonly onRefused: (reason: RefusalReason) => void = () => {},
+    private readonly gate: Pick<HandoffGate, 'queueMs' | 'settings'> | null = null,
   ) {}
 
   /** A slot (release it exactly once when the start has answered), or the limit that is full. */
@@ -41,6 +51,13 @@ export class StartAdmission {
         reason: 'model_limit',
         limit: 'interviews.maxInFlightPerModel',
         value: maxInFlightPerModel,
+      };
+    if (this.gate?.queueMs() != null)
+      return {
+        admitted: false,
+        reason: 'handoff_delay',
+        limit: 'interviews.handoffTargetMs',
+        value: this.gate.settings.targetMs,
       };
     this.total += 1;
     this.perModel.set(modelId, forModel + 1);
@@ -63,9 +80,8 @@ export class StartAdmission {
     const admission = this.tryAdmit(modelId);
     if (admission.admitted) return admission.release;
     this.onRefused(admission.reason);
-    const what = admission.reason === 'model_limit' ? `starts of ${modelId}` : 'starts';
     throw overloaded(
-      `too many ${what} in flight (${admission.limit} = ${admission.value}); retry after ${this.limits.retryAfterSeconds} s`,
+      `${WHAT[admission.reason](modelId)} (${admission.limit} = ${admission.value}); retry after ${this.limits.retryAfterSeconds} s`,
       this.limits.retryAfterSeconds,
       { reason: admission.reason, limit: admission.limit },
     );

@@ -101,6 +101,13 @@ export const interviewSettingsSchema = z.strictObject({
   maxInFlight: z.int().min(1).max(100_000).default(128),
   maxInFlightPerModel: z.int().min(1).max(100_000).default(64),
   retryAfterSeconds: z.int().min(1).max(3600).default(1),
+  // Adaptive back-pressure (app/handoff-gate.ts): starts are refused while even the fastest call of the
+  // last handoffIntervalMs (at least handoffMinCalls of them) waited longer than handoffTargetMs for
+  // the agent to take it on, or handoffMinCalls calls still waiting have waited past target + interval.
+  // 10 calls in 250 ms is 40 starts/s: below that, no queue is of our making.
+  handoffTargetMs: z.int().min(1).max(60_000).default(50),
+  handoffIntervalMs: z.int().min(10).max(60_000).default(250),
+  handoffMinCalls: z.int().min(1).max(100_000).default(10),
 });
 
 export const apiSettingsSchema = z.strictObject({

@@ -24,7 +24,7 @@ const ERROR_TEXT: Record<number, string> = {
 /** The start's 503: every reason above, plus back-pressure (`overloaded`), with Retry-After when retryable. */
 export const startUnavailable: Json = {
   description:
-    'Overloaded: too many starts in flight (interviews.maxInFlight, interviews.maxInFlightPerModel) or the agent refused with 503 overloaded; answered at once, code `overloaded`, details.retryable true, details.reason (service_limit, model_limit, agent_overloaded), details.retryAfterSeconds. Also: shutting down, no model could start the interview (details lists every candidate), the agent is unavailable, or the store cannot record it (storage_unavailable, storage_busy).',
+    'Overloaded: too many starts in flight (interviews.maxInFlight, interviews.maxInFlightPerModel), calls waiting longer than interviews.handoffTargetMs for the agent, or the agent refused with 503 overloaded; answered at once, code `overloaded`, details.retryable true, details.reason (service_limit, model_limit, handoff_delay, agent_overloaded), details.retryAfterSeconds. Also: shutting down, no model could start the interview (details lists every candidate), the agent is unavailable, or the store cannot record it (storage_unavailable, storage_busy).',
   headers: {
     'Retry-After': {
       description: 'Seconds to wait before retrying (with overloaded, storage_unavailable and storage_busy)',

@@ -2,9 +2,10 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 /**
  * Why a start was refused at once: the service's own limit on starts in flight, the limit of the
- * requested model, or the agent answering 503 overloaded.
+ * requested model, calls waiting longer than the target to be taken on (app/handoff-gate.ts), or the
+ * agent answering 503 overloaded.
  */
-export const REFUSAL_REASONS = ['service_limit', 'model_limit', 'agent_overloaded'] as const;
+export const REFUSAL_REASONS = ['service_limit', 'model_limit', 'handoff_delay', 'agent_overloaded'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /**
@@ -20,7 +21,7 @@ export interface AdmissionMetrics {
 export function admissionMetrics(registry: Registry): AdmissionMetrics {
   const refused = new Counter<'reason'>({
     name: 'modelwatch_interview_starts_refused_total',
-    help: 'Starts refused at once with 503 overloaded and Retry-After, by reason: service_limit (interviews.maxInFlight), model_limit (interviews.maxInFlightPerModel), agent_overloaded (the agent answered 503 overloaded).',
+    help: 'Starts refused at once with 503 overloaded and Retry-After, by reason: service_limit (interviews.maxInFlight), model_limit (interviews.maxInFlightPerModel), handoff_delay (calls waited longer than interviews.handoffTargetMs to be taken on by the agent), agent_overloaded (the agent answered 503 overloaded).',
     labelNames: ['reason'],
     registers: [registry],
   });

@@ -19,3 +19,17 @@ export async function json(
   }
   return { status: res.status, body: parsed, headers: res.headers };
 }
+
+/** The value of one series of a service's /metrics, e.g. `name{label="x"}`; null when it is absent. */
+export async function metricValue(baseUrl: string, series: string): Promise<number | null> {
+  const text = (await json(`${baseUrl}/metrics`)).body as string;
+  const found = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return found === undefined ? null : Number(found.split(' ')[1]);
+}
+
+/** A request whose settling the test can look at without waiting for it (is it still held?). */
+export function tracked<T>(p: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
+  let done = false;
+  void p.finally(() => (done = true)).catch(() => undefined);
+  return { promise: p, settled: () => done };
+}

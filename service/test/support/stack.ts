@@ -2,7 +2,7 @@
 // simulator and the agent as real Python processes, the service as `node dist/main.js` or in this
 // process, each on a free port.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -83,6 +83,27 @@ export async function startServiceProcess(opts: {
     env: { SERVICE_PORT: String(port), LOG_LEVEL: 'info', MODELWATCH_AGENT_TOKEN: AGENT_TOKEN, ...opts.env },
     port,
   });
+}
+
+/**
+ * All three real processes: a simulator, an agent (its environment plus `agentEnv`) and the built
+ * service with its own scheduler on `testConfigText(simulator, extra)`, in a fresh data directory.
+ */
+export async function startStackProcesses(
+  extra: string,
+  agentEnv: Record<string, string> = {},
+): Promise<{ sim: LaunchedProcess; agent: LaunchedProcess; svc: LaunchedProcess }> {
+  if (!existsSync(SERVICE_MAIN)) throw new Error('service/dist/main.js is missing: run `make build` (make test does)');
+  const [sim, agent] = await startSimulatorAndAgent({ env: agentEnv });
+  const dir = mkdtempSync(join(tmpdir(), 'modelwatch-stack-'));
+  writeFileSync(join(dir, 'config.yaml'), testConfigText(sim.port, extra));
+  const svc = await startServiceProcess({
+    env: { AGENT_URL: agent.url, CONFIG: join(dir, 'config.yaml'), DATA_DIR: join(dir, 'data') },
+  }).catch(async (err: unknown) => {
+    await Promise.all([sim.stop(), agent.stop()]);
+    throw err;
+  });
+  return { sim, agent, svc };
 }
 
 /** A config for tests: the demo's models on the given simulator, with the given extra YAML. */

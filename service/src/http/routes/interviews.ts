@@ -21,8 +21,12 @@ export function interviewRoutes(ctx: ApiContext): Router {
     }
     const body = parseInput(startInterviewBody, req.body, 'body');
     const { record, event, replayed } = await ctx.starter.start(body, key);
-    if (replayed) res.set('Idempotent-Replayed', 'true');
-    res.status(201).json({ ...record, fallbackEvent: event });
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    // Written directly rather than with res.json: Express would hash the body for an ETag that no
+    // client of a POST uses. Node sets Content-Length from the one chunk.
+    res.statusCode = 201;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify({ ...record, fallbackEvent: event }));
   });
   router.get('/v1/interviews/:id', async (req, res) => {
     const record = await ctx.store.getInterview(req.params.id);
