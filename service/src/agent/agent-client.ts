@@ -67,6 +67,9 @@ export const RECHECK_MS = 1_000;
 export class AgentClient {
   private reachable: boolean | null = null;
   private recheck: Promise<{ ready: boolean; reason: string }> | null = null;
+  // When the last failed health check ended, and how long its verdict stands before a call re-checks.
+  private downSince = 0;
+  private downVerdictMs = RECHECK_MS;
   private readonly authorization: string;
   private readonly transport: AgentTransport;
 
@@ -120,19 +123,38 @@ export class AgentClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.arrayBuffer();
-      this.mark(res.ok);
-      return res.ok
-        ? { ready: true, reason: 'agent answers' }
-        : { ready: false, reason: `agent /healthz answered HTTP ${res.status}${hintFor(res.status)}` };
+      if (!res.ok) return this.checkedDown(`agent /healthz answered HTTP ${res.status}${hintFor(res.status)}`);
+      this.mark(true);
+      return { ready: true, reason: 'agent answers' };
     } catch (err) {
-      this.mark(false);
-      return { ready: false, reason: `agent unavailable: ${describeFetchError(err, this.baseUrl)}` };
+      return this.checkedDown(`agent unavailable: ${describeFetchError(err, this.baseUrl)}`);
     }
+  }
+
+  /**
+   * A liveness check runs every `periodMs` (agent-liveness.ts): a down verdict stands until the next one,
+   * so a call fails at once instead of re-checking itself.
+   */
+  checkedEvery(periodMs: number): void {
+    this.downVerdictMs = Math.max(RECHECK_MS, periodMs);
+  }
+
+  /**
+   * The health check failed: the agent is known down. Calls already waiting on it end now (503 at once
+   * rather than at their deadlines); a call's own timeout never does this, as a slow provider is not a down agent.
+   */
+  private checkedDown(reason: string): { ready: false; reason: string } {
+    this.mark(false);
+    this.downSince = Date.now();
+    this.transport.abandonAll(`the agent stopped answering its health check (${reason})`);
+    return { ready: false, reason };
   }
 
   /** Known down: one short health check (shared by concurrent calls) decides, instead of each call's deadline. */
   private async ensureReachable(): Promise<void> {
     if (this.reachable !== false) return;
+    if (Date.now() - this.downSince < this.downVerdictMs)
+      throw new AgentUnavailableError('known unreachable: its last health check failed');
     this.recheck ??= this.checkReady(RECHECK_MS).finally(() => (this.recheck = null));
     const { ready, reason } = await this.recheck;
     if (!ready) throw new AgentUnavailableError(`still unreachable (${reason})`);
@@ -271,6 +293,7 @@ function hintFor(status: number): string {
 
 function describeFetchError(err: unknown, baseUrl: string): string {
   const e = err as { name?: string; code?: string; cause?: { code?: string } };
+  if (e.name === 'AgentDownError') return (err as Error).message;
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer from ${baseUrl} in time`;
   const code = e.cause?.code ?? e.code;
   return code ? `${code} connecting to ${baseUrl}` : `cannot reach ${baseUrl}`;

@@ -19,3 +19,34 @@ export async function json(
   }
   return { status: res.status, body: parsed, headers: res.headers };
 }
+
+export interface Answer {
+  sentAt: number;
+  ms: number;
+  status: number | 'no answer';
+  body: any;
+  headers?: Headers;
+}
+
+/** One interview start, timed; a start that gets no answer within `limitMs` is recorded, not thrown. */
+export async function timedStart(url: string, body: object, limitMs: number): Promise<Answer> {
+  const sentAt = Date.now();
+  try {
+    const res = await fetch(`${url}/v1/interviews`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(limitMs),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* keep the text */
+    }
+    return { sentAt, ms: Date.now() - sentAt, status: res.status, body: parsed, headers: res.headers };
+  } catch (err) {
+    return { sentAt, ms: Date.now() - sentAt, status: 'no answer', body: String(err) };
+  }
+}
