@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { AgentClient } from './agent/agent-client.js';
+import { AgentLiveness } from './agent/agent-liveness.js';
 import type { ReloadReport } from './app/config-reload.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
@@ -136,6 +137,12 @@ async function buildParts(opts: ServiceOptions) {
     onReachability: (up) => metrics.setAgentUp(up),
     handoff: () => handoffs.begin(),
   });
+  const { checkIntervalSeconds, checkTimeoutSeconds } = opts.config.agent;
+  const liveness = new AgentLiveness(
+    agent,
+    { intervalMs: checkIntervalSeconds * 1000, timeoutMs: checkTimeoutSeconds * 1000 },
+    logger,
+  );
   const core = { registry, engine, metrics, metricsRegistry, logger, clock };
   const controlParts = buildControl(opts, core);
   const { events, drains } = controlParts;
@@ -199,6 +206,7 @@ async function buildParts(opts: ServiceOptions) {
     tracer,
     logger,
     agent,
+    liveness,
     probes,
     scheduler,
     starter,
@@ -224,7 +232,7 @@ async function drainAndClose(
   parts: Awaited<ReturnType<typeof buildParts>>,
   graceMs: number,
 ): Promise<void> {
-  await parts.scheduler.stop();
+  await Promise.all([parts.scheduler.stop(), parts.liveness.stop()]);
   // Event-stream connections never go idle: end them, or closing would wait out the grace period.
   parts.events.closeAll();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -283,9 +291,8 @@ export async function startService(
   // After the scheduler, so probes read back from the table set each model's next due time.
   await parts.replicas?.start(parts.recorder, (id, at) => scheduler.probedElsewhere(id, at));
   const stopSampling = sampleHistory(parts, parts.core, opts);
-  void agent
-    .checkReady()
-    .then((r) => logger.info({ event: 'agent_check', ready: r.ready, reason: r.reason }, 'agent checked'));
+  // The first check is logged (agent_liveness), then every change of its verdict.
+  parts.liveness.start();
   logger.info(
     { event: 'started', port, models: registry.ids(), agentUrl: opts.agentUrl },
     `modelwatch service listening on ${at.host}:${port}`,

@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { json } from './support/http.js';
+import { json, timedStart, type Answer } from './support/http.js';
 import { startOtlpReceiver } from './support/otlp-receiver.js';
 import { freePort, type LaunchedProcess } from './support/processes.js';
 import {
@@ -62,36 +62,6 @@ const simCount = async (model: string, outcome?: string): Promise<number> => {
   if (!m) return 0;
   return outcome ? (m.outcomes[outcome] ?? 0) : m.total;
 };
-
-interface Answer {
-  sentAt: number;
-  ms: number;
-  status: number | 'no answer';
-  body: any;
-}
-
-/** One interview start, timed; a start that gets no answer within `limitMs` is recorded, not thrown. */
-async function timedStart(url: string, body: object, limitMs: number): Promise<Answer> {
-  const sentAt = Date.now();
-  try {
-    const res = await fetch(`${url}/v1/interviews`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(limitMs),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* keep the text */
-    }
-    return { sentAt, ms: Date.now() - sentAt, status: res.status, body: parsed };
-  } catch (err) {
-    return { sentAt, ms: Date.now() - sentAt, status: 'no answer', body: String(err) };
-  }
-}
 
 /** Open-loop load: one call every 1000/rate ms whatever the answers do, until stopped. */
 function openLoop<T>(ratePerSecond: number, fire: () => Promise<T>) {

@@ -11,6 +11,7 @@ import {
   type ThresholdDeclaration,
 } from '../src/domain/health/index.js';
 import {
+  agentSettingsSchema,
   apiSettingsSchema,
   interviewSettingsSchema,
   probeSettingsSchema,
@@ -53,6 +54,7 @@ describe('README configuration reference', () => {
   it.each([
     ['probes', probeSettingsSchema],
     ['interviews', interviewSettingsSchema],
+    ['agent', agentSettingsSchema],
     ['api', apiSettingsSchema],
     ['store', storeSettingsSchema],
   ] as const)('when the %s defaults change, then the README rows show them', (section, schema) => {

@@ -48,4 +48,38 @@ describe('SIGHUP', () => {
     expect(await ids()).toEqual(['openai:gpt-4o', 'openai:gpt-4o-mini']);
     expect(svc.process.exitCode).toBeNull();
   });
+
+  it('when SIGHUP comes while the service is still starting, then it survives and applies the reload once started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelwatch-hup-early-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, testConfigText(sim.port));
+    let sentAt: string | null = null;
+    const early = await startServiceProcess({
+      // The agent holds the key, so the service warns that it is missing: its first log line, written just
+      // after it read the config file and before its store opens and /healthz answers.
+      env: { AGENT_URL: agent.url, CONFIG: file, DATA_DIR: join(dir, 'data'), SIMULATOR_API_KEY: '' },
+      onSpawn: (child) => {
+        const hangUp = (chunk: Buffer): void => {
+          if (sentAt !== null) return;
+          sentAt = chunk.toString();
+          writeFileSync(file, testConfigText(sim.port).replace(/^.*claude-sonnet-4.*$/m, ''));
+          child.kill('SIGHUP');
+        };
+        child.stdout!.on('data', hangUp);
+        child.stderr!.on('data', hangUp);
+      },
+    });
+    try {
+      expect(sentAt, 'SIGHUP sent at the first output').not.toBeNull();
+      expect(sentAt!).not.toContain('"event":"started"');
+      const ids = async () =>
+        ((await json(`${early.url}/v1/models`)).body.models as Array<{ id: string }>).map((m) => m.id);
+      await waitFor('the deferred reload applied', async () => !(await ids()).includes('anthropic:claude-sonnet-4'));
+      expect(early.output()).toContain('config_reload_deferred');
+      expect(early.process.exitCode).toBeNull();
+      expect(early.process.signalCode).toBeNull();
+    } finally {
+      await early.stop();
+    }
+  });
 });

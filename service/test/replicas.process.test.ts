@@ -296,7 +296,7 @@ describe('several replicas on one PostgreSQL', () => {
     const ADDED = 'openai:gpt-4.1-mini';
     const original = readFileSync(config, 'utf8');
     const reloadAll = async () => {
-      // /healthz answers before the SIGHUP handler is installed (start.ts): wait for the whole start.
+      // /healthz answers before start-up is done, and a SIGHUP before then is deferred to its end: wait for it.
       for (const r of running) await waitFor(`${r.url} fully started`, () => r.output().includes('"event":"started"'));
       for (const r of running) r.process.kill('SIGHUP');
       for (const r of running)

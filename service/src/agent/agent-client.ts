@@ -80,6 +80,9 @@ export const RECHECK_MS = 1_000;
 export class AgentClient {
   private reachable: boolean | null = null;
   private recheck: Promise<{ ready: boolean; reason: string }> | null = null;
+  // When the last failed health check ended, and how long its verdict stands before a call re-checks.
+  private downSince = 0;
+  private downVerdictMs = RECHECK_MS;
   private readonly authorization: string;
   private readonly transport: AgentTransport;
 
@@ -141,19 +144,38 @@ export class AgentClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.arrayBuffer();
-      this.mark(res.ok);
-      return res.ok
-        ? { ready: true, reason: 'agent answers' }
-        : { ready: false, reason: `agent /healthz answered HTTP ${res.status}${hintFor(res.status)}` };
+      if (!res.ok) return this.checkedDown(`agent /healthz answered HTTP ${res.status}${hintFor(res.status)}`);
+      this.mark(true);
+      return { ready: true, reason: 'agent answers' };
     } catch (err) {
-      this.mark(false);
-      return { ready: false, reason: `agent unavailable: ${describeFetchError(err, this.baseUrl)}` };
+      return this.checkedDown(`agent unavailable: ${describeFetchError(err, this.baseUrl)}`);
     }
+  }
+
+  /**
+   * A liveness check runs every `periodMs` (agent-liveness.ts): a down verdict stands until the next one,
+   * so a call fails at once instead of re-checking itself.
+   */
+  checkedEvery(periodMs: number): void {
+    this.downVerdictMs = Math.max(RECHECK_MS, periodMs);
+  }
+
+  /**
+   * The health check failed: the agent is known down, and new calls fail at once. Calls already waiting on
+   * it are left to their deadlines: ended early, the agent would still run them when it resumes before
+   * their deadlines (it drops only work whose deadline passed), spending money on starts already told 503.
+   */
+  private checkedDown(reason: string): { ready: false; reason: string } {
+    this.mark(false);
+    this.downSince = Date.now();
+    return { ready: false, reason };
   }
 
   /** Known down: one short health check (shared by concurrent calls) decides, instead of each call's deadline. */
   private async ensureReachable(): Promise<void> {
     if (this.reachable !== false) return;
+    if (Date.now() - this.downSince < this.downVerdictMs)
+      throw new AgentUnavailableError('known unreachable: its last health check failed');
     this.recheck ??= this.checkReady(RECHECK_MS).finally(() => (this.recheck = null));
     const { ready, reason } = await this.recheck;
     if (!ready) throw new AgentUnavailableError(`still unreachable (${reason})`);

@@ -26,7 +26,7 @@ export interface ReloadReport {
 }
 
 // Read once at start-up and wired into the HTTP server, the starter and the store.
-const RESTART_SECTIONS = ['interviews', 'api', 'store'] as const;
+const RESTART_SECTIONS = ['interviews', 'agent', 'api', 'store'] as const;
 
 /** JSON with sorted keys: two models are the same when their settings are, whatever the key order. */
 function stableJson(value: unknown): string {

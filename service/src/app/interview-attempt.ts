@@ -4,6 +4,7 @@ import {
   AgentRejectedError,
   AgentUnavailableError,
   measurementOf,
+  RECHECK_MS,
   RequestFaultError,
   type AgentCallResult,
   type AgentClient,
@@ -145,8 +146,10 @@ function refusedOrThrow(deps: AttemptDeps, modelId: string, err: unknown, elapse
   }
   if (err instanceof AgentUnavailableError) {
     deps.logger.error({ event: 'agent_unavailable', detail: err.detail }, 'the agent did not answer');
+    // Retry-After: the client re-checks a down agent after RECHECK_MS, so that is when a retry can succeed.
     throw new AppError(503, 'agent_unavailable', 'the agent that makes LLM calls is unavailable; retry shortly', {
       retryable: true,
+      retryAfterSeconds: Math.ceil(RECHECK_MS / 1000),
     });
   }
   throw err;

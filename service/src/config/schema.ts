@@ -110,6 +110,12 @@ export const interviewSettingsSchema = z.strictObject({
   handoffMinCalls: z.int().min(1).max(100_000).default(10),
 });
 
+// The service's liveness check of the agent (agent/agent-liveness.ts): how soon a frozen agent is known down.
+export const agentSettingsSchema = z.strictObject({
+  checkIntervalSeconds: z.number().min(0.1).max(60).default(1),
+  checkTimeoutSeconds: z.number().min(0.1).max(30).default(1),
+});
+
 export const apiSettingsSchema = z.strictObject({
   bodyLimitBytes: z.int().min(1024).default(65_536),
   protectReads: z.boolean().default(false),
@@ -135,6 +141,7 @@ export const configSchema = z
     probes: probeSettingsSchema.default(probeSettingsSchema.parse({})),
     health: healthSettingsSchema.default({}),
     interviews: interviewSettingsSchema.default(interviewSettingsSchema.parse({})),
+    agent: agentSettingsSchema.default(agentSettingsSchema.parse({})),
     api: apiSettingsSchema.default(apiSettingsSchema.parse({})),
     store: storeSettingsSchema.default(storeSettingsSchema.parse({})),
   })

@@ -33,3 +33,34 @@ export function tracked<T>(p: Promise<T>): { promise: Promise<T>; settled: () =>
   void p.finally(() => (done = true)).catch(() => undefined);
   return { promise: p, settled: () => done };
 }
+
+export interface Answer {
+  sentAt: number;
+  ms: number;
+  status: number | 'no answer';
+  body: any;
+  headers?: Headers;
+}
+
+/** One interview start, timed; a start that gets no answer within `limitMs` is recorded, not thrown. */
+export async function timedStart(url: string, body: object, limitMs: number): Promise<Answer> {
+  const sentAt = Date.now();
+  try {
+    const res = await fetch(`${url}/v1/interviews`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(limitMs),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* keep the text */
+    }
+    return { sentAt, ms: Date.now() - sentAt, status: res.status, body: parsed, headers: res.headers };
+  } catch (err) {
+    return { sentAt, ms: Date.now() - sentAt, status: 'no answer', body: String(err) };
+  }
+}

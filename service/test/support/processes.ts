@@ -53,6 +53,8 @@ export interface LaunchOptions {
   readyPath?: string;
   readyTimeoutMs?: number;
   cwd?: string;
+  /** Called as soon as the process is spawned, before it is ready (to signal a process still starting). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -70,6 +72,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchedProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  options.onSpawn?.(child);
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

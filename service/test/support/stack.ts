@@ -14,7 +14,7 @@ import { createLogger } from '../../src/telemetry/logger.js';
 import { createRegistry } from '../../src/telemetry/metrics.js';
 import { startTracing } from '../../src/telemetry/tracing.js';
 import { json } from './http.js';
-import { freePort, launch, REPO, type LaunchedProcess } from './processes.js';
+import { freePort, launch, REPO, type LaunchedProcess, type LaunchOptions } from './processes.js';
 
 export const PYTHON = join(REPO, '.venv/bin/python');
 /** The built service; MODELWATCH_SERVICE_MAIN runs the process tests against another build (e.g. one with a fix to try). */
@@ -75,6 +75,7 @@ export async function startServiceProcess(opts: {
   env: Record<string, string>;
   port?: number;
   main?: string;
+  onSpawn?: LaunchOptions['onSpawn'];
 }): Promise<LaunchedProcess> {
   const port = opts.port ?? (await freePort());
   return launch({
@@ -82,6 +83,7 @@ export async function startServiceProcess(opts: {
     args: [opts.main ?? SERVICE_MAIN],
     env: { SERVICE_PORT: String(port), LOG_LEVEL: 'info', MODELWATCH_AGENT_TOKEN: AGENT_TOKEN, ...opts.env },
     port,
+    onSpawn: opts.onSpawn,
   });
 }
 
