@@ -70,9 +70,9 @@ def create_app(
     so code after `server.run()` never runs, and a flush of the trace exporter must happen here.
     Metrics are recorded on `registry` and served from `exposed` (the same unless several workers share
     their metrics through files); `limits` are this process's share of the agent's call limits."""
-    # One client per provider and model (the bulkheads), bounded by the cache's own limit; each client's
-    # connection pool is as large as the calls its model may have in flight, so no call waits for one.
-    clients = ClientCache(max_calls_per_model=limits.max_calls_per_model)
+    # One client per configured provider endpoint; its connection pool is as large as the calls this
+    # process admits, so no admitted call waits for a connection (admission is the bulkhead, clients.py).
+    clients = ClientCache(max_clients=max(1, len(access.providers)), max_calls=limits.max_calls)
     agent_metrics = AgentMetrics(registry)
     deps = CallDeps(
         clients=clients,

@@ -151,7 +151,7 @@ async def _attempt(deps: CallDeps, call: ChatCall, on_first_token: Callable[[flo
         message = f"environment variable {variable} is not set"
         return CallResult(Outcome.AUTH, 0.0, error_message=message, attempted=False)
     try:
-        client = deps.clients.get(call.endpoint, key, call.model)
+        client = deps.clients.get(call.endpoint, key)
         adapter = deps.adapters[call.endpoint.kind]
         result = await adapter(
             client, call.model, call.system, call.user,

@@ -1,14 +1,19 @@
-"""One long-lived SDK client per distinct endpoint and model, reused across calls, behind a bulkhead.
+"""One long-lived SDK client per configured provider endpoint, reused across calls and models.
 
 Creating a client per call would pay TLS and TCP set-up on every probe and distort its latency; the cache
 keeps connections alive. Every client has `max_retries=0`: one probe is one attempt, and the service, not
 the SDK, decides what a failure means.
 
-Bulkheads: a client (and so a connection pool) per model, not per endpoint, whose pool holds as many
-connections as the model may have calls in flight (admission.py refuses calls beyond that, so no call
-ever waits for a connection). Hung `gpt-4o` calls fill only `gpt-4o`'s pool, so a fallback to
-`gpt-4o-mini` on the same endpoint connects at once (issue 11: a shared pool of 100 made fallbacks wait
-behind hung calls until the start's deadline).
+Why per endpoint, not per model (issue 15): with 1,000 monitored models a client per model thrashed the
+cache's bound, so nearly every probe built a new SDK client and retired the old one with its connection
+pool for minutes; the agent's CPU per probe nearly tripled and its event loop starved. The cache is now
+bounded by the configured providers, which only the configuration file names.
+
+The bulkhead of issue 11 (hung `gpt-4o` calls filled a shared pool of 100, so a fallback to
+`gpt-4o-mini` on the same endpoint waited until the start's deadline) is kept by admission (admission.py),
+not by separate pools: each pool holds as many connections as the agent admits calls in flight
+(`max_calls`, this worker's share), so no admitted call ever waits for a connection, and one model can
+hold at most its per-model limit of them, leaving the rest free for the other models.
 """
 
 from __future__ import annotations
@@ -23,17 +28,15 @@ import httpx2
 import openai
 
 from agent.schemas import MAX_TIMEOUT_MS, Endpoint
-from agent.settings import DEFAULT_MAX_CALLS_PER_MODEL
+from agent.settings import DEFAULT_MAX_CALLS
 
-# Endpoints come only from the configuration file (create_app bounds the cache to its provider count);
-# this default bound is for callers that build a cache on their own.
+# Endpoints come only from the configuration file, so a handful at most; the bound is a backstop.
 MAX_CLIENTS = 128
 # Longer than the longest call the API accepts, so no in-flight call loses its client.
 RETIRE_DELAY_S = MAX_TIMEOUT_MS / 1000 + 60
-# Idle connections kept per model: enough for ~100 calls/s of 200 ms without reconnecting.
-MAX_KEEPALIVE_PER_MODEL = 32
+# Idle connections kept per endpoint: enough for ~300 calls/s of 200 ms without reconnecting.
+MAX_KEEPALIVE_PER_ENDPOINT = 64
 EndpointKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
-ClientKey = tuple[EndpointKey, str]
 
 
 def endpoint_key(endpoint: Endpoint) -> EndpointKey:
@@ -45,26 +48,31 @@ class ClientCache:
         self,
         max_clients: int = MAX_CLIENTS,
         retire_delay_s: float = RETIRE_DELAY_S,
-        max_calls_per_model: int = DEFAULT_MAX_CALLS_PER_MODEL,
+        max_calls: int = DEFAULT_MAX_CALLS,
     ) -> None:
-        self._clients: OrderedDict[ClientKey, Any] = OrderedDict()
-        self._slots: dict[ClientKey, asyncio.Semaphore] = {}
+        """`max_calls`: the calls this process admits at once (admission.py), and so each pool's size."""
+        self._clients: OrderedDict[EndpointKey, Any] = OrderedDict()
         self._max_clients = max_clients
         self._retire_delay_s = retire_delay_s
         self._retiring: dict[Any, asyncio.Task[None]] = {}
         # Loading the CA bundle costs ~40 ms of blocked event loop per client; one context serves all.
         self._ssl_context = httpx2.create_ssl_context()
-        keepalive = min(MAX_KEEPALIVE_PER_MODEL, max_calls_per_model)
+        keepalive = min(MAX_KEEPALIVE_PER_ENDPOINT, max_calls)
         self._limits = httpx2.Limits(
-            max_connections=max_calls_per_model, max_keepalive_connections=keepalive, keepalive_expiry=60.0
+            max_connections=max_calls, max_keepalive_connections=keepalive, keepalive_expiry=60.0
         )
 
     def __len__(self) -> int:
         return len(self._clients)
 
-    def get(self, endpoint: Endpoint, api_key: str, model: str = "") -> Any:
-        """The client for `endpoint` and `model`; rebuilt if the key in the environment changed since it was made."""
-        key = (endpoint_key(endpoint), model)
+    @property
+    def retiring(self) -> int:
+        """Replaced clients not yet closed (each holds its connection pool until then)."""
+        return len(self._retiring)
+
+    def get(self, endpoint: Endpoint, api_key: str) -> Any:
+        """The client for `endpoint`, any model; rebuilt if the key in the environment changed since it was made."""
+        key = endpoint_key(endpoint)
         client = self._clients.get(key)
         if client is not None and client.api_key == api_key:
             self._clients.move_to_end(key)

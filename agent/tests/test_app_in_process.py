@@ -126,6 +126,16 @@ def test_one_client_per_configured_provider_is_reused(in_process: InProcessAgent
     assert len(clients) == 2
 
 
+def test_probes_of_many_models_on_one_provider_share_its_client(in_process: InProcessAgent):
+    """Issue 15: with 1,000 monitored models a client per model thrashed a bounded cache, so nearly every
+    probe built a new SDK client and retired the old one with its connection pool."""
+    models = [unique_model("many") for _ in range(3)]
+    outcomes = [in_process.http.post("/v1/probe", json=in_process.probe_body(m)).json()["outcome"] for m in models]
+    assert outcomes == ["success"] * 3
+    assert len(in_process.clients) == 1, "one client for the provider, whatever the model"
+    assert in_process.clients.retiring == 0, "no client replaced, so no connection pool left to linger"
+
+
 INVALID_BODIES = [
     ("provider not configured", {"provider": "attacker"}, ["provider"]),
     ("provider not a provider name", {"provider": "sk-Pasted/By mistake"}, ["provider"]),

@@ -93,3 +93,23 @@ def test_the_agents_own_wait_is_reported_as_queue_time_not_provider_latency(clie
     assert result["queueMs"] is not None and result["queueMs"] >= 0
     assert 200 <= result["ttftMs"] <= result["latencyMs"]
     assert result["queueMs"] + result["latencyMs"] <= round_trip_ms
+
+
+def test_hung_calls_of_one_model_do_not_delay_another_model_on_the_same_endpoint(
+    limited_agent: RunningProcess, client: AgentClient
+):
+    """Issue 11's bulkhead, now given by admission: the provider's one connection pool holds as many
+    connections as the agent admits calls, so a model at its per-model limit leaves connections free and
+    a fallback to another model on the same endpoint is sent at once (a 2 s deadline, inside the hang)."""
+    hung, fallback = unique_model("hung"), unique_model("fallback")
+    client.set_faults(hung, **SLOW)
+    client.set_faults(fallback, latencyMs=50, ttftMs=20, jitterMs=0)
+    http = httpx.Client(base_url=limited_agent.url, headers=AUTHORIZATION, timeout=30.0)
+    with ThreadPoolExecutor(PER_MODEL) as pool:
+        held = [pool.submit(http.post, "/v1/probe", json=body(hung)) for _ in range(PER_MODEL)]
+        wait_until(f"{PER_MODEL} calls of {hung} in flight", lambda: in_flight(limited_agent) == PER_MODEL)
+        answer = http.post("/v1/probe", json={**body(fallback), "timeoutMs": 2000}).json()
+        assert answer["outcome"] == "success"
+        assert not any(future.done() for future in held), "the hung calls were still holding their connections"
+        assert [future.result().json()["outcome"] for future in held] == ["success"] * PER_MODEL
+    http.close()
