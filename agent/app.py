@@ -22,8 +22,18 @@ from pydantic import BaseModel
 from agent.access import RECEIVED_AT, InternalAccess
 from agent.admission import Admission, CallLimits, OverloadedError
 from agent.call_stream import StreamedCall
-from agent.calls import CallDeps, DeadlinePassedError, admit, interview_call, perform_call, probe_call
+from agent.calls import (
+    CallDeps,
+    CallerGoneError,
+    ChatCall,
+    DeadlinePassedError,
+    admit,
+    interview_call,
+    perform_call,
+    probe_call,
+)
 from agent.clients import ClientCache
+from agent.hang_up import request_gone
 from agent.metrics import AgentMetrics
 from agent.providers import CallResult
 from agent.request_faults import unsendable_text
@@ -93,6 +103,7 @@ def create_app(
     app = FastAPI(title="Modelwatch agent", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DeadlinePassedError, _deadline_passed)
+    app.add_exception_handler(CallerGoneError, _caller_gone)
     app.add_exception_handler(OverloadedError, _overloaded)
     app.state.clients = clients  # visible to tests, which check that clients are reused
     app.openapi = _with_provider_config(app.openapi)  # type: ignore[method-assign]
@@ -105,10 +116,15 @@ def create_app(
             raise RequestValidationError([{"loc": ("body", "provider"), "msg": message, "type": "value_error"}])
         return endpoint
 
+    async def answered(call: ChatCall, request: Request) -> CallResult:
+        """A plain route's call: admitted, then made unless its caller hung up meanwhile."""
+        ticket = admit(deps, call)
+        received_at = request.scope.get(RECEIVED_AT)
+        return await perform_call(deps, call, ticket, received_at=received_at, caller_gone=request_gone(request))
+
     @app.post("/v1/probe", response_model=ProbeResponse, responses=OVERLOADED)
     async def probe(body: ProbeRequest, request: Request) -> Response:
-        call = probe_call(body, configured(body))
-        result = await perform_call(deps, call, admit(deps, call), request.scope.get(RECEIVED_AT))
+        result = await answered(probe_call(body, configured(body)), request)
         return _json(ProbeResponse.model_validate(result, from_attributes=True))
 
     @app.post("/v1/interviews", response_model=InterviewResponse, responses=OVERLOADED)
@@ -116,8 +132,7 @@ def create_app(
         fault = _request_fault(body)
         if fault is not None:
             return fault
-        call = interview_call(body, configured(body))
-        result = await perform_call(deps, call, admit(deps, call), request.scope.get(RECEIVED_AT))
+        result = await answered(interview_call(body, configured(body)), request)
         return _json(_interview_response(result))
 
     @app.post("/v1/interviews/stream", response_model=None, responses=OVERLOADED)
@@ -130,7 +145,9 @@ def create_app(
         ticket = admit(deps, call)  # before the 200 is sent: a refusal must still be a 503
         received_at = request.scope.get(RECEIVED_AT)
         return StreamedCall(
-            lambda on_first_token: perform_call(deps, call, ticket, received_at, on_first_token),
+            lambda on_first_token, caller_gone: perform_call(
+                deps, call, ticket, received_at=received_at, on_first_token=on_first_token, caller_gone=caller_gone
+            ),
             lambda result: _interview_response(result).model_dump(by_alias=True),
             ticket.release,
         )
@@ -167,6 +184,11 @@ def _with_provider_config(openapi: Callable[[], dict[str, Any]]) -> Callable[[],
 
 async def _deadline_passed(_: Request, __: Exception) -> JSONResponse:
     return JSONResponse(status_code=504, content={"detail": "the caller's deadline passed before the call was made"})
+
+
+async def _caller_gone(_: Request, __: Exception) -> JSONResponse:
+    # Nobody reads it (the connection is closed); 499 is the "client closed request" of proxies' logs.
+    return JSONResponse(status_code=499, content={"detail": "the caller hung up before the call was made"})
 
 
 def _json(body: BaseModel) -> Response:

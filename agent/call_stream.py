@@ -3,7 +3,9 @@
 Lines: `{"event": "first_token", "ttftMs": …}` the moment the first content arrives (the service
 hedges on it), then `{"event": "result", …InterviewResponse}`. If the service disconnects first (it
 gave up on this call: another model won), the call task is cancelled, which closes the SDK stream and
-with it the provider connection, so an abandoned call stops costing tokens at once.
+with it the provider connection, so an abandoned call stops costing tokens at once. The hang-up is
+listened for before the call task starts, and the call asks whether it came before calling a provider
+(hang_up.py): a request that a frozen agent finds already abandoned when it resumes costs nothing.
 
 Starlette only notices a disconnect when it next sends, and nothing is sent while a provider hangs,
 so this response listens for `http.disconnect` itself.
@@ -18,9 +20,12 @@ from typing import Any
 
 from starlette.responses import Response
 
+from agent.calls import CallerGone
+from agent.hang_up import task_done
 from agent.providers import CallResult
 
-Run = Callable[[Callable[[float], None]], Coroutine[Any, Any, CallResult]]
+# Runs the call, given what to tell of the first token and how to ask whether the caller hung up.
+Run = Callable[[Callable[[float], None], CallerGone], Coroutine[Any, Any, CallResult]]
 Render = Callable[[CallResult], dict[str, Any]]
 _HEADERS = [(b"content-type", b"application/x-ndjson"), (b"cache-control", b"no-cache")]
 
@@ -32,6 +37,15 @@ def _line(payload: dict[str, Any]) -> bytes:
 async def _until_disconnect(receive: Callable[[], Awaitable[dict[str, Any]]]) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
+
+
+def _ended(events: asyncio.Queue[dict[str, Any] | None]) -> Callable[[asyncio.Task[CallResult]], None]:
+    def done(call: asyncio.Task[CallResult]) -> None:
+        if not call.cancelled():
+            call.exception()  # retrieved: a call dropped for a hang-up ends in CallerGoneError, told to nobody
+        events.put_nowait(None)
+
+    return done
 
 
 class StreamedCall(Response):
@@ -46,9 +60,10 @@ class StreamedCall(Response):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        call = asyncio.create_task(self._run(lambda ttft: events.put_nowait({"event": "first_token", "ttftMs": ttft})))
-        call.add_done_callback(lambda _: events.put_nowait(None))
         hang_up = asyncio.create_task(_until_disconnect(receive))
+        on_first_token = lambda ttft: events.put_nowait({"event": "first_token", "ttftMs": ttft})  # noqa: E731
+        call = asyncio.create_task(self._run(on_first_token, task_done(hang_up)))
+        call.add_done_callback(_ended(events))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
             while (event := await self._next(events, hang_up)) is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -31,6 +31,14 @@ Purpose = Literal["probe", "interview"]
 
 class DeadlinePassedError(Exception):
     """The caller stopped waiting before the call could be made (e.g. the agent was frozen): nothing is sent."""
+
+
+class CallerGoneError(Exception):
+    """The caller hung up before the call could be made (it answered its own caller already): nothing is sent."""
+
+
+# Asked right before the provider call: has the caller closed its connection? (hang_up.py)
+CallerGone = Callable[[], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -109,13 +117,16 @@ async def perform_call(
     deps: CallDeps,
     call: ChatCall,
     ticket: Ticket,
+    *,
     received_at: float | None = None,
     on_first_token: Callable[[float], None] | None = None,
+    caller_gone: CallerGone | None = None,
 ) -> CallResult:
     """Makes the admitted call; `received_at` (perf_counter) is when the agent got the request, so the
-    time before the provider is sent anything is reported apart from the provider's latency."""
+    time before the provider is sent anything is reported apart from the provider's latency. Work nobody
+    waits for any more (deadline passed, caller hung up) is dropped and counted before anything is sent."""
     try:
-        call = within_deadline(call)
+        call = await _still_wanted(deps, call, caller_gone)
         result = await _traced(deps, call, on_first_token)
     finally:
         ticket.release()
@@ -123,6 +134,31 @@ async def perform_call(
         result = replace(result, queue_ms=round(max(0.0, result.sent_at - received_at) * 1000.0, 3))
         deps.metrics.record_queue(call.purpose, result.queue_ms)
     return result
+
+
+async def _still_wanted(deps: CallDeps, call: ChatCall, caller_gone: CallerGone | None) -> ChatCall:
+    try:
+        call = within_deadline(call)
+    except DeadlinePassedError:
+        deps.metrics.dropped.labels(call.purpose, "deadline_passed").inc()
+        raise
+    if caller_gone is None:
+        return call
+    try:
+        gone = await caller_gone()
+    except asyncio.CancelledError:
+        _dropped_for_hang_up(deps, call)  # a stream cancels its call when it sees the hang-up first (call_stream.py)
+        raise
+    if gone:
+        _dropped_for_hang_up(deps, call)
+        raise CallerGoneError
+    return call
+
+
+def _dropped_for_hang_up(deps: CallDeps, call: ChatCall) -> None:
+    deps.metrics.dropped.labels(call.purpose, "caller_gone").inc()
+    extra = {"purpose": call.purpose, "provider": call.endpoint.name, "model": call.model, "model_id": call.model_id}
+    log.warning("dropped: caller hung up", extra=extra)
 
 
 async def _traced(deps: CallDeps, call: ChatCall, on_first_token: Callable[[float], None] | None) -> CallResult:

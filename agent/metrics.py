@@ -19,6 +19,7 @@ TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
 # The agent's own wait before sending: ~1 ms when idle, tens of ms when its CPU is saturated.
 QUEUE_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 OPERATION_NAME = "chat"
+DROP_REASONS = ("deadline_passed", "caller_gone")
 MAX_MODEL_LABELS = 200
 MAX_PROVIDER_LABELS = 50
 OTHER_LABEL = "_other"
@@ -86,6 +87,16 @@ class AgentMetrics:
             ["purpose", "limit"],
             registry=registry,
         )
+        self.dropped = Counter(
+            "modelwatch_agent_calls_dropped_total",
+            "Calls dropped before any provider call because nobody waits for the answer any more: the caller's "
+            "deadline passed (HTTP 504) or the caller hung up (e.g. while the agent was frozen).",
+            ["purpose", "reason"],
+            registry=registry,
+        )
+        for purpose in ("probe", "interview"):  # every series exists at 0, so a rate over it is never empty
+            for reason in DROP_REASONS:
+                self.dropped.labels(purpose, reason)
         # livesum: with several workers, the sum over the workers alive now (a dead worker's calls are gone).
         self.in_flight = Gauge(
             "modelwatch_agent_calls_in_flight",

@@ -6,6 +6,7 @@ another and no test depends on order or on a reset.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,15 @@ def agent(tmp_path_factory: pytest.TempPathFactory, agent_config: Path) -> Itera
     log_dir = tmp_path_factory.mktemp("agent")
     with start_agent(log_dir, agent_config, LOG_LEVEL="DEBUG", **{KEY_VARIABLE: CANARY_KEY}) as running:
         yield running
+
+
+@pytest.fixture
+def own_agent(agent_config: Path, tmp_path: Path) -> Iterator[RunningProcess]:
+    """An agent of its own, for a test that stops it (SIGSTOP) while the session's agent serves the others."""
+    running = start_agent(tmp_path, agent_config)
+    yield running
+    running.process.send_signal(signal.SIGCONT)
+    running.stop()
 
 
 @pytest.fixture(scope="session")

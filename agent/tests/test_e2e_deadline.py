@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,18 +19,8 @@ from agent.calls import ChatCall, DeadlinePassedError, within_deadline
 from agent.schemas import Endpoint, ProviderKind
 from agent.tests.agent_client import AUTHORIZATION, AgentClient, unique_model
 from tests.support.processes import RunningProcess
-from tests.support.stack import start_agent
 
 pytestmark = pytest.mark.timeout(90)
-
-
-@pytest.fixture
-def own_agent(agent_config: Path, tmp_path: Path) -> Iterator[RunningProcess]:
-    """An agent of its own: this test stops it, and the session's agent serves the other tests meanwhile."""
-    running = start_agent(tmp_path, agent_config)
-    yield running
-    running.process.send_signal(signal.SIGCONT)
-    running.stop()
 
 
 def test_when_the_agent_resumes_then_work_past_its_deadline_is_dropped_before_any_provider_call(

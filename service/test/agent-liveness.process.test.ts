@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, timedStart, type Answer } from './support/http.js';
+import { json, metricValue, timedStart, type Answer } from './support/http.js';
 import type { LaunchedProcess } from './support/processes.js';
 import { startServiceProcess, startSimulatorAndAgent, testConfigText } from './support/stack.js';
 import { waitFor } from './support/wait-for.js';
@@ -36,6 +36,15 @@ afterAll(async () => {
   await Promise.all([svc?.stop('SIGKILL'), sim?.stop(), agent?.stop()]);
 });
 
+// Every provider call the simulator has seen, and the agent's calls dropped because their caller hung up.
+const providerCalls = async (): Promise<number> =>
+  Object.values((await json(`${sim.url}/admin/stats`)).body.models as Record<string, { total: number }>).reduce(
+    (sum, m) => sum + m.total,
+    0,
+  );
+const droppedForHangUp = async (): Promise<number> =>
+  (await metricValue(agent.url, 'modelwatch_agent_calls_dropped_total{purpose="interview",reason="caller_gone"}')) ?? 0;
+
 const starts = (n: number): Promise<Answer[]> =>
   Promise.all(
     Array.from({ length: n }, (_, i) => timedStart(svc.url, { primary: MODELS[i % 3] }, ATTEMPT_MS + 10_000)),
@@ -55,26 +64,28 @@ function expectFastAgentUnavailable(answers: Answer[], what: string): void {
 }
 
 describe('when the agent freezes and nothing polls /readyz', () => {
-  it('then the service finds it down by itself, new starts answer 503 agent_unavailable long before their timeout, and after SIGCONT starts succeed again', async () => {
+  it('then in-flight and new starts answer 503 agent_unavailable long before their timeout, the resumed agent calls no provider for them, and starts succeed again', async () => {
     expect((await timedStart(svc.url, { primary: MODELS[0] }, ATTEMPT_MS)).status).toBe(201);
+    const callsBefore = await providerCalls();
+    const droppedBefore = await droppedForHangUp();
     agent.process.kill('SIGSTOP');
     try {
-      // Starts sent before the liveness check fails wait on the agent (to their deadline: see docs/design.md),
-      // so each try gives up early here; the service must find the agent down well within the attempt timeout.
-      await waitFor(
-        'a start answered 503 agent_unavailable without waiting on the agent',
-        async () => {
-          const a = await timedStart(svc.url, { primary: MODELS[2] }, 2_000);
-          return a.status === 503 && a.body.error.code === 'agent_unavailable';
-        },
-        ATTEMPT_MS / 2,
-        100,
-      );
+      // Sent at the freeze: they are waiting on the agent when the liveness check finds it down.
+      expectFastAgentUnavailable(await starts(6), 'a start in flight at the freeze');
       // Known down now: every new start is refused without waiting on the agent.
       expectFastAgentUnavailable(await starts(12), 'a start after the agent was found down');
     } finally {
       agent.process.kill('SIGCONT');
     }
+    // The six in-flight starts were told 503: the agent finds their requests hung up when it resumes and
+    // drops them before any provider call (agent/hang_up.py), so the simulator sees nothing new.
+    await waitFor(
+      'the resumed agent to drop the calls the service ended',
+      async () => (await droppedForHangUp()) - droppedBefore >= 6,
+      15_000,
+      100,
+    );
+    expect(await providerCalls()).toBe(callsBefore);
     await waitFor(
       'a start to succeed again, nothing restarted',
       async () => (await timedStart(svc.url, { primary: MODELS[1] }, ATTEMPT_MS)).status === 201,

@@ -73,6 +73,7 @@ EXPORTED_METRICS: dict[str, dict[str, str]] = {
         "gen_ai_client_time_to_first_chunk_seconds": "histogram",
         "modelwatch_agent_calls_total": "counter",
         "modelwatch_agent_calls_refused_total": "counter",
+        "modelwatch_agent_calls_dropped_total": "counter",
         "modelwatch_agent_calls_in_flight": "gauge",
         "modelwatch_agent_queue_seconds": "histogram",
     },

@@ -161,13 +161,15 @@ export class AgentClient {
   }
 
   /**
-   * The health check failed: the agent is known down, and new calls fail at once. Calls already waiting on
-   * it are left to their deadlines: ended early, the agent would still run them when it resumes before
-   * their deadlines (it drops only work whose deadline passed), spending money on starts already told 503.
+   * The health check failed: the agent is known down. Calls already waiting on it end now (503 at once
+   * rather than at their deadlines): their connections close, and a resumed agent drops a call whose caller
+   * hung up before calling a provider (agent/hang_up.py). A call's own timeout never does this, as a slow
+   * provider is not a down agent.
    */
   private checkedDown(reason: string): { ready: false; reason: string } {
     this.mark(false);
     this.downSince = Date.now();
+    this.transport.abandonAll(`the agent stopped answering its health check (${reason})`);
     return { ready: false, reason };
   }
 
@@ -314,6 +316,7 @@ function hintFor(status: number): string {
 
 function describeFetchError(err: unknown, baseUrl: string): string {
   const e = err as { name?: string; code?: string; cause?: { code?: string } };
+  if (e.name === 'AgentDownError') return (err as Error).message;
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer from ${baseUrl} in time`;
   const code = e.cause?.code ?? e.code;
   return code ? `${code} connecting to ${baseUrl}` : `cannot reach ${baseUrl}`;

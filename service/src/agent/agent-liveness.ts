@@ -12,7 +12,7 @@ export interface LivenessSettings {
  * Asks the agent's /healthz on a short interval, so the service knows the agent is down without
  * waiting for a call to time out or for someone to ask /readyz. The verdict lives in the client
  * (one home): a failed check marks the agent unreachable there, which answers new starts 503 at once
- * without a call; the next check that gets an answer clears it.
+ * and ends the calls waiting on it; the next check that gets an answer clears it.
  */
 export class AgentLiveness {
   private timer: NodeJS.Timeout | null = null;

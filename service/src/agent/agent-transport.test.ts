@@ -60,6 +60,16 @@ describe('AgentTransport', () => {
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('when the agent is found down, then every call in flight ends at once, before or after its headers', async () => {
+    const waiting = post('/silent', 5_000);
+    const streaming = await post('/stall-body', 5_000);
+    const body = streaming.text();
+    transport.abandonAll('the agent stopped answering its health check');
+    await expect(waiting).rejects.toMatchObject({ name: 'AgentDownError' });
+    await expect(body).rejects.toMatchObject({ name: 'AgentDownError' });
+    expect(await (await post('/ok')).text()).toMatch(/"n":/);
+  });
+
   it('when nothing listens, then the socket error keeps its code', async () => {
     const closed = new AgentTransport('http://127.0.0.1:1');
     await expect(closed.post({ path: '/x', headers: {}, body: '', timeoutMs: 1_000 })).rejects.toMatchObject({

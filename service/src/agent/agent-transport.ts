@@ -32,6 +32,8 @@ export class AgentTransport {
   private readonly pool: HttpAgent;
   private readonly send: typeof httpRequest;
   private readonly url: URL;
+  // Every call not yet ended, body included: how `abandonAll` reaches them without a signal per call.
+  private readonly live = new Set<(err: Error) => void>();
 
   constructor(baseUrl: string) {
     this.url = new URL(baseUrl);
@@ -56,6 +58,11 @@ export class AgentTransport {
     this.pool.destroy();
   }
 
+  /** Ends every call in flight at once with an `AgentDownError` (the agent stopped answering its health check). */
+  abandonAll(message: string): void {
+    for (const stop of [...this.live]) stop(named('AgentDownError', message));
+  }
+
   private once({ path, headers, body, timeoutMs, signal }: PostCall): Promise<AgentResponse> {
     return new Promise((resolve, reject) => {
       const req = this.send({
@@ -70,7 +77,9 @@ export class AgentTransport {
       const stop = (err: Error): void => void (res ? res.destroy(err) : req.destroy(err));
       const timer = setTimeout(() => stop(named('TimeoutError', 'the agent did not answer in time')), timeoutMs);
       const onAbort = (): void => stop(named('AbortError', 'the caller gave up'));
+      this.live.add(stop);
       const done = (): void => {
+        this.live.delete(stop);
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
