@@ -8,9 +8,11 @@ capped: past the cap, new values are folded into `_other`.
 from __future__ import annotations
 
 import threading
+from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from agent.admission import Scope
 from agent.providers.result import CallResult
 
 # OpenTelemetry GenAI semantic-convention bucket boundaries.
@@ -97,6 +99,8 @@ class AgentMetrics:
         for purpose in ("probe", "interview"):  # every series exists at 0, so a rate over it is never empty
             for reason in DROP_REASONS:
                 self.dropped.labels(purpose, reason)
+            for limit in get_args(Scope):
+                self.refused.labels(purpose, limit)
         # livesum: with several workers, the sum over the workers alive now (a dead worker's calls are gone).
         self.in_flight = Gauge(
             "modelwatch_agent_calls_in_flight",
