@@ -21,6 +21,11 @@ const INTERVAL_MS = 2_000;
 const JITTER_MS = 200;
 const LEASE_TTL_MS = INTERVAL_MS / 2;
 const PASSWORD = 'pw-never-shown-7f3a';
+// The rate test watches one replica, then three, for a window each, with the spread in between: its
+// time limit is the sum of those waits plus starting the replicas.
+const WINDOW_MS = 12_000;
+const SPREAD_WAIT_MS = 40_000;
+const TWO_WINDOWS_AND_SPREAD_MS = 2 * WINDOW_MS + SPREAD_WAIT_MS + 30_000;
 const PROBES = `probes: { intervalSeconds: ${INTERVAL_MS / 1000}, unhealthyIntervalSeconds: ${INTERVAL_MS / 1000}, jitterSeconds: ${JITTER_MS / 1000}, timeoutSeconds: 1 }
 interviews: { deadlineSeconds: 10, attemptTimeoutSeconds: 2 }`;
 
@@ -115,43 +120,46 @@ afterAll(async () => {
 });
 
 describe('several replicas on one PostgreSQL', () => {
-  it('when three replicas run, then each model is probed at the rate of one instance and never by two at once', async () => {
-    const WINDOW_MS = 12_000;
-    await startReplica();
-    await waitFor('one replica holds every lease', async () => (await holderOf(CLAUDE)) !== null, 10_000);
-    const aloneFrom = Date.now();
-    await waitFor('a window of one replica', () => Date.now() - aloneFrom >= WINDOW_MS, WINDOW_MS + 1_000, 200);
-    const alone = await probesSince(aloneFrom);
-    await Promise.all([startReplica(), startReplica()]);
-    // Until the leases settle, a model may move once: count from when every replica has had a round.
-    await waitFor(
-      'leases spread over more than one replica',
-      async () => {
-        const holders = new Set(await Promise.all(MODELS.map(holderOf)));
-        return holders.size > 1 && !holders.has(null);
-        // A round is a fraction of a second when the machine is idle; a loaded CI machine starting two
-        // replicas at once can take much longer before both have had one.
-      },
-      60_000,
-    );
-    const sharedFrom = Date.now();
-    await waitFor('a window of three replicas', () => Date.now() - sharedFrom >= WINDOW_MS, WINDOW_MS + 1_000, 200);
-    const shared = (await probesSince(sharedFrom)).filter((p) => p.at < sharedFrom + WINDOW_MS);
-    const aloneInWindow = alone.filter((p) => p.at < aloneFrom + WINDOW_MS);
-    for (const model of MODELS) {
-      const one = aloneInWindow.filter((p) => p.model_id === model).length;
-      const three = shared.filter((p) => p.model_id === model).length;
-      expect(one).toBeGreaterThanOrEqual(WINDOW_MS / (INTERVAL_MS + JITTER_MS) - 2);
-      expect(Math.abs(three - one), `${model}: ${three} probes by three replicas, ${one} by one`).toBeLessThanOrEqual(
-        1,
+  it(
+    'when three replicas run, then each model is probed at the rate of one instance and never by two at once',
+    async () => {
+      await startReplica();
+      await waitFor('one replica holds every lease', async () => (await holderOf(CLAUDE)) !== null, 10_000);
+      const aloneFrom = Date.now();
+      await waitFor('a window of one replica', () => Date.now() - aloneFrom >= WINDOW_MS, WINDOW_MS + 1_000, 200);
+      const alone = await probesSince(aloneFrom);
+      await Promise.all([startReplica(), startReplica()]);
+      // Until the leases settle, a model may move once: count from when every replica has had a round.
+      await waitFor(
+        'leases spread over more than one replica',
+        async () => {
+          const holders = new Set(await Promise.all(MODELS.map(holderOf)));
+          return holders.size > 1 && !holders.has(null);
+          // A round is a fraction of a second when the machine is idle; a loaded CI machine starting two
+          // replicas at once can take much longer before both have had one.
+        },
+        SPREAD_WAIT_MS,
       );
-      // Never two at once: each probe of the model ends before the next one starts, whoever sends it.
-      const probes = shared.filter((p) => p.model_id === model);
-      for (let i = 1; i < probes.length; i++)
-        expect(probes[i]!.at - probes[i]!.latency).toBeGreaterThanOrEqual(probes[i - 1]!.at);
-    }
-    expect(new Set(shared.map((p) => p.replica_id)).size).toBeGreaterThan(1);
-  });
+      const sharedFrom = Date.now();
+      await waitFor('a window of three replicas', () => Date.now() - sharedFrom >= WINDOW_MS, WINDOW_MS + 1_000, 200);
+      const shared = (await probesSince(sharedFrom)).filter((p) => p.at < sharedFrom + WINDOW_MS);
+      const aloneInWindow = alone.filter((p) => p.at < aloneFrom + WINDOW_MS);
+      for (const model of MODELS) {
+        const one = aloneInWindow.filter((p) => p.model_id === model).length;
+        const three = shared.filter((p) => p.model_id === model).length;
+        expect(one).toBeGreaterThanOrEqual(WINDOW_MS / (INTERVAL_MS + JITTER_MS) - 2);
+        expect(Math.abs(three - one), `${model}: ${three} probes by three replicas, ${one} by one`).toBeLessThanOrEqual(
+          1,
+        );
+        // Never two at once: each probe of the model ends before the next one starts, whoever sends it.
+        const probes = shared.filter((p) => p.model_id === model);
+        for (let i = 1; i < probes.length; i++)
+          expect(probes[i]!.at - probes[i]!.latency).toBeGreaterThanOrEqual(probes[i - 1]!.at);
+      }
+      expect(new Set(shared.map((p) => p.replica_id)).size).toBeGreaterThan(1);
+    },
+    TWO_WINDOWS_AND_SPREAD_MS,
+  );
 
   it('when a burst of starts with a failing primary is spread over three replicas, then one event per fallback and one stored transition per change', async () => {
     await threeReplicas();

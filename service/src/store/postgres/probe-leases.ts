@@ -1,22 +1,5 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
-
-/**
- * Which replica probes which model. Every replica heartbeats into `replicas`; from the live set it
- * computes each model's owner by rendezvous hashing (the same answer on every replica, and a
- * replica joining or leaving moves only its share); it then holds a lease row per owned model.
- * A lease is taken only if free or expired, so two replicas never hold one model at once, and a
- * dead replica's leases lapse after `ttlMs`, when the survivors' next round takes them.
- */
-export function ownerOf(modelId: string, replicas: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestScore = -1n;
-  for (const r of replicas) {
-    const score = createHash('sha1').update(`${modelId}\u0000${r}`).digest().readBigUInt64BE(0);
-    if (score > bestScore) [best, bestScore] = [r, score];
-  }
-  return best;
-}
+import { assignOwners } from './probe-owners.js';
 
 export interface ProbeLeaseOptions {
   replicaId: string;
@@ -34,6 +17,13 @@ export interface ProbeLeaseOptions {
 
 const interval = (ms: number) => `${Math.round(ms)} milliseconds`;
 
+/**
+ * Which replica probes which model. Every replica heartbeats into `replicas`; from the live set it
+ * computes each model's owner (`assignOwners`: the same answer on every replica, spread evenly);
+ * it then holds a lease row per owned model. A lease is taken only if free or expired, so two
+ * replicas never hold one model at once, and a dead replica's leases lapse after `ttlMs`, when the
+ * survivors' next round takes them.
+ */
 export class ProbeLeases {
   /** Model -> local time until which this replica may act on its lease. */
   private readonly held = new Map<string, number>();
@@ -99,7 +89,8 @@ export class ProbeLeases {
       [replicaId, interval(ttlMs)],
     );
     this.live = rows.map((r) => r.id).sort();
-    const owned = models().filter((m) => ownerOf(m, this.live) === replicaId);
+    const owners = assignOwners(models(), this.live);
+    const owned = models().filter((m) => owners.get(m) === replicaId);
     const keep = new Set([...owned, ...[...this.held.keys()].filter((m) => busy(m) && this.holds(m))]);
     // Dropped here, before the round trip, so no probe of these starts while the release is on its way.
     for (const m of this.held.keys()) if (!keep.has(m)) this.held.delete(m);
