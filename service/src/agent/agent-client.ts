@@ -55,6 +55,8 @@ export class RequestFaultError extends Error {
 export interface StreamHooks {
   /** Aborting it closes the HTTP call to the agent, which stops the SDK stream at the provider. */
   signal: AbortSignal;
+  /** The agent has taken the call on (its response headers): from here on, the wait is the provider's. */
+  onTakenOn?: () => void;
   onFirstToken: (ttftMs: number) => void;
 }
 
@@ -126,6 +128,7 @@ export class AgentClient {
       throw err;
     }
     handoff?.end(true);
+    hooks.onTakenOn?.();
     try {
       return await readEvents(res, hooks.onFirstToken);
     } catch (err) {

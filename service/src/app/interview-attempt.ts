@@ -63,8 +63,10 @@ export async function attemptInterview(
       'modelwatch.state': call.candidate.state,
     });
     const startedAt = clock();
+    // The model's first-token clock starts when the agent takes the call on, not when it is sent: until
+    // then the call waits on the agent (its queue, a pause, a cold start), which says nothing of the model.
+    let takenOnAt: number | null = null;
     let firstToken = false;
-    health.callStarted(model.id, call.callId, startedAt);
     try {
       const request = {
         interviewId: call.interviewId,
@@ -77,6 +79,10 @@ export async function attemptInterview(
       };
       const result = await agent.streamInterview(request, budget.transportMs, {
         signal: hooks.signal,
+        onTakenOn: () => {
+          takenOnAt = clock();
+          health.callStarted(model.id, call.callId, takenOnAt);
+        },
         onFirstToken: (ttftMs) => {
           firstToken = true;
           health.callFirstToken(model.id, call.callId, ttftMs);
@@ -90,7 +96,7 @@ export async function attemptInterview(
       else
         health.recordSample(model.id, {
           at: clock(),
-          startedAt,
+          startedAt: takenOnAt ?? startedAt,
           callId: call.callId,
           source: 'interview',
           ...measurementOf(result),
@@ -100,9 +106,10 @@ export async function attemptInterview(
       return result;
     } catch (err) {
       if (hooks.signal.aborted) {
-        // A hedge won: the call is abandoned down to the provider. No first token yet: "≥ elapsed".
-        if (firstToken) health.callForgotten(model.id, call.callId);
-        else health.callCensored(model.id, call.callId, startedAt, clock() - startedAt);
+        // A hedge won: the call is abandoned down to the provider. No first token yet: "≥ elapsed" since
+        // the agent took it on; never taken on, it says nothing of the model.
+        if (firstToken || takenOnAt === null) health.callForgotten(model.id, call.callId);
+        else health.callCensored(model.id, call.callId, takenOnAt, clock() - takenOnAt);
         span.setAttribute('modelwatch.outcome', ATTEMPT_CANCELLED);
         throw err;
       }

@@ -120,7 +120,7 @@ export const healthModel = z.object({
   hedgeDelayMs: z
     .number()
     .describe("How long a start waits for this model's first token before it also tries the next"),
-  inFlight: z.number().describe('Calls in flight that have had no first token yet'),
+  inFlight: z.number().describe('Calls the agent has taken on that have had no first token yet'),
   firstTokenMisses: z.number().describe('Calls in a row with no first token within the hedge delay'),
   confirming: z.boolean().describe('A failure is being confirmed: probed every confirm interval'),
   forgiveness: z
