@@ -154,7 +154,7 @@ def main() -> None:
     parser.add_argument("--data-dir", help="service DATA_DIR (default: a temporary directory on disk)")
     parser.add_argument("--no-profile", action="store_true", help="CPU per start only, without the profiler")
     parser.add_argument(
-        "--main", type=Path, default=processes.SERVICE_MAIN, help="the build to run (e.g. a base worktree's dist/main.js)"
+        "--main", type=Path, default=processes.SERVICE_MAIN, help="the build to run (a base worktree's dist/main.js)"
     )
     parser.add_argument(
         "--floor", action="store_true", help="run bench/floor_server.mjs instead: the least a start can cost here"

@@ -1,7 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './support/processes.js';
-import { spans, startInProcess, testConfigText, type InProcess } from './support/stack.js';
+import { spans, startOnDeadAgent, type InProcess } from './support/stack.js';
 
 // POST /v1/interviews is served without Express when it plainly can be (src/http/fast-start.ts); a query
 // string sends the same request through Express. Both must answer alike. No agent runs (a dead port):
@@ -11,15 +10,13 @@ let secured: InProcess;
 const TOKEN = 'test-token-0123456789abcdef';
 
 beforeAll(async () => {
-  const deadAgent = `http://127.0.0.1:${await freePort()}`;
-  svc = await startInProcess({ agentUrl: deadAgent, configText: testConfigText(1) });
-  secured = await startInProcess({ agentUrl: deadAgent, configText: testConfigText(1), apiToken: TOKEN });
+  ({ open: svc, secured } = await startOnDeadAgent(TOKEN));
 });
 afterAll(async () => {
   await Promise.all([svc.service.stop(500), secured.service.stop(500)]);
 });
 
-async function answer(url: string, body: string | Uint8Array, headers: Record<string, string>) {
+async function answer(url: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>) {
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   const text = await res.text();
   return {
@@ -32,17 +29,17 @@ async function answer(url: string, body: string | Uint8Array, headers: Record<st
 }
 
 /** The answer on the fast path and through Express, for the same request. */
-async function bothWays(on: InProcess, body: string | Uint8Array, headers: Record<string, string> = {}) {
+async function bothWays(on: InProcess, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
   const fast = await answer(`${on.url}/v1/interviews`, body, headers);
   const express = await answer(`${on.url}/v1/interviews?via=express`, body, headers);
   return { fast, express };
 }
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const utf8 = (s: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(s);
 const registered = 'openai:gpt-4o';
 
 describe('a start served without Express answers as Express does', () => {
-  it.each<[string, string | Uint8Array, number]>([
+  it.each<[string, string | Uint8Array<ArrayBuffer>, number]>([
     ['malformed JSON', '{"primary": ', 400],
     ['a JSON string at the top', '"openai:gpt-4o"', 400],
     ['white space only', '   ', 400],

@@ -15,7 +15,7 @@ import { answerStart, startRefusal } from './routes/interviews.js';
 const START_PATH = '/v1/interviews';
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
 // body-parser's strict mode: only an object or an array at the top (after JSON's own white space).
-const STRICT_JSON = /^[\x20\x09\x0a\x0d]*[{[]/;
+const STRICT_JSON = /^[ \t\n\r]*[{[]/;
 
 /**
  * The server's request listener: the common interview start served without Express, everything else by
@@ -35,9 +35,12 @@ export function withFastStart(app: Express, ctx: ApiContext): RequestListener {
   const onError = errorHandler(ctx.logger);
   const limit = ctx.api.bodyLimitBytes;
   return (req, res) => {
-    if (!plainStart(req, limit) || !bearerAccepted(token, req.headers.authorization)) return app(req, res);
     const key = idempotencyKey(req);
-    if (startRefusal(ctx, key)) return app(req, res);
+    const plain = plainStart(req, limit) && bearerAccepted(token, req.headers.authorization) && !startRefusal(ctx, key);
+    if (!plain) {
+      void app(req, res);
+      return;
+    }
     const { span, active } = openRequestSpan(ctx.tracer, 'POST', START_PATH, req.headers);
     // As with Express: the span is named by its route once the body was read and the handler ran.
     let route: string | null = null;
