@@ -54,8 +54,10 @@ def service(
     sim_port: int,
     node_args: list[str] | None = None,
     port: int | None = None,
+    main: Path = SERVICE_MAIN,
 ) -> RunningProcess:
-    """The built service with its data in `data_dir` (which also names its log); on `port` when given (a restart)."""
+    """The built service with its data in `data_dir` (which also names its log); on `port` when given (a restart);
+    `main` runs another build (a base worktree's dist/main.js) or the floor server (bench/floor_server.mjs)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     env = base_env(
         SERVICE_PORT=str(port or 0),
@@ -67,7 +69,7 @@ def service(
         SIMULATOR_API_KEY="sim-key",
         MODELWATCH_AGENT_TOKEN=AGENT_TOKEN,
     )
-    argv = ["node", *(node_args or []), str(SERVICE_MAIN)]
+    argv = ["node", *(node_args or []), str(main)]
     url = f"http://127.0.0.1:{port}" if port else None
     suffix = "-restarted" if port else ""
     return start_process("service", argv, work / f"service-{data_dir.name}{suffix}.log", env=env, url=url)

@@ -1,6 +1,7 @@
 """Where the service's CPU goes under interview load: a V8 CPU profile, summed by function and by package.
 
     .venv/bin/python bench/profile_service.py [--rate 100] [--duration 10] [--data-dir /dev/shm/x] [--no-profile]
+        [--main ../svcbase/service/dist/main.js | --floor]
 
 Not part of `make bench` (the profiler itself slows the service); a diagnostic for when the
 added latency misses its goal. Starts its own simulator, agent and service (node --cpu-prof),
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -22,6 +24,8 @@ import added_latency
 import loadgen
 import processes
 from resources import CLK_TCK, ResourceMonitor
+
+FLOOR_MAIN = Path(__file__).resolve().parent / "floor_server.mjs"
 
 
 def summarize(
@@ -100,6 +104,7 @@ async def drive(sim_url: str, service: processes.RunningProcess, rate: float, du
         # JIT and caches warm before the measured run, as in the added-latency benchmark.
         await loadgen.open_loop(client, "/v1/interviews", added_latency.service_body, rate, 5, expect_status=201)
         monitor = ResourceMonitor([service])
+        load_before = os.getloadavg()[0]
         monitor.start()
         user0, sys0 = user_sys(service.pid)
         threads0 = thread_cpu(service.pid)
@@ -110,6 +115,7 @@ async def drive(sim_url: str, service: processes.RunningProcess, rate: float, du
         user1, sys1 = user_sys(service.pid)
         threads1 = thread_cpu(service.pid)
     summary = run.summary()
+    summary["loadAverage"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     by_thread: dict[str, float] = {"main": 0.0, "other threads": 0.0}
     for tid, (name, secs) in threads1.items():
         by_thread["main" if tid == str(service.pid) else "other threads"] += secs - threads0.get(tid, (name, 0.0))[1]
@@ -147,6 +153,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--data-dir", help="service DATA_DIR (default: a temporary directory on disk)")
     parser.add_argument("--no-profile", action="store_true", help="CPU per start only, without the profiler")
+    parser.add_argument(
+        "--main", type=Path, default=processes.SERVICE_MAIN, help="the build to run (a base worktree's dist/main.js)"
+    )
+    parser.add_argument(
+        "--floor", action="store_true", help="run bench/floor_server.mjs instead: the least a start can cost here"
+    )
     args = parser.parse_args()
     loadgen.install_uvloop()
     work = Path(tempfile.mkdtemp(prefix="modelwatch-profile-"))
@@ -162,12 +174,13 @@ def main() -> None:
             Path(args.data_dir) if args.data_dir else work / "data",
             sim_port=sim.port,
             node_args=[] if args.no_profile else ["--cpu-prof", f"--cpu-prof-dir={prof_dir}"],
+            main=FLOOR_MAIN if args.floor else args.main,
         )
         summary = asyncio.run(drive(sim.url, stack.service, args.rate, args.duration))
     finally:
         stack.stop()
     keys: tuple[str, ...] = ("sent", "ok", "errors", "timeouts", "errorKinds", "refused", "latencyMs")
-    keys = (*keys, "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart")
+    keys = (*keys, "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart", "loadAverage")
     print(json.dumps({k: summary.get(k) for k in keys}))
     if args.no_profile:
         return

@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { AgentClient } from './agent/agent-client.js';
@@ -16,7 +15,7 @@ import type { ConfigFile } from './config/schema.js';
 import type { StoreChoice } from './config/store-choice.js';
 import { HealthEngine, type HealthReader } from './domain/health/index.js';
 import type { ModelRegistry } from './domain/model-registry.js';
-import { createApp } from './http/app.js';
+import { createRequestListener } from './http/app.js';
 import { rejectMalformedRequest } from './http/client-error.js';
 import { ProbeScheduler } from './scheduler/probe-scheduler.js';
 import { ProbeScheduleMetrics } from './telemetry/probe-schedule-metrics.js';
@@ -215,9 +214,14 @@ async function buildParts(opts: ServiceOptions) {
   };
 }
 
-function listen(app: Express, at: { port: number; host: string }): Promise<Server> {
+function listen(listener: RequestListener, at: { port: number; host: string }): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
-    const server = app.listen(at.port, at.host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    const server = createServer(listener);
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
     server.keepAliveTimeout = 65_000;
     server.on('clientError', rejectMalformedRequest);
   });
@@ -267,7 +271,7 @@ export async function startService(
     parts;
   const { api } = opts.config;
   let draining = false;
-  const app = createApp({
+  const app = createRequestListener({
     registry,
     healthReader,
     probes,

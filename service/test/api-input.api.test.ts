@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json } from './support/http.js';
-import { freePort } from './support/processes.js';
-import { startInProcess, testConfigText, type InProcess } from './support/stack.js';
+import { startOnDeadAgent, type InProcess } from './support/stack.js';
 
 // Bad input, auth and documents: no agent is running (a dead port), which these answers must not need.
 let svc: InProcess;
@@ -9,9 +8,7 @@ let secured: InProcess;
 const TOKEN = 'test-token-0123456789abcdef';
 
 beforeAll(async () => {
-  const deadAgent = `http://127.0.0.1:${await freePort()}`;
-  svc = await startInProcess({ agentUrl: deadAgent, configText: testConfigText(1) });
-  secured = await startInProcess({ agentUrl: deadAgent, configText: testConfigText(1), apiToken: TOKEN });
+  ({ open: svc, secured } = await startOnDeadAgent(TOKEN));
 });
 afterAll(async () => {
   await Promise.all([svc.service.stop(500), secured.service.stop(500)]);

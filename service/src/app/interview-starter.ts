@@ -208,29 +208,29 @@ export class InterviewStarter {
 
   private plan(resolved: ResolvedInterview): SelectionPlan {
     const { healthReader, registry, tracer } = this.deps;
-    return tracer.startActiveSpan('select model', { kind: SpanKind.INTERNAL }, (span) => {
-      const plan = planSelection({
-        primary: resolved.primary,
-        callerFallbacks: resolved.callerFallbacks,
-        simulationFallbacks: resolved.simulationFallbacks,
-        registered: registry.all(),
-        drained: this.deps.isDrained,
-        health: (id) => {
-          const s = healthReader.snapshot(id);
-          return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms };
-        },
-      });
-      span.setAttributes({
-        'modelwatch.primary': plan.primary.modelId,
-        'modelwatch.primary.state': plan.primary.state,
-        'modelwatch.primary.reason': plan.primary.reason,
-        'modelwatch.primary.p95_ms': plan.primary.p95Ms ?? -1,
-        'modelwatch.selection.reason': plan.reason ?? 'primary_usable',
-        'modelwatch.selection.order': plan.order.map((c) => `${c.modelId}:${c.state}`),
-      });
-      span.end();
-      return plan;
+    // Not made the active span: nothing runs inside it (the selection is pure), so no context switch is needed.
+    const span = tracer.startSpan('select model', { kind: SpanKind.INTERNAL });
+    const plan = planSelection({
+      primary: resolved.primary,
+      callerFallbacks: resolved.callerFallbacks,
+      simulationFallbacks: resolved.simulationFallbacks,
+      registered: registry.all(),
+      drained: this.deps.isDrained,
+      health: (id) => {
+        const s = healthReader.snapshot(id);
+        return { state: s.state, reason: s.reason, p95Ms: s.latency.p95Ms };
+      },
     });
+    span.setAttributes({
+      'modelwatch.primary': plan.primary.modelId,
+      'modelwatch.primary.state': plan.primary.state,
+      'modelwatch.primary.reason': plan.primary.reason,
+      'modelwatch.primary.p95_ms': plan.primary.p95Ms ?? -1,
+      'modelwatch.selection.reason': plan.reason ?? 'primary_usable',
+      'modelwatch.selection.order': plan.order.map((c) => `${c.modelId}:${c.state}`),
+    });
+    span.end();
+    return plan;
   }
 
   private evidence(modelId: string): HealthEvidence {

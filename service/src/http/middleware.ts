@@ -1,5 +1,15 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from '../app/app-error.js';
 import { StorageError } from '../store/storage-errors.js';
@@ -20,24 +30,40 @@ export function sendError(res: Response, err: AppError): void {
 export function requestSpan(tracer: Tracer): RequestHandler {
   return (req, res, next) => {
     if (req.path === '/metrics' || req.path === '/healthz') return next();
-    const parent = propagation.extract(context.active(), req.headers);
-    const span = tracer.startSpan(
-      `${req.method} ${req.path}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } },
-      parent,
-    );
+    const { span, active } = openRequestSpan(tracer, req.method, req.path, req.headers);
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path;
-      if (route) {
-        span.updateName(`${req.method} ${req.baseUrl}${route}`);
-        span.setAttribute('http.route', `${req.baseUrl}${route}`);
-      }
-      span.setAttribute('http.response.status_code', res.statusCode);
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
+      closeRequestSpan(span, req.method, route ? `${req.baseUrl}${route}` : null, res.statusCode);
     });
-    context.with(trace.setSpan(parent, span), next);
+    context.with(active, next);
   };
+}
+
+/** The request's SERVER span and the context to run its handling in (also used by fast-start.ts). */
+export function openRequestSpan(
+  tracer: Tracer,
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+): { span: Span; active: Context } {
+  const parent = propagation.extract(context.active(), headers);
+  const span = tracer.startSpan(
+    `${method} ${path}`,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+    parent,
+  );
+  return { span, active: trace.setSpan(parent, span) };
+}
+
+/** Named by its route once one matched; the status, and ERROR on a 5xx. */
+export function closeRequestSpan(span: Span, method: string, route: string | null, status: number): void {
+  if (route) {
+    span.updateName(`${method} ${route}`);
+    span.setAttribute('http.route', route);
+  }
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }
 
 /** Only JSON bodies: anything else with a body is a 415 rather than a confusing validation error. */
@@ -58,14 +84,22 @@ export const requireJson: RequestHandler = (req, _res, next) => {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-/** Bearer-token check in constant time (hashing first makes the lengths equal). */
+/** The SHA-256 of the configured token, null when none is: what `bearerAccepted` compares with. */
+export const tokenDigest = (token: string | undefined): Buffer | null => (token ? digest(token) : null);
+
+/** An Authorization header carrying the token (compared in constant time: hashing first makes the lengths equal). */
+export function bearerAccepted(expected: Buffer | null, authorization: string | undefined): boolean {
+  if (!expected) return true;
+  // The scheme is case-insensitive (RFC 9110 §11.1).
+  const given = /^bearer +(\S+) *$/i.exec(authorization ?? '')?.[1] ?? '';
+  return given !== '' && timingSafeEqual(digest(given), expected);
+}
+
+/** Bearer-token check: a 401 naming the header when it does not carry the token. */
 export function requireToken(token: string | undefined): RequestHandler {
-  const expected = token ? digest(token) : null;
+  const expected = tokenDigest(token);
   return (req, _res, next) => {
-    if (!expected) return next();
-    // The scheme is case-insensitive (RFC 9110 §11.1).
-    const given = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (given && timingSafeEqual(digest(given), expected)) return next();
+    if (bearerAccepted(expected, req.headers.authorization)) return next();
     next(
       new AppError(401, 'unauthorized', 'this endpoint needs Authorization: Bearer <MODELWATCH_API_TOKEN>', {
         field: 'authorization',
@@ -115,8 +149,13 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** body-parser would replace invalid UTF-8 with U+FFFD and store it; refuse it instead. */
 export function rejectInvalidUtf8(_req: Request, _res: Response, buf: Buffer): void {
+  decodeUtf8(buf);
+}
+
+/** The body as text (a BOM dropped, as body-parser does); invalid UTF-8 throws the error errorHandler maps to 400. */
+export function decodeUtf8(buf: Buffer): string {
   try {
-    strictUtf8.decode(buf);
+    return strictUtf8.decode(buf);
   } catch {
     throw Object.assign(new Error('request body is not valid UTF-8'), { type: 'encoding.invalid', status: 400 });
   }

@@ -6,18 +6,19 @@ import { ATTEMPT_OUTCOMES } from '../store/records.js';
 
 /** Request and response schemas: they validate at the route and generate /openapi.json. */
 
-const MAX_JSON_DEPTH = 16;
-function depth(value: unknown, level = 0): number {
+export const MAX_JSON_DEPTH = 16;
+export function depth(value: unknown, level = 0): number {
   if (level > MAX_JSON_DEPTH || value === null || typeof value !== 'object') return level;
   let max = level;
   for (const v of Object.values(value)) max = Math.max(max, depth(v, level + 1));
   return max;
 }
 
-export const modelId = z.string().min(1).max(200).describe('A registered model id, "provider:model"');
-export const resourceId = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, ".", "_" and "-", at most 128 characters');
+export const MODEL_ID_MAX_LENGTH = 200;
+export const MAX_FALLBACKS = 20;
+export const RESOURCE_ID = /^[A-Za-z0-9._-]{1,128}$/;
+export const modelId = z.string().min(1).max(MODEL_ID_MAX_LENGTH).describe('A registered model id, "provider:model"');
+export const resourceId = z.string().regex(RESOURCE_ID, 'letters, digits, ".", "_" and "-", at most 128 characters');
 // Text no provider can take (issue 11): a lone UTF-16 surrogate cannot be encoded as UTF-8, so the SDKs
 // fail before sending it. Refused here, naming the field, so such a start never reaches a model and is
 // never charged to one. Control characters (NUL included) are valid JSON text and pass; a provider that
@@ -59,7 +60,7 @@ export const startInterviewBody = z.strictObject({
   primary: modelId.optional().describe('Required unless simulationId names a stored simulation'),
   fallbacks: z
     .array(modelId)
-    .max(20)
+    .max(MAX_FALLBACKS)
     .optional()
     .describe("The caller's fallbacks, tried in this order before the simulation's and auto"),
   config: freeForm.optional(),
@@ -68,7 +69,7 @@ export const startInterviewBody = z.strictObject({
 // The path names the simulation; the body is what it holds.
 export const simulationBody = z.strictObject({
   primary: modelId,
-  fallbacks: z.array(modelId).max(20).default([]),
+  fallbacks: z.array(modelId).max(MAX_FALLBACKS).default([]),
   interview: freeForm.default({}),
 });
 

@@ -188,6 +188,17 @@ export async function startInProcess(opts: {
   return { service, url: `http://127.0.0.1:${service.port}`, logs: logs.text, dataDir };
 }
 
+/** Two services on one model and a dead agent (for answers that must not need one): open, and behind `apiToken`. */
+export async function startOnDeadAgent(apiToken: string): Promise<{ open: InProcess; secured: InProcess }> {
+  const agentUrl = `http://127.0.0.1:${await freePort()}`;
+  const configText = testConfigText(1);
+  const [open, secured] = await Promise.all([
+    startInProcess({ agentUrl, configText }),
+    startInProcess({ agentUrl, configText, apiToken }),
+  ]);
+  return { open, secured };
+}
+
 export async function setSimModel(
   sim: LaunchedProcess,
   model: string,
