@@ -24,9 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import pwd
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,73 +38,11 @@ import httpx
 import loadgen
 import processes
 import resources
+from postgres import Postgres
 from processes import REPO, RunningProcess, Stack, base_env, start_process
+from replicas_report import markdown
 
-PG_VERSIONS = ("17", "16", "15")
-PG_BIN = next((d for v in PG_VERSIONS if Path(d := f"/usr/lib/postgresql/{v}/bin").is_dir()), "")
 MODEL = "openai:gpt-4o-mini"
-
-
-class Postgres:
-    """A throwaway PostgreSQL server with pg_stat_statements loaded."""
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="modelwatch-bench-pg-"))
-        self.user = pwd.getpwnam("postgres") if os.getuid() == 0 else None
-        if self.user:
-            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
-        self.port = processes.free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def _run(self, argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
-        uid = self.user.pw_uid if self.user else None
-        return subprocess.run(argv, check=False, user=uid, text=True, capture_output=True, **kw)
-
-    def start(self) -> Postgres:
-        data = self.dir / "data"
-        init = self._run([f"{PG_BIN}/initdb", "-D", str(data), "-U", "bench", "--auth=trust", "--no-sync"])
-        if init.returncode != 0:
-            raise RuntimeError(init.stderr)
-        argv = [f"{PG_BIN}/postgres", "-D", str(data), "-p", str(self.port), "-k", str(self.dir)]
-        argv += ["-c", "listen_addresses=127.0.0.1", "-c", "shared_preload_libraries=pg_stat_statements"]
-        log = open(self.dir / "postgres.log", "wb")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(argv, user=self.user.pw_uid if self.user else None, stdout=log, stderr=log)
-        deadline = time.monotonic() + 30
-        while self.sql("postgres", "SELECT 1") is None:
-            if time.monotonic() > deadline:
-                raise RuntimeError((self.dir / "postgres.log").read_text()[-2000:])
-            time.sleep(0.2)
-        return self
-
-    def url(self, db: str) -> str:
-        return f"postgresql://bench@127.0.0.1:{self.port}/{db}"
-
-    def sql(self, db: str, query: str) -> str | None:
-        argv = ["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", self.url(db), "-c", query]
-        res = subprocess.run(argv, check=False, capture_output=True, text=True)
-        return res.stdout if res.returncode == 0 else None
-
-    def cpu_seconds(self) -> float:
-        """CPU of the postmaster and every backend it forked (connections, autovacuum, checkpointer)."""
-        if not self.proc:
-            return 0.0
-        total = 0.0
-        for d in Path("/proc").iterdir():
-            if not d.name.isdigit():
-                continue
-            try:
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if int(d.name) == self.proc.pid or ppid == self.proc.pid:
-                total += resources.cpu_seconds(int(d.name)) or 0.0
-        return total
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def pg_service(work: Path, stack: Stack, config: Path, url: str, name: str) -> RunningProcess:
@@ -257,80 +192,6 @@ async def sample_to_verdict(a: RunningProcess, b: RunningProcess, trials: int) -
         "maxMs": lat[-1] if lat else None,
         "meanPollsUntilSeen": round(sum(polls) / max(1, len(polls)), 1),
     }
-
-
-def _ms(v: float | None) -> str:
-    return "timeout" if v is None or v == float("inf") else f"{v:.1f}"
-
-
-def _load(env: dict[str, Any]) -> str:
-    return " ".join(f"{x:.1f}" for x in env.get("loadAverage", ()))
-
-
-def _cpu_per_start(row: dict[str, Any], side: str, proc: str) -> str:
-    pct = row[side]["resources"].get(proc, {}).get("cpuPercentOfOneCore")
-    return "?" if pct is None else f"{pct * 10 / row['rate']:.1f}"
-
-
-def markdown(r: dict[str, Any]) -> str:
-    env = r["environment"]
-    lines = [
-        "# Several replicas: PostgreSQL against SQLite",
-        "",
-        f"Machine: {env.get('cores')} cores ({env.get('cpuModel')}), Node {env.get('node')}, "
-        f"Python {env.get('python')}, "
-        f"PostgreSQL {str(r['postgres']).strip()}; load average before/after: {_load(env)} / "
-        f"{_load(r['environmentAfter'])}. Method: bench/replicas.py's docstring.",
-        "",
-        "| rate | SQLite p50 / p95 / p99 (ms) | PostgreSQL p50 / p95 / p99 (ms) "
-        "| added p50 / p95 / p99 (ms) | timeouts SQLite / PG | service CPU ms per start SQLite / PG |",
-        "|---:|---|---|---|---|---|",
-    ]
-    for row in r["addedLatency"]:
-        a, b, d = row["sqlite"]["latencyMs"], row["postgres"]["latencyMs"], row["addedMs"]
-        lines.append(
-            f"| {row['rate']:g}/s | {' / '.join(_ms(a[p]) for p in ('p50', 'p95', 'p99'))} "
-            f"| {' / '.join(_ms(b[p]) for p in ('p50', 'p95', 'p99'))} "
-            f"| {' / '.join(_ms(d[p]) for p in ('p50', 'p95', 'p99'))} "
-            f"| {row['sqlite'].get('timeouts', 0)} / {row['postgres'].get('timeouts', 0)} "
-            f"| {_cpu_per_start(row, 'sqlite', 'service')} / {_cpu_per_start(row, 'postgres', 'service-pg-a')} |"
-        )
-    under = [row for row in r["addedLatency"] if "databaseUnderLoad" in row]
-    if under:
-        lines += [
-            "",
-            "Database work per start while the PostgreSQL side ran (its slices; probes and lease rounds included):",
-            "",
-            "| rate | starts | statements (round trips) per start | commits per start | PostgreSQL CPU ms per start "
-            "| load average (1 min) at each slice |",
-            "|---:|---:|---:|---:|---:|---|",
-        ]
-        for row in under:
-            d = row["databaseUnderLoad"]
-            lines.append(
-                f"| {row['rate']:g}/s | {d['starts']} | {d['statementsPerStart']} | {d['commitsPerStart']} "
-                f"| {d['postgresCpuMsPerStart']} | {', '.join(f'{x:g}' for x in row['loadAverage1mAtEachSlice'])} |"
-            )
-    t, c = r["roundTrips"], r["sampleToVerdict"]
-    lines += [
-        "",
-        f"Statements per start ({t['starts']} starts, half with an Idempotency-Key, less an idle window):",
-        "",
-    ]
-    lines += [f"- {n} x `{q}`" for q, n in t["byStatement"].items()]
-    lines += [
-        "",
-        f"Sample on replica A -> verdict on replica B ({c['trials']} probes): p50 {_ms(c['p50Ms'])} ms, "
-        f"p99 {_ms(c['p99Ms'])} ms, max {_ms(c['maxMs'])} ms "
-        f"(B polled back to back; {c['meanPollsUntilSeen']} polls on average).",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def rewrite_markdown(out: Path) -> None:
-    """Regenerates replicas.md from replicas.json (after a change to the table's layout)."""
-    (out / "replicas.md").write_text(markdown(json.loads((out / "replicas.json").read_text())))
 
 
 async def main() -> None:
