@@ -2,6 +2,7 @@
 /v1/health cost (issue 15).
 
     .venv/bin/python bench/scale.py [--models 100 300 1000] [--duration 150] [--label after] [--out bench/results]
+        [--service-main ../other-worktree/service/dist/main.js]
 
 For each model count a fresh simulator, agent and service on a generated config (every model on the
 simulator, which serves any model name; default probe plan: every 10 s plus up to 1 s of jitter; no
@@ -11,6 +12,8 @@ service's RSS; every 15 s: GET /metrics (timed; bytes and series, i.e. sample li
 `--warmup`: probes done (modelwatch_probes_total), probes expected (models x window / mean period, the period
 being interval + mean jitter + mean probe duration, all from the service's own figures), lateness
 (modelwatch_probe_lateness_seconds: due time to dispatch), skipped probes by reason, CPU of each process.
+After the window: GET /v1/health back to back, with the service's CPU per read. `--service-main` runs another
+build of the service (e.g. a worktree of main) with the same harness, agent and simulator.
 Benchmarks report; they never pass or fail. Results: bench/results/scale.json and scale.md.
 """
 
@@ -37,6 +40,7 @@ from processes import REPO, Stack
 
 HEALTH_EVERY_S = 5.0
 METRICS_EVERY_S = 15.0
+HEALTH_BURST_READS = 30
 
 
 def write_config(path: Path, n: int) -> Path:
@@ -120,6 +124,27 @@ async def sample_metrics(client: httpx.AsyncClient, t0: float, rows: list[dict[s
     return text
 
 
+async def health_burst(client: httpx.AsyncClient, pid: int, reads: int = HEALTH_BURST_READS) -> dict[str, Any]:
+    """`reads` serial GET /v1/health back to back, then as long without reads: the service's CPU per read is
+    the difference of its CPU over the two halves (probing goes on in both). CPU is robust to the machine's
+    load, the wall clock is not. Back to back, few models change between reads: the best case for a body
+    kept between reads (bench/health_read_cost.mjs measures the cases with more changes)."""
+    ms: list[float] = []
+    c0, t0 = resources.cpu_seconds(pid), time.monotonic()
+    for _ in range(reads):
+        m, res = await timed_get(client, "/v1/health")
+        res.raise_for_status()
+        ms.append(m)
+    c1, busy_s = resources.cpu_seconds(pid), time.monotonic() - t0
+    await asyncio.sleep(busy_s)
+    c2 = resources.cpu_seconds(pid)
+    ms.sort()
+    per_read = None
+    if c0 is not None and c1 is not None and c2 is not None:
+        per_read = round(((c1 - c0) - (c2 - c1)) * 1000 / reads, 1)
+    return {"reads": reads, "p50Ms": ms[len(ms) // 2], "maxMs": ms[-1], "serviceCpuMsPerRead": per_read}
+
+
 async def observe(stack: Stack, n: int, duration_s: float, warmup_s: float) -> dict[str, Any]:
     svc = stack.service
     assert svc is not None
@@ -151,8 +176,10 @@ async def observe(stack: Stack, n: int, duration_s: float, warmup_s: float) -> d
         window_s = time.monotonic() - window0
         used = monitor.stop()
         await scraping
+        burst = await health_burst(client, svc.pid)
     assert before is not None
-    return summarize(n, before, after, window_s, health=health, scrapes=scrapes, used=used)
+    summary = summarize(n, before, after, window_s, health=health, scrapes=scrapes, used=used)
+    return {**summary, "healthBurst": burst}
 
 
 def summarize(
@@ -229,15 +256,23 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=20.0, help="seconds before the measured window")
     ap.add_argument("--label", default="after", help="key of this run in scale.json (e.g. before, after)")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    ap.add_argument(
+        "--service-main",
+        type=Path,
+        default=processes.SERVICE_MAIN,
+        help="the built service to run, e.g. another worktree's service/dist/main.js for a before/after pair",
+    )
     args = ap.parse_args()
-    if not (REPO / "service" / "dist" / "main.js").exists():
-        print("service/dist/main.js missing: run `make build` (make bench-scale does)", file=sys.stderr)
+    processes.SERVICE_MAIN = args.service_main.resolve()
+    if not processes.SERVICE_MAIN.exists():
+        print(f"{processes.SERVICE_MAIN} missing: run `make build` (make bench-scale does)", file=sys.stderr)
         return 2
     work = REPO / "bench" / ".work" / "scale"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     meta: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "serviceMain": str(processes.SERVICE_MAIN),
         "environment": resources.environment(),
         "loadAverage": {"before": [round(x, 2) for x in os.getloadavg()]},
         "busyBefore": resources.busy_processes(),

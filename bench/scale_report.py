@@ -53,6 +53,17 @@ def states_line(s: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def burst_lines(sizes: list[dict[str, Any]]) -> list[str]:
+    """The back-to-back /v1/health reads after each count's window (runs since they were added)."""
+    parts = [
+        f"{s['models']} models: {b['reads']} reads p50 {b['p50Ms']:g} ms, max {b['maxMs']:g} ms, "
+        f"service CPU {_v(b['serviceCpuMsPerRead'], ' ms')} per read"
+        for s in sizes
+        if (b := s.get("healthBurst"))
+    ]
+    return ["GET /v1/health back to back after the window: " + "; ".join(parts) + ".", ""] if parts else []
+
+
 def run_section(label: str, run: dict[str, Any]) -> list[str]:
     meta = run["meta"]
     env = meta["environment"]
@@ -70,6 +81,7 @@ def run_section(label: str, run: dict[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *(size_row(s) for s in run["sizes"]),
         "",
+        *burst_lines(run["sizes"]),
         "Models per state over time (largest count):",
         "",
         states_line(run["sizes"][-1]),

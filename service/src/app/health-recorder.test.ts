@@ -30,14 +30,20 @@ function recorder(clock: () => number) {
   const registry = buildModelRegistry(parseConfigText('test.yaml', CONFIG, {}));
   const engine = new HealthEngine(clock);
   for (const m of registry.all()) engine.register(m.id, m.health, m.probe.intervalMs);
-  const metrics = new ServiceMetrics(createRegistry(false), registry.all());
+  const promRegistry = createRegistry(false);
+  const metrics = new ServiceMetrics(promRegistry, registry.all());
   const health = new HealthRecorder(
     engine,
     new SyncStoreAdapter(SqliteStore.openInDir(mkdtempSync(join(tmpdir(), 'modelwatch-recorder-')))),
     metrics,
     createLogger('info', sink),
   );
-  return { health, lines };
+  const gauge = async (name: string, labels: string): Promise<string | undefined> =>
+    (await promRegistry.metrics())
+      .split('\n')
+      .find((l) => l.startsWith(`${name}{${labels}}`))
+      ?.split(' ')[1];
+  return { health, lines, gauge, engine };
 }
 
 const sample = (at: number, outcome: Sample['outcome']): Sample => ({
@@ -67,5 +73,32 @@ describe('health transition log lines', () => {
       ['healthy', 'unhealthy', 'warn'],
       ['unhealthy', 'healthy', 'info'],
     ]);
+  });
+});
+
+describe('health gauges on ticks', () => {
+  it('when ticks only pass time, then the gauges follow what the ticks change: staleness, expiry at the window edge', async () => {
+    let now = 1_000_000;
+    const { health, gauge, engine } = recorder(() => now);
+    const state = (s: string) => gauge('modelwatch_model_health_state', `model="${MODEL}",state="${s}"`);
+    const errorRatio = () => gauge('modelwatch_model_error_ratio', `model="${MODEL}"`);
+    for (let i = 0; i < 19; i++) health.recordSample(MODEL, sample((now += 1000), 'success'));
+    health.recordSample(MODEL, sample((now += 1000), 'server_error'));
+    expect(await errorRatio()).toBe('0.05');
+    expect(await state('healthy')).toBe('1');
+    const tickFor = (seconds: number) => {
+      for (let i = 0; i < seconds; i++) {
+        now += 1000;
+        health.tick();
+      }
+    };
+    tickFor(20); // nothing changes: the ticks keep the snapshot, the gauges stay
+    expect(await errorRatio()).toBe('0.05');
+    tickFor(10); // 30 s without a sample: stale
+    expect(await state('unknown')).toBe('1');
+    expect(await state('healthy')).toBe('0');
+    tickFor(251); // the oldest sample, a success, leaves the 300-s window
+    expect(engine.snapshot(MODEL).samples.total).toBe(19);
+    expect(await errorRatio()).toBe(String(1 / 19));
   });
 });

@@ -1,5 +1,5 @@
 import { decodeMemento, encodeMemento } from '../domain/health/index.js';
-import type { HealthEngine, Sample, Transition } from '../domain/health/index.js';
+import type { HealthEngine, HealthSnapshot, Sample, Transition } from '../domain/health/index.js';
 import type { AsyncStore } from '../store/async-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
@@ -26,6 +26,11 @@ export interface EvidenceSharing {
 export class HealthRecorder {
   private readonly dirty = new Set<string>();
   private lastSaveAt = 0;
+  /**
+   * Snapshots already in the gauges. A tick that changes nothing keeps a model's snapshot object
+   * (domain/health/snapshot.ts): at 1,000 models that is 7,000 gauge sets a second not made again.
+   */
+  private readonly shown = new WeakSet<HealthSnapshot>();
 
   constructor(
     private readonly engine: HealthEngine,
@@ -53,7 +58,7 @@ export class HealthRecorder {
     if (!this.engine.has(modelId)) return null;
     const transition = this.engine.addSample(modelId, sample);
     this.dirty.add(modelId);
-    this.metrics.setHealth(this.engine.snapshot(modelId));
+    this.show(this.engine.snapshot(modelId));
     if (transition) this.onTransition(transition);
     return transition;
   }
@@ -122,17 +127,23 @@ export class HealthRecorder {
 
   private apply(modelId: string, transition: Transition | null): void {
     this.dirty.add(modelId);
-    this.metrics.setHealth(this.engine.snapshot(modelId));
+    this.show(this.engine.snapshot(modelId));
     if (transition) this.onTransition(transition);
   }
 
   /** Re-evaluates staleness and window expiry; called by a timer. */
   tick(): Transition[] {
     const transitions = this.engine.tick();
-    for (const s of this.engine.snapshots()) this.metrics.setHealth(s);
+    for (const s of this.engine.snapshots()) this.show(s);
     for (const t of transitions) this.onTransition(t);
     if (this.clock() - this.lastSaveAt >= HEALTH_SAVE_INTERVAL_MS) void this.save();
     return transitions;
+  }
+
+  private show(s: HealthSnapshot): void {
+    if (this.shown.has(s)) return;
+    this.metrics.setHealth(s);
+    this.shown.add(s);
   }
 
   private onTransition(t: Transition): void {

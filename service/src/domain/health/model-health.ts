@@ -346,27 +346,30 @@ export class ModelHealth {
   }
 
   private snapshotWith(reason: string, now: number): HealthSnapshot {
-    return buildSnapshot({
-      modelId: this.modelId,
-      state: this.state,
-      reason,
-      since: this.since,
-      figures: this.window.figures(),
-      consecutiveFailures: this.consecutiveFailures,
-      consecutiveSuccesses: this.probeStreak,
-      requiredSuccesses: this.requiredSuccesses(now),
-      trips: this.trips,
-      lastSampleAt: this.lastSampleAt,
-      lastProbeAt: this.lastProbeAt,
-      lastSuccessAt: this.lastSuccessAt,
-      lastError: this.lastError,
-      hedgeDelayMs: this.hedgeDelay(),
-      inFlight: this.firstToken.inFlight,
-      firstTokenMisses: this.firstToken.run(now, this.hedgeDelay()).count,
-      confirming: this.confirmation.active,
-      forgiveness: { streak: this.forgiveness.progress().streak, required: this.forgiveness.required() },
-      thresholds: this.thresholds,
-    });
+    return buildSnapshot(
+      {
+        modelId: this.modelId,
+        state: this.state,
+        reason,
+        since: this.since,
+        figures: this.window.figures(),
+        consecutiveFailures: this.consecutiveFailures,
+        consecutiveSuccesses: this.probeStreak,
+        requiredSuccesses: this.requiredSuccesses(now),
+        trips: this.trips,
+        lastSampleAt: this.lastSampleAt,
+        lastProbeAt: this.lastProbeAt,
+        lastSuccessAt: this.lastSuccessAt,
+        lastError: this.lastError,
+        hedgeDelayMs: this.hedgeDelay(),
+        inFlight: this.firstToken.inFlight,
+        firstTokenMisses: this.firstToken.run(now, this.hedgeDelay()).count,
+        confirming: this.confirmation.active,
+        forgiveness: { streak: this.forgiveness.progress().streak, required: this.forgiveness.required() },
+        thresholds: this.thresholds,
+      },
+      this.current,
+    );
   }
 
   private ruleInput(now: number): RuleInput {
