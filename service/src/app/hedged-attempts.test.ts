@@ -22,8 +22,12 @@ const result = (outcome: AgentCallResult['outcome']): AgentCallResult => ({
   errorMessage: null,
 });
 
-/** How each model behaves: answer (or fail) after `afterMs`, or never; its first token after `firstTokenMs`. */
+/**
+ * How each model behaves: taken on by the agent after `takenOnMs` (at once by default), or never (null);
+ * answer (or fail) after `afterMs`, or never; its first token after `firstTokenMs`.
+ */
 interface Behaviour {
+  takenOnMs?: number | null;
   afterMs: number | null;
   outcome?: AgentCallResult['outcome'];
   firstTokenMs?: number;
@@ -34,6 +38,8 @@ function launcher(behaviours: Record<string, Behaviour>, log: string[]): Launch 
     new Promise((resolve, reject) => {
       const b = behaviours[c.modelId]!;
       log.push(`start ${c.modelId} @${Date.now() - T0}`);
+      if (b.takenOnMs === undefined || b.takenOnMs === 0) hooks.onTakenOn();
+      else if (b.takenOnMs !== null) setTimeout(() => hooks.onTakenOn(), b.takenOnMs);
       if (b.firstTokenMs !== undefined) setTimeout(() => hooks.onFirstToken(b.firstTokenMs!), b.firstTokenMs);
       const timer =
         b.afterMs === null ? undefined : setTimeout(() => resolve(result(b.outcome ?? 'success')), b.afterMs);
@@ -73,6 +79,18 @@ const cases: Case[] = [
     behaviours: { a: { afterMs: null }, b: { afterMs: 200, firstTokenMs: 50 } },
     winner: 'b',
     log: ['start a @0', 'start b @500', 'cancel a @700'],
+  },
+  {
+    name: 'when the agent takes the primary on late, then its hedge delay counts from then',
+    behaviours: { a: { takenOnMs: 2_000, afterMs: null }, b: { afterMs: 200, firstTokenMs: 50 } },
+    winner: 'b',
+    log: ['start a @0', 'start b @2500', 'cancel a @2700'],
+  },
+  {
+    name: 'when the agent never takes the primary on, then no hedge queues behind it and it ends at its timeout',
+    behaviours: { a: { takenOnMs: null, afterMs: 5_000, outcome: 'timeout' }, b: { afterMs: 200, firstTokenMs: 50 } },
+    winner: 'b',
+    log: ['start a @0', 'start b @5000'],
   },
   {
     name: 'when the primary had its first token in time, then it is not hedged even if it ends late',

@@ -1,7 +1,8 @@
 // Hedged attempts for one interview start ("The Tail at Scale"; gRPC's hedging policy).
 //
 // Candidates are tried in plan order. If the attempt started last has no first token after its
-// model's hedge delay, the next candidate starts beside it; an attempt that fails starts the next one
+// model's hedge delay, counted from when the agent took it on (a call still queued at the agent would
+// only queue a second one behind it), the next candidate starts beside it; an attempt that fails starts the next one
 // at once. At most MAX_IN_FLIGHT attempts run together and MAX_ATTEMPTS in all, every one inside the
 // start's deadline. The first success wins; every other attempt is aborted (its HTTP call to the
 // agent closed, which stops the SDK stream at the provider).
@@ -24,6 +25,8 @@ export interface AttemptLimits {
 
 export interface AttemptHooks {
   signal: AbortSignal;
+  /** The agent has taken the attempt on: its model's hedge delay starts now. */
+  onTakenOn: () => void;
   onFirstToken: (ttftMs: number) => void;
 }
 
@@ -90,30 +93,34 @@ export function runHedged(
         result: null,
         cancelledAt: null,
       };
-      const controller = new AbortController();
-      // No first token in time: the next candidate starts beside this one.
-      const timer = setTimeout(() => {
-        if (run.firstTokenAt === null) startNext();
-      }, deps.hedgeDelayMs(candidate.modelId));
-      live.set(run, { controller, timer });
+      const handle = { controller: new AbortController(), timer: undefined as NodeJS.Timeout | undefined };
+      const { controller } = handle;
+      live.set(run, handle);
       runs.push(run);
       const hooks: AttemptHooks = {
         signal: controller.signal,
+        onTakenOn: () => {
+          if (settled || run.firstTokenAt !== null || handle.timer !== undefined) return;
+          // No first token in time: the next candidate starts beside this one.
+          handle.timer = setTimeout(() => {
+            if (run.firstTokenAt === null) startNext();
+          }, deps.hedgeDelayMs(candidate.modelId));
+        },
         onFirstToken: () => {
           run.firstTokenAt = deps.clock();
-          clearTimeout(timer);
+          clearTimeout(handle.timer);
         },
       };
       launch(candidate, { timeoutMs, transportMs: remaining }, hooks).then(
         (result) => {
-          clearTimeout(timer);
+          clearTimeout(handle.timer);
           if (settled || !live.delete(run)) return;
           run.result = result;
           if (result.outcome === 'success') finish(run);
           else if (!startNext() && live.size === 0) finish(null);
         },
         (err: unknown) => {
-          clearTimeout(timer);
+          clearTimeout(handle.timer);
           if (settled || controller.signal.aborted) return;
           live.delete(run);
           finish(null, err);

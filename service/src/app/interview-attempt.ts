@@ -82,6 +82,7 @@ export async function attemptInterview(
         onTakenOn: () => {
           takenOnAt = clock();
           health.callStarted(model.id, call.callId, takenOnAt);
+          hooks.onTakenOn();
         },
         onFirstToken: (ttftMs) => {
           firstToken = true;
