@@ -42,8 +42,8 @@ from agent.settings import DEFAULT_MAX_CALLS
 MAX_CLIENTS = 128
 # Longer than the longest call the API accepts, so no in-flight call loses its client.
 RETIRE_DELAY_S = MAX_TIMEOUT_MS / 1000 + 60
-# Idle connections kept per endpoint: enough for ~300 calls/s of 200 ms without reconnecting.
-MAX_KEEPALIVE_PER_ENDPOINT = 64
+# An idle connection is closed after this long (aiohttp's `keepalive_timeout`).
+KEEPALIVE_EXPIRY_S = 60.0
 EndpointKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
 
 
@@ -65,10 +65,8 @@ class ClientCache:
         self._retiring: dict[Any, asyncio.Task[None]] = {}
         # Loading the CA bundle costs ~40 ms of blocked event loop per client; one context serves all.
         self._ssl_context = httpx2.create_ssl_context()
-        keepalive = min(MAX_KEEPALIVE_PER_ENDPOINT, max_calls)
-        self._limits = httpx2.Limits(
-            max_connections=max_calls, max_keepalive_connections=keepalive, keepalive_expiry=60.0
-        )
+        # aiohttp's pool reads `max_connections` and `keepalive_expiry` only (module docstring).
+        self._limits = httpx2.Limits(max_connections=max_calls, keepalive_expiry=KEEPALIVE_EXPIRY_S)
 
     def __len__(self) -> int:
         return len(self._clients)
