@@ -14,6 +14,14 @@ The bulkhead of issue 11 (hung `gpt-4o` calls filled a shared pool of 100, so a 
 not by separate pools: each pool holds as many connections as the agent admits calls in flight
 (`max_calls`, this worker's share), so no admitted call ever waits for a connection, and one model can
 hold at most its per-model limit of them, leaving the rest free for the other models.
+
+Transport (issue 15): each client sends over aiohttp (the SDKs' documented `DefaultAioHttpClient`, the
+`aiohttp` extra) instead of their default httpx2 -> httpcore2 -> anyio -> h11 stack, which was most of
+the agent's remaining CPU per call (bench/README.md, "Profiles (issue 15)"). The SDKs still build, sign
+and send the request and raise their own typed errors; the same `Limits` size aiohttp's pool
+(`max_connections` -> its `limit`, `keepalive_expiry` -> its `keepalive_timeout`; aiohttp has no cap on
+idle connections below the pool size) and the same SSL context verifies. The adapter's exception types
+differ from httpx's; taxonomy.py maps them.
 """
 
 from __future__ import annotations
@@ -34,8 +42,8 @@ from agent.settings import DEFAULT_MAX_CALLS
 MAX_CLIENTS = 128
 # Longer than the longest call the API accepts, so no in-flight call loses its client.
 RETIRE_DELAY_S = MAX_TIMEOUT_MS / 1000 + 60
-# Idle connections kept per endpoint: enough for ~300 calls/s of 200 ms without reconnecting.
-MAX_KEEPALIVE_PER_ENDPOINT = 64
+# An idle connection is closed after this long (aiohttp's `keepalive_timeout`).
+KEEPALIVE_EXPIRY_S = 60.0
 EndpointKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
 
 
@@ -57,10 +65,8 @@ class ClientCache:
         self._retiring: dict[Any, asyncio.Task[None]] = {}
         # Loading the CA bundle costs ~40 ms of blocked event loop per client; one context serves all.
         self._ssl_context = httpx2.create_ssl_context()
-        keepalive = min(MAX_KEEPALIVE_PER_ENDPOINT, max_calls)
-        self._limits = httpx2.Limits(
-            max_connections=max_calls, max_keepalive_connections=keepalive, keepalive_expiry=60.0
-        )
+        # aiohttp's pool reads `max_connections` and `keepalive_expiry` only (module docstring).
+        self._limits = httpx2.Limits(max_connections=max_calls, keepalive_expiry=KEEPALIVE_EXPIRY_S)
 
     def __len__(self) -> int:
         return len(self._clients)
@@ -112,7 +118,7 @@ def _build_client(endpoint: Endpoint, api_key: str, ssl_context: ssl.SSLContext,
             base_url=endpoint.base_url,
             max_retries=0,
             default_headers=endpoint.headers or None,
-            http_client=anthropic.DefaultAsyncHttpxClient(limits=limits, verify=ssl_context),
+            http_client=anthropic.DefaultAioHttpClient(limits=limits, verify=ssl_context),
             # The agent makes its own GenAI CLIENT span for both providers; the SDK's would be a second one,
             # and it would send our trace context to the provider, which the OpenAI SDK does not do.
             open_telemetry={"traces": False, "propagation": False},
@@ -122,7 +128,7 @@ def _build_client(endpoint: Endpoint, api_key: str, ssl_context: ssl.SSLContext,
         base_url=endpoint.base_url,
         max_retries=0,
         default_headers=endpoint.headers or None,
-        http_client=openai.DefaultAsyncHttpxClient(limits=limits, verify=ssl_context),
+        http_client=openai.DefaultAioHttpClient(limits=limits, verify=ssl_context),
     )
 
 

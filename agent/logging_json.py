@@ -12,7 +12,7 @@ from opentelemetry import trace
 from opentelemetry.trace import format_span_id, format_trace_id
 
 # Their DEBUG output describes requests (options, headers); never let LOG_LEVEL=DEBUG open that door.
-_QUIET_LOGGERS = ("openai", "anthropic", "httpx", "httpx2", "httpcore", "httpcore2")
+_QUIET_LOGGERS = ("openai", "anthropic", "httpx", "httpx2", "httpcore", "httpcore2", "aiohttp")
 # uvicorn's `color_message` duplicates `message` with terminal escapes.
 _SKIPPED_FIELDS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 

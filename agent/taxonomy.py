@@ -3,6 +3,11 @@
 Both SDKs raise look-alike but distinct exception classes, and a stream can also fail after HTTP 200
 (an SSE `error` event), where only the error body says what went wrong. Anything unforeseen still lands
 in the closed set: the service's health verdicts and the metrics' `outcome` label depend on that.
+
+The SDKs send over aiohttp (clients.py), through an adapter each SDK vendors that turns aiohttp's errors
+into httpx ones. OpenAI's copy maps every aiohttp connection error (refused, reset, closed before an
+answer) to `httpx.ConnectTimeout`, which the SDK raises as `APITimeoutError`: the aiohttp error it came
+from decides instead (`_connection_error_behind`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+import aiohttp
 import anthropic
 import httpx2
 import openai
@@ -56,6 +62,7 @@ _CONNECTION_ERRORS = (
     anthropic.APIConnectionError,
     httpx2.TransportError,
     httpx2.InvalidURL,
+    aiohttp.ClientError,  # raised as is when the SDK's adapter has no httpx error for it
     ssl.SSLError,
     OSError,
 )
@@ -125,6 +132,8 @@ def classify_exception(exc: BaseException) -> Failure:
 
 
 def _classify_sdk_exception(exc: BaseException) -> Failure:
+    if isinstance(exc, _TIMEOUT_ERRORS) and (cause := _connection_error_behind(exc)) is not None:
+        return Failure(Outcome.CONNECTION, None, _request_id(exc), "connection failed: " + _describe(cause))
     if isinstance(exc, _TIMEOUT_ERRORS):
         return Failure(Outcome.TIMEOUT, None, _request_id(exc), "timed out: " + _describe(exc))
     if isinstance(exc, _STATUS_ERRORS):
@@ -139,6 +148,18 @@ def _classify_sdk_exception(exc: BaseException) -> Failure:
         body = getattr(exc, "body", None)
         return Failure(_outcome_from_body(body), None, _request_id(exc), "stream error: " + _provider_message(exc))
     return Failure(Outcome.INVALID_RESPONSE, None, None, "unexpected failure reading the answer: " + _describe(exc))
+
+
+def _connection_error_behind(exc: BaseException) -> aiohttp.ClientError | None:
+    """The aiohttp error that caused `exc`, if it is a connection failure and not a timeout."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, aiohttp.ClientError):
+            return None if isinstance(cause, TimeoutError) else cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _classify_status_error(exc: openai.APIStatusError | anthropic.APIStatusError) -> Failure:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import aiohttp
 import anthropic
 import httpx2
 import openai
@@ -128,6 +129,38 @@ def test_when_openai_stream_carries_an_error_then_the_error_code_decides():
     failure = classify_exception(openai.APIError("Rate limit reached", REQUEST, body=body))
     assert failure.outcome == Outcome.RATE_LIMITED
     assert failure.message == "stream error: Rate limit reached"
+
+
+def _openai_timeout_from(transport_error: Exception, mapped: type[httpx2.TimeoutException]) -> Exception:
+    """What openai's vendored aiohttp adapter and the SDK raise: aiohttp error -> httpx2 timeout -> APITimeoutError."""
+    try:
+        try:
+            try:
+                raise transport_error
+            except aiohttp.ClientError as error:
+                raise mapped(str(error)) from error
+        except httpx2.TimeoutException as wrapped:
+            raise openai.APITimeoutError(request=REQUEST) from wrapped
+    except openai.APITimeoutError as exc:
+        return exc
+
+
+def test_when_openai_reports_a_dropped_connection_as_a_connect_timeout_then_the_outcome_is_connection():
+    # openai's copy of the adapter maps every aiohttp.ClientConnectionError to httpx2.ConnectTimeout.
+    dropped = aiohttp.ServerDisconnectedError()
+    failure = classify_exception(_openai_timeout_from(dropped, httpx2.ConnectTimeout))
+    assert failure.outcome == Outcome.CONNECTION
+    assert failure.message == "connection failed: ServerDisconnectedError: Server disconnected"
+
+
+def test_when_aiohttp_timed_out_reading_then_the_outcome_stays_timeout():
+    failure = classify_exception(_openai_timeout_from(aiohttp.SocketTimeoutError("read"), httpx2.ReadTimeout))
+    assert failure.outcome == Outcome.TIMEOUT
+
+
+def test_an_aiohttp_error_the_adapter_does_not_map_is_a_connection_failure():
+    failure = classify_exception(aiohttp.ClientPayloadError("Response payload is not completed"))
+    assert failure.outcome == Outcome.CONNECTION
 
 
 def test_wrapped_transport_errors_name_their_cause():
