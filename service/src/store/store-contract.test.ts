@@ -165,6 +165,27 @@ describe.each(implementations)('%s store', (_name, place) => {
     expect(second.nextCursor).toBeNull();
   });
 
+  it('when transitions are recorded without waiting on each other, then they are stored in the order they were made', async () => {
+    // The recorder does not wait on a write before making the next change (a verdict can move twice within
+    // a millisecond in a burst of failures): a pool of connections must not reorder the history.
+    const store = await (await place()).open();
+    const at = new Date(Date.UTC(2026, 0, 1)).toISOString();
+    const states = ['healthy', 'degraded', 'unhealthy'] as const;
+    await Promise.all(
+      Array.from({ length: 60 }, (_, n) =>
+        store.recordTransition({
+          modelId: 'm:order',
+          at,
+          from: states[n % 3]!,
+          to: states[(n + 1) % 3]!,
+          reason: `n${n}`,
+        }),
+      ),
+    );
+    const page = await store.listTransitions('m:order', 100);
+    expect(page.items.map((t) => t.reason).reverse()).toEqual(Array.from({ length: 60 }, (_, n) => `n${n}`));
+  });
+
   it.each([
     ['model matches the primary', { model: 'openai:gpt-4o' }, ['fb_3', 'fb_2', 'fb_1']],
     ['model matches the chosen model', { model: 'openai:gpt-4o-mini' }, ['fb_2']],

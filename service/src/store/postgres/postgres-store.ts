@@ -37,6 +37,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The shared store for several replicas: the same records as SQLite, in PostgreSQL. */
 export class PostgresStore implements AsyncStore {
+  /**
+   * Transitions are written one after another, in the order they were made: on a pool, two inserts
+   * sent back to back can commit in either order, and the history would then read out of order.
+   */
+  private transitionWrites: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly pool: pg.Pool,
     private readonly monitor: ConnectionMonitor,
@@ -139,12 +145,17 @@ export class PostgresStore implements AsyncStore {
     return page(rows, f.limit);
   }
 
-  async recordTransition(t: TransitionRecord): Promise<void> {
-    await this.query('INSERT INTO health_transitions (model_id, at, body) VALUES ($1, $2, $3)', [
-      t.modelId,
-      t.at,
-      JSON.stringify(t),
-    ]);
+  recordTransition(t: TransitionRecord): Promise<void> {
+    const write = this.transitionWrites.then(async () => {
+      await this.query('INSERT INTO health_transitions (model_id, at, body) VALUES ($1, $2, $3)', [
+        t.modelId,
+        t.at,
+        JSON.stringify(t),
+      ]);
+    });
+    // The next write waits for this one to end, whether it was stored or failed.
+    this.transitionWrites = write.catch(() => undefined);
+    return write;
   }
 
   async listTransitions(modelId: string, limit: number, cursor?: string): Promise<Page<TransitionRecord>> {
