@@ -1,10 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, timedStart } from './support/http.js';
 import type { LaunchedProcess } from './support/processes.js';
-import { startServiceProcess, startSimulatorAndAgent, testConfigText } from './support/stack.js';
+import { startStackProcesses } from './support/stack.js';
 import { waitFor } from './support/wait-for.js';
 
 // Calls the agent has not taken on yet are waiting at the agent, not at a provider: the monitor's own
@@ -18,18 +15,17 @@ let sim: LaunchedProcess;
 let agent: LaunchedProcess;
 let svc: LaunchedProcess;
 
-beforeAll(async () => {
-  [sim, agent] = await startSimulatorAndAgent({ env: { LOG_LEVEL: 'warning' } });
-  const dir = mkdtempSync(join(tmpdir(), 'modelwatch-queueing-'));
-  const config = join(dir, 'config.yaml');
-  const extra = `
+// Probes only at start-up and a liveness check far slower than the freeze: the only calls to the agent
+// while it is frozen are the test's starts, and nothing calls it down.
+const SETTINGS = `
 health: { hedgeDelayMs: ${HEDGE_MS} }
 agent: { checkIntervalSeconds: 30, checkTimeoutSeconds: 10 }
 probes: { intervalSeconds: 3600, unhealthyIntervalSeconds: 3600, jitterSeconds: 0, timeoutSeconds: 5 }
 interviews: { deadlineSeconds: 20, attemptTimeoutSeconds: 15 }
 `;
-  writeFileSync(config, testConfigText(sim.port, extra));
-  svc = await startServiceProcess({ env: { AGENT_URL: agent.url, CONFIG: config, DATA_DIR: join(dir, 'data') } });
+
+beforeAll(async () => {
+  ({ sim, agent, svc } = await startStackProcesses(SETTINGS, { LOG_LEVEL: 'warning' }));
   for (const id of MODELS)
     await waitFor(`${id} healthy`, async () => (await json(`${svc.url}/v1/health/${id}`)).body.state === 'healthy');
 });
