@@ -138,13 +138,7 @@ export function keepWarmWhileRead(bodies: HealthBodies, ids: () => readonly stri
   };
 }
 
+/** Unchanged when no part's inputs changed: the parts above are the one list of what a view depends on. */
 function sameInputs(a: HealthViewInputs, b: HealthViewInputs): boolean {
-  return (
-    a.snapshot === b.snapshot &&
-    a.model === b.model &&
-    a.nextProbeAt === b.nextProbeAt &&
-    a.probing === b.probing &&
-    a.usage === b.usage &&
-    a.drain === b.drain
-  );
+  return PARTS.every((part) => part.same(a, b));
 }

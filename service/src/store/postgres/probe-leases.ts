@@ -89,8 +89,9 @@ export class ProbeLeases {
       [replicaId, interval(ttlMs)],
     );
     this.live = rows.map((r) => r.id).sort();
-    const owners = assignOwners(models(), this.live);
-    const owned = models().filter((m) => owners.get(m) === replicaId);
+    const ids = models();
+    const owners = assignOwners(ids, this.live);
+    const owned = ids.filter((m) => owners.get(m) === replicaId);
     const keep = new Set([...owned, ...[...this.held.keys()].filter((m) => busy(m) && this.holds(m))]);
     // Dropped here, before the round trip, so no probe of these starts while the release is on its way.
     for (const m of this.held.keys()) if (!keep.has(m)) this.held.delete(m);
