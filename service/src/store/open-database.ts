@@ -4,12 +4,15 @@ import Database from 'better-sqlite3';
 import { applySchema } from './schema.js';
 import { identityOf, WriteProbe, type FileIdentity } from './storage-check.js';
 import { StorageStartupError } from './storage-errors.js';
+import type { CheckpointTrouble } from './wal-checkpointer.js';
 
 export interface SqliteStoreOptions {
   /** `FULL` fsyncs every commit (survives power loss); `NORMAL` survives a process crash only. */
   synchronous?: 'FULL' | 'NORMAL';
   /** Told when deferred writes start failing, are dropped, or go through again. */
   onDeferredWrites?: (event: { err?: unknown; pending: number; dropped: number; recovered: boolean }) => void;
+  /** Told when WAL checkpoints stop (or start again) being made off the event loop (wal-checkpointer.ts). */
+  onCheckpointTrouble?: (trouble: CheckpointTrouble) => void;
 }
 
 /** Start-up may wait for another connection's lock; once serving, nothing does (see busy-retry.ts). */

@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FallbackEvent, InterviewRecord } from './records.js';
 import { SqliteStore } from './sqlite-store.js';
+import { waitFor } from '../../test/support/wait-for.js';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'modelwatch-store-'));
 
@@ -51,6 +52,17 @@ function event(n: number, overrides: Partial<FallbackEvent> = {}): FallbackEvent
 }
 
 describe('SqliteStore', () => {
+  it('when interviews are recorded, then they reach the database file off the event loop, not only its WAL', async () => {
+    const dir = freshDir();
+    const store = SqliteStore.openInDir(dir);
+    const file = join(dir, 'modelwatch.db');
+    const before = statSync(file).size;
+    // Far fewer pages than SQLite's auto-checkpoint (1,000): only the checkpoint worker moves them.
+    for (let n = 1; n <= 60; n++) await store.recordInterview(interview(n), event(n), null);
+    await waitFor('the records to be checkpointed into the database file', () => statSync(file).size > before, 10_000);
+    store.close();
+  });
+
   it('when the store is reopened, then interviews, events, simulations and transitions are still there', async () => {
     const dir = freshDir();
     const first = SqliteStore.openInDir(dir);

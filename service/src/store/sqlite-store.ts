@@ -18,6 +18,7 @@ import { checkFileSystem, type FileIdentity, type WriteProbe } from './storage-c
 import { asStorageError, isBusy, sqliteState, type StorageStatus } from './storage-errors.js';
 import { retryWhileBusy } from './busy-retry.js';
 import { DeferredWrites } from './deferred-writes.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type { SqliteStoreOptions } from './open-database.js';
 
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
     (i: InterviewRecord, e: FallbackEvent | null, key: IdempotencyKey | null) => boolean
   >;
   private readonly transitions: DeferredWrites<TransitionRecord>;
+  private readonly checkpointer: WalCheckpointer;
 
   private constructor(opened: OpenedDatabase, options: SqliteStoreOptions) {
     this.db = opened.db;
@@ -86,6 +88,7 @@ export class SqliteStore implements Store {
       (items) => writeTransitions.immediate(items),
       options.onDeferredWrites ?? (() => undefined),
     );
+    this.checkpointer = WalCheckpointer.start(this.db, this.file, options.onCheckpointTrouble ?? (() => undefined));
   }
 
   /** Opens the database in `dataDir`; a StorageStartupError names the path, the cause and what to do. */
@@ -240,6 +243,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`busy_timeout = ${CLOSE_BUSY_TIMEOUT_MS}`);
     this.transitions.flush();
     this.transitions.stop();
+    this.checkpointer.stop();
     this.db.close();
     this.probe.close();
   }
