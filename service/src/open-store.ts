@@ -8,6 +8,18 @@ import { describeDatabaseUrl } from './store/postgres/connection.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Logger } from './telemetry/logger.js';
+import type { CheckpointTrouble } from './store/wal-checkpointer.js';
+
+/** Logs when a database's WAL checkpoints stop (or start again) being made off the event loop. */
+export const logCheckpointTrouble =
+  (logger: Logger, database: string) =>
+  ({ reason }: CheckpointTrouble): void =>
+    reason
+      ? logger.warn(
+          { event: 'store_checkpoint_trouble', database, reason },
+          'WAL checkpoints not made off the event loop',
+        )
+      : logger.info({ event: 'store_checkpoint_recovered', database }, 'WAL checkpoints made off the event loop again');
 
 /** SQLite (one process per data directory, enforced) or PostgreSQL (any number of replicas). */
 async function openStore(choice: StoreChoice, logger: Logger): Promise<{ store: AsyncStore; url: string | null }> {
@@ -21,10 +33,7 @@ async function openStore(choice: StoreChoice, logger: Logger): Promise<{ store: 
               { event: 'store_deferred', err: e.err, pending: e.pending, dropped: e.dropped },
               'health transitions kept in memory until the store can take them',
             ),
-      onCheckpointTrouble: ({ reason }) =>
-        reason
-          ? logger.warn({ event: 'store_checkpoint_trouble', reason }, 'WAL checkpoints not made off the event loop')
-          : logger.info({ event: 'store_checkpoint_recovered' }, 'WAL checkpoints made off the event loop again'),
+      onCheckpointTrouble: logCheckpointTrouble(logger, 'modelwatch.db'),
     });
     // After opening, so an unusable data directory is reported by the store with its path and cause.
     let lock: ReturnType<typeof lockDataDir>;

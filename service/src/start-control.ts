@@ -7,6 +7,7 @@ import type { HealthEngine } from './domain/health/index.js';
 import type { ModelRegistry } from './domain/model-registry.js';
 import type { ApiContext } from './http/context.js';
 import { DEFAULT_SSE_LIMITS, type SseLimits } from './http/event-stream/sse-client.js';
+import { logCheckpointTrouble } from './open-store.js';
 import { SqliteControlStore, type ControlStore } from './store/control-store.js';
 import { ControlMetrics } from './telemetry/control-metrics.js';
 import type { Logger } from './telemetry/logger.js';
@@ -36,7 +37,8 @@ export interface CoreParts {
 
 export function buildControl(opts: ControlOptions, core: CoreParts) {
   const { registry, engine, metrics, logger, clock } = core;
-  const control = opts.control ?? SqliteControlStore.openInDir(opts.dataDir);
+  const control =
+    opts.control ?? SqliteControlStore.openInDir(opts.dataDir, logCheckpointTrouble(logger, 'control.db'));
   const controlMetrics = new ControlMetrics(core.metricsRegistry);
   const events = new EventHub(control, logger, clock);
   const drains = new ModelDrains({ store: control, events, metrics: controlMetrics, logger, clock });

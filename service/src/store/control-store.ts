@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { WalCheckpointer, type CheckpointTrouble } from './wal-checkpointer.js';
 
 /**
  * The event journal behind GET /v1/events and the drain switches, in the service's database file
@@ -61,8 +62,9 @@ export class SqliteControlStore implements ControlStore {
   private readonly insert: Database.Statement;
   private readonly prune: Database.Statement;
   private appended = 0;
+  private readonly checkpointer: WalCheckpointer;
 
-  constructor(file: string) {
+  constructor(file: string, onCheckpointTrouble: (trouble: CheckpointTrouble) => void = () => undefined) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // As the audit store's default: a commit survives a crash of the process, not of the machine.
@@ -71,13 +73,14 @@ export class SqliteControlStore implements ControlStore {
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare('INSERT INTO event_journal (type, at, body) VALUES (?, ?, ?)');
     this.prune = this.db.prepare('DELETE FROM event_journal WHERE seq <= ?');
+    this.checkpointer = WalCheckpointer.start(this.db, file, onCheckpointTrouble);
   }
 
-  static openInDir(dataDir: string): SqliteControlStore {
+  static openInDir(dataDir: string, onCheckpointTrouble?: (trouble: CheckpointTrouble) => void): SqliteControlStore {
     mkdirSync(dataDir, { recursive: true });
     // A file of its own: an outside lock on the audit database (an operator's sqlite3 shell) must not
     // stall the event journal or the drains, which the event loop writes while serving.
-    return new SqliteControlStore(join(dataDir, 'control.db'));
+    return new SqliteControlStore(join(dataDir, 'control.db'), onCheckpointTrouble);
   }
 
   append(type: string, at: string, data: unknown): JournalEntry {
@@ -125,6 +128,7 @@ export class SqliteControlStore implements ControlStore {
   }
 
   close(): void {
+    this.checkpointer.stop();
     if (this.db.open) this.db.close();
   }
 }
