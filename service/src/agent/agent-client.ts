@@ -142,12 +142,14 @@ export class AgentClient {
   async checkReady(timeoutMs = 2_000): Promise<{ ready: boolean; reason: string }> {
     try {
       // With the token, so a token the agent does not share shows here rather than on the first call.
-      const res = await fetch(`${this.baseUrl}/healthz`, {
+      const res = await this.transport.request({
+        path: '/healthz',
         headers: { authorization: this.authorization },
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
-      await res.arrayBuffer();
-      if (!res.ok) return this.checkedDown(`agent /healthz answered HTTP ${res.status}${hintFor(res.status)}`);
+      await res.text();
+      if (res.status < 200 || res.status > 299)
+        return this.checkedDown(`agent /healthz answered HTTP ${res.status}${hintFor(res.status)}`);
       this.mark(true);
       return { ready: true, reason: 'agent answers' };
     } catch (err) {
@@ -198,7 +200,13 @@ export class AgentClient {
     let res: AgentResponse;
     try {
       const body = JSON.stringify({ ...payload, deadlineAt });
-      res = await this.transport.post({ path, headers, body, timeoutMs: Math.max(1, deadlineAt - Date.now()), signal });
+      res = await this.transport.request({
+        path,
+        headers,
+        body,
+        timeoutMs: Math.max(1, deadlineAt - Date.now()),
+        signal,
+      });
     } catch (err) {
       if (signal?.aborted) throw err; // the caller gave up (a hedge won): not the agent's fault
       this.mark(false);

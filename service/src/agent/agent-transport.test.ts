@@ -15,6 +15,7 @@ beforeAll(async () => {
     // /drop-reused: a kept-alive socket the server closes as it is reused (what an idle timeout race looks like).
     if (req.url === '/drop-reused' && n > 1) return void req.socket.destroy();
     if (req.url === '/silent') return; // never answers
+    if (req.url === '/method') return void res.end(`${req.method} ${req.headers['content-length'] ?? '-'}`);
     if (req.url === '/stall-body') return void res.writeHead(200).write('{"partial":');
     res.writeHead(200, { 'content-type': 'application/json', 'retry-after': '3' }).end(`{"n":${n}}`);
   });
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 const post = (path: string, timeoutMs = 2_000, signal?: AbortSignal) =>
-  transport.post({ path, headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs, signal });
+  transport.request({ path, headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs, signal });
 
 describe('AgentTransport', () => {
   it('when the agent answers, then status, headers and body are read, and the connection is kept for the next call', async () => {
@@ -72,8 +73,14 @@ describe('AgentTransport', () => {
 
   it('when nothing listens, then the socket error keeps its code', async () => {
     const closed = new AgentTransport('http://127.0.0.1:1');
-    await expect(closed.post({ path: '/x', headers: {}, body: '', timeoutMs: 1_000 })).rejects.toMatchObject({
+    await expect(closed.request({ path: '/x', headers: {}, body: '', timeoutMs: 1_000 })).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
+  });
+
+  it('when a request has no body, then it is a GET without a length (the health check), else a POST', async () => {
+    const get = await transport.request({ path: '/method', headers: {}, timeoutMs: 2_000 });
+    expect(await get.text()).toBe('GET -');
+    expect(await (await post('/method')).text()).toBe('POST 2');
   });
 });

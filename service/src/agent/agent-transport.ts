@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 /**
- * POSTs to the agent over node:http with a keep-alive pool. Not fetch: measured on this service,
+ * Calls the agent over node:http with a keep-alive pool (its health check too). Not fetch: measured on this service,
  * undici's fetch (web streams, a Request and a Response object, AbortSignal.timeout and .any per
  * call) was the largest single share of the service's CPU per start (bench/README.md, Profiles).
  * Errors keep fetch's shape where the client reads them: `name` TimeoutError / AbortError for a
@@ -16,10 +16,11 @@ export interface AgentResponse {
   text(): Promise<string>;
 }
 
-export interface PostCall {
+export interface AgentRequest {
   path: string;
   headers: OutgoingHttpHeaders;
-  body: string;
+  /** Sent as a POST; without one the call is a GET. */
+  body?: string;
   timeoutMs: number;
   /** The caller giving up (a hedge won): the call is closed at once. */
   signal?: AbortSignal | undefined;
@@ -43,8 +44,8 @@ export class AgentTransport {
     this.send = https ? httpsRequest : httpRequest;
   }
 
-  /** One POST with a JSON body; `timeoutMs` bounds the whole exchange, body included. */
-  async post(call: PostCall): Promise<AgentResponse> {
+  /** One POST with a JSON body (a GET without one); `timeoutMs` bounds the whole exchange, body included. */
+  async request(call: AgentRequest): Promise<AgentResponse> {
     try {
       return await this.once(call);
     } catch (err) {
@@ -63,15 +64,15 @@ export class AgentTransport {
     for (const stop of [...this.live]) stop(named('AgentDownError', message));
   }
 
-  private once({ path, headers, body, timeoutMs, signal }: PostCall): Promise<AgentResponse> {
+  private once({ path, headers, body, timeoutMs, signal }: AgentRequest): Promise<AgentResponse> {
     return new Promise((resolve, reject) => {
       const req = this.send({
         host: this.url.hostname,
         port: this.url.port,
         path: `${this.url.pathname.replace(/\/$/, '')}${path}`,
-        method: 'POST',
+        method: body === undefined ? 'GET' : 'POST',
         agent: this.pool,
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
       });
       let res: IncomingMessage | null = null;
       const stop = (err: Error): void => void (res ? res.destroy(err) : req.destroy(err));
