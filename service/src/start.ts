@@ -6,6 +6,7 @@ import { AgentLiveness } from './agent/agent-liveness.js';
 import type { ReloadReport } from './app/config-reload.js';
 import { HealthRecorder } from './app/health-recorder.js';
 import { InterviewStarter } from './app/interview-starter.js';
+import { interviewSettings } from './app/interview-settings.js';
 import { ProbeRunner } from './app/probe-runner.js';
 import { SimulationCatalog } from './app/simulation-catalog.js';
 import { HandoffGate } from './app/handoff-gate.js';
@@ -61,15 +62,8 @@ async function buildParts(opts: ServiceOptions) {
   registerStorageHealth(metricsRegistry, () => store.status());
   const tracer = opts.tracer ?? trace.getTracer('modelwatch-service');
   const logger = opts.logger;
-  const { interviews } = opts.config;
-  const handoffs = new HandoffGate(
-    {
-      targetMs: interviews.handoffTargetMs,
-      intervalMs: interviews.handoffIntervalMs,
-      minCalls: interviews.handoffMinCalls,
-    },
-    clock,
-  );
+  const settings = interviewSettings(opts.config.interviews);
+  const handoffs = new HandoffGate(settings.handoff, clock);
   const agent = new AgentClient(opts.agentUrl, opts.agentToken, {
     onReachability: (up) => metrics.setAgentUp(up),
     handoff: () => handoffs.begin(),
@@ -101,15 +95,7 @@ async function buildParts(opts: ServiceOptions) {
     maxConcurrent: opts.config.probes.maxConcurrent,
   });
   const admitted = admissionMetrics(metricsRegistry);
-  const admission = new StartAdmission(
-    {
-      maxInFlight: interviews.maxInFlight,
-      maxInFlightPerModel: interviews.maxInFlightPerModel,
-      retryAfterSeconds: interviews.retryAfterSeconds,
-    },
-    admitted.refused,
-    handoffs,
-  );
+  const admission = new StartAdmission(settings.admission, admitted.refused, handoffs);
   admitted.readInFlight(() => admission.inFlight());
   const starter = new InterviewStarter({
     registry,
@@ -121,17 +107,19 @@ async function buildParts(opts: ServiceOptions) {
     tracer,
     logger,
     clock,
-    settings: {
-      deadlineMs: interviews.deadlineSeconds * 1000,
-      attemptTimeoutMs: interviews.attemptTimeoutSeconds * 1000,
-      maxTokens: interviews.maxTokens,
-    },
+    settings: settings.starter,
     isDrained: (id) => drains.isDrained(id),
     events,
     admission,
     onRefused: admitted.refused,
   });
-  controlParts.reloader?.onApplied((report) => scheduler.syncModels(report));
+  controlParts.reloader?.onApplied((report, config) => {
+    scheduler.syncModels(report);
+    const next = interviewSettings(config.interviews);
+    handoffs.configure(next.handoff);
+    admission.configure(next.admission);
+    starter.configure(next.starter);
+  });
   return {
     clock,
     registry,

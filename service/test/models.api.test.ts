@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { json } from './support/http.js';
-import { type InProcess, startInProcess, useSimulatorAndAgent } from './support/stack.js';
+import { json, metricValue, tracked } from './support/http.js';
+import { type InProcess, setSimModel, startInProcess, useSimulatorAndAgent } from './support/stack.js';
 import { waitFor } from './support/wait-for.js';
 import { readEvents } from './sse.js';
 
@@ -25,9 +25,9 @@ const GPT = `  - { id: "openai:gpt-4o", tier: flagship }\n`;
 const CLAUDE = `  - { id: "anthropic:claude-sonnet-4", tier: flagship }\n`;
 const MINI = `  - { id: "openai:gpt-4o-mini", tier: small }\n`;
 
-function configFile(models: string): { file: string; write(models: string): void } {
+function configFile(models: string): { file: string; write(models: string, sections?: string): void } {
   const file = join(mkdtempSync(join(tmpdir(), 'modelwatch-models-')), 'config.yaml');
-  const write = (m: string) => writeFileSync(file, `${PROVIDERS(sim().port)}models:\n${m}`);
+  const write = (m: string, sections = '') => writeFileSync(file, `${PROVIDERS(sim().port)}${sections}models:\n${m}`);
   write(models);
   return { file, write };
 }
@@ -122,6 +122,31 @@ describe('models at run time', () => {
     ]);
     expect((await models()).map((m) => m.id)).toEqual(['openai:gpt-4o', 'anthropic:claude-sonnet-4']);
     expect(await metric('modelwatch_config_reloads_total{result="refused"} 1')).toBe(true);
+  });
+
+  it('when the start limits are changed in the file and reloaded, then they apply at once, with no restart', async () => {
+    const cfg = configFile(GPT);
+    svc = await startInProcess({ agentUrl: agent().url, configFile: cfg.file, scheduleProbes: true });
+    await waitFor('healthy', async () => (await models()).every((m) => m.state === 'healthy'));
+    cfg.write(GPT, 'interviews: { maxInFlightPerModel: 1, retryAfterSeconds: 3 }\n');
+    const res = await reload();
+    expect(res.status).toBe(200);
+    expect(res.body.restartNeeded).toEqual([]);
+
+    await setSimModel(sim(), 'gpt-4o', { latencyMs: 4000, ttftMs: 20 });
+    const held = tracked(start('openai:gpt-4o'));
+    await waitFor(
+      '1 start in flight',
+      async () => (await metricValue(svc!.url, 'modelwatch_interview_starts_in_flight')) === 1,
+    );
+    const refused = await start('openai:gpt-4o');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('3');
+    expect(refused.body.error.details).toMatchObject({
+      reason: 'model_limit',
+      limit: 'interviews.maxInFlightPerModel',
+    });
+    expect(held.settled()).toBe(false);
   });
 
   it('when the registry is read, then it shows the endpoint, probe plan and thresholds, and no secret', async () => {

@@ -17,6 +17,7 @@ import {
   probeSettingsSchema,
   storeSettingsSchema,
 } from '../src/config/schema.js';
+import { RESTART_SECTIONS } from '../src/app/config-reload.js';
 
 const README = join(import.meta.dirname, '../../README.md');
 const BEGIN =
@@ -64,5 +65,11 @@ describe('README configuration reference', () => {
       expect(row, `README row for ${section}.${field}`).not.toBeNull();
       expect(row![1]!.replaceAll('`', '').trim(), `${section}.${field}`).toBe(String(value));
     }
+  });
+
+  it('names exactly the sections a reload leaves for a restart', () => {
+    const sentence = /Changes to ((?:`\w+`(?:, | and )?)+) need a restart/.exec(readFileSync(README, 'utf8'));
+    expect(sentence, 'the reload paragraph names the sections that need a restart').not.toBeNull();
+    expect([...sentence![1]!.matchAll(/`(\w+)`/g)].map((m) => m[1])).toEqual([...RESTART_SECTIONS]);
   });
 });

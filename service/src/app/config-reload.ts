@@ -26,7 +26,8 @@ export interface ReloadReport {
 }
 
 // Read once at start-up and wired into the HTTP server, the starter and the store.
-const RESTART_SECTIONS = ['interviews', 'agent', 'api', 'store'] as const;
+/** Sections a reload does not apply: the README's reload paragraph names them (checked by a test). */
+export const RESTART_SECTIONS = ['agent', 'api', 'store'] as const;
 
 /** JSON with sorted keys: two models are the same when their settings are, whatever the key order. */
 function stableJson(value: unknown): string {
@@ -60,14 +61,14 @@ export interface ReloaderDeps {
  */
 export class ConfigReloader {
   private current: ConfigFile;
-  private readonly listeners: Array<(report: ReloadReport) => void> = [];
+  private readonly listeners: Array<(report: ReloadReport, config: ConfigFile) => void> = [];
 
   constructor(private readonly deps: ReloaderDeps) {
     this.current = deps.initial;
   }
 
   /** The scheduler listens here (it sits above this layer). */
-  onApplied(listener: (report: ReloadReport) => void): void {
+  onApplied(listener: (report: ReloadReport, config: ConfigFile) => void): void {
     this.listeners.push(listener);
   }
 
@@ -85,7 +86,7 @@ export class ConfigReloader {
     const report = this.apply(config);
     controlMetrics.recordReload('applied');
     logger.warn({ event: 'config_reloaded', ...report }, `configuration reloaded from ${file}`);
-    for (const listener of this.listeners) listener(report);
+    for (const listener of this.listeners) listener(report, config);
     return report;
   }
 

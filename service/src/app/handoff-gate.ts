@@ -35,10 +35,19 @@ export class HandoffGate {
   private nextId = 0;
 
   constructor(
-    readonly settings: HandoffGateSettings,
+    private current: HandoffGateSettings,
     private readonly clock: () => number,
   ) {
     this.windowStart = clock();
+  }
+
+  get settings(): HandoffGateSettings {
+    return this.current;
+  }
+
+  /** New settings (a reload); the window under way is judged by them when it ends. */
+  configure(settings: HandoffGateSettings): void {
+    this.current = settings;
   }
 
   /** A call is sent to the agent now; end it when the agent has taken it on (true) or it failed (false). */
@@ -73,7 +82,7 @@ export class HandoffGate {
   /** The oldest call's wait, when at least minCalls calls have each waited longer than target + interval. */
   private stillWaitingMs(): number | null {
     const now = this.clock();
-    const { targetMs, intervalMs, minCalls } = this.settings;
+    const { targetMs, intervalMs, minCalls } = this.current;
     let over = 0;
     let oldest = 0;
     for (const sentAt of this.waiting.values()) {
@@ -87,7 +96,7 @@ export class HandoffGate {
 
   private roll(): void {
     const now = this.clock();
-    const { intervalMs, targetMs, minCalls } = this.settings;
+    const { intervalMs, targetMs, minCalls } = this.current;
     const elapsed = now - this.windowStart;
     if (elapsed < intervalMs) return;
     // Judged on the interval that just ended, if enough was handed off in it; one that ended long ago

@@ -32,6 +32,12 @@ export { MAX_ATTEMPTS } from './hedged-attempts.js';
 const AGENT_ANSWER_MARGIN_MS = 250;
 const MIN_ATTEMPT_MS = 1_000;
 
+export interface StarterSettings {
+  deadlineMs: number;
+  attemptTimeoutMs: number;
+  maxTokens: number;
+}
+
 export interface InterviewStarterDeps {
   registry: ModelRegistry;
   healthReader: HealthReader;
@@ -42,7 +48,7 @@ export interface InterviewStarterDeps {
   tracer: Tracer;
   logger: Logger;
   clock: () => number;
-  settings: { deadlineMs: number; attemptTimeoutMs: number; maxTokens: number };
+  settings: StarterSettings;
   /** Operator drains: drained models are the last resort (domain/selection.ts). */
   isDrained?: (modelId: string) => boolean;
   events?: EventHub;
@@ -71,7 +77,12 @@ export class InterviewStarter {
   private readonly pending = new Map<string, { fingerprint: string; started: Promise<StartResult> }>();
   private readonly inFlight = new Set<Promise<StartResult>>();
 
-  constructor(private readonly deps: InterviewStarterDeps) {}
+  constructor(private deps: InterviewStarterDeps) {}
+
+  /** New settings (a reload) for the attempts made from now on. */
+  configure(settings: StarterSettings): void {
+    this.deps = { ...this.deps, settings };
+  }
 
   /**
    * A retry with the same idempotency key and the same request gets the first start's interview;

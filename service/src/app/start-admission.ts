@@ -34,10 +34,15 @@ export class StartAdmission {
   private readonly perModel = new Map<string, number>();
 
   constructor(
-    readonly limits: AdmissionLimits,
+    private limits: AdmissionLimits,
     private readonly onRefused: (reason: RefusalReason) => void = () => {},
     private readonly gate: Pick<HandoffGate, 'queueMs' | 'settings'> | null = null,
   ) {}
+
+  /** New limits (a reload): starts in flight keep their slots; new ones are admitted against these. */
+  configure(limits: AdmissionLimits): void {
+    this.limits = limits;
+  }
 
   /** A slot (release it exactly once when the start has answered), or the limit that is full. */
   tryAdmit(modelId: string): Admission {
