@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.processes import REPO_ROOT as REPO
-from tests.support.processes import RunningProcess, base_env, free_port, python_module, start_process
+from tests.support.processes import RunningProcess, base_env, free_port, python_module, service_argv, start_process
 
 SERVICE_MAIN = REPO / "service" / "dist" / "main.js"
 # The shared secret between service and agent for benchmark runs (the agent refuses calls without it).
@@ -69,7 +69,7 @@ def service(
         SIMULATOR_API_KEY="sim-key",
         MODELWATCH_AGENT_TOKEN=AGENT_TOKEN,
     )
-    argv = ["node", *(node_args or []), str(main)]
+    argv = service_argv(main, node_args or [])
     url = f"http://127.0.0.1:{port}" if port else None
     suffix = "-restarted" if port else ""
     return start_process("service", argv, work / f"service-{data_dir.name}{suffix}.log", env=env, url=url)

@@ -120,6 +120,14 @@ async def drive(sim_url: str, service: processes.RunningProcess, rate: float, du
     for tid, (name, secs) in threads1.items():
         by_thread["main" if tid == str(service.pid) else "other threads"] += secs - threads0.get(tid, (name, 0.0))[1]
     summary["serviceThreadMsPerStart"] = {k: round(1000 * v / max(summary["sent"], 1), 2) for k, v in by_thread.items()}
+    # By thread name: V8's GC and compiler threads ("V8 DefaultWorke"), libuv's pool, the checkpoint worker.
+    by_name: dict[str, float] = {}
+    for tid, (name, secs) in threads1.items():
+        label = "main" if tid == str(service.pid) else name
+        by_name[label] = by_name.get(label, 0.0) + secs - threads0.get(tid, (name, 0.0))[1]
+    summary["serviceThreadNamesMsPerStart"] = {
+        k: round(1000 * v / max(summary["sent"], 1), 3) for k, v in sorted(by_name.items()) if v > 0
+    }
     summary["serviceUserSysMsPerStart"] = [
         round(1000 * (a - b) / max(summary["sent"], 1), 2) for a, b in ((user1, user0), (sys1, sys0))
     ]
@@ -157,6 +165,9 @@ def main() -> None:
         "--main", type=Path, default=processes.SERVICE_MAIN, help="the build to run (a base worktree's dist/main.js)"
     )
     parser.add_argument(
+        "--node-arg", action="append", default=[], help="a flag for node (V8 heap sizing, ...); repeatable"
+    )
+    parser.add_argument(
         "--floor", action="store_true", help="run bench/floor_server.mjs instead: the least a start can cost here"
     )
     args = parser.parse_args()
@@ -173,14 +184,15 @@ def main() -> None:
             processes.REPO / "config" / "demo.yaml",
             Path(args.data_dir) if args.data_dir else work / "data",
             sim_port=sim.port,
-            node_args=[] if args.no_profile else ["--cpu-prof", f"--cpu-prof-dir={prof_dir}"],
+            node_args=[*args.node_arg, *([] if args.no_profile else ["--cpu-prof", f"--cpu-prof-dir={prof_dir}"])],
             main=FLOOR_MAIN if args.floor else args.main,
         )
         summary = asyncio.run(drive(sim.url, stack.service, args.rate, args.duration))
     finally:
         stack.stop()
     keys: tuple[str, ...] = ("sent", "ok", "errors", "timeouts", "errorKinds", "refused", "latencyMs")
-    keys = (*keys, "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart", "loadAverage")
+    keys = (*keys, "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart")
+    keys = (*keys, "serviceThreadNamesMsPerStart", "loadAverage")
     print(json.dumps({k: summary.get(k) for k in keys}))
     if args.no_profile:
         return

@@ -98,7 +98,7 @@ if [ "$SIMULATOR" = "1" ]; then
 fi
 start agent .venv/bin/python -m agent
 wait_for "http://127.0.0.1:${AGENT_PORT}/healthz" agent
-start service node service/dist/main.js
+start service service/bin/modelwatch-service
 wait_for "http://127.0.0.1:${SERVICE_PORT}/healthz" service
 
 {

@@ -187,3 +187,12 @@ def _entry(line: str) -> dict[str, Any]:
     except ValueError:
         return {"msg": line}
     return entry if isinstance(entry, dict) else {"msg": line}
+
+
+def service_argv(main: Path, node_args: list[str]) -> list[str]:
+    """A build's own launcher (`service/bin/modelwatch-service`: node with the service's flags) when it has
+    one, so tests and benchmarks run the service as it ships; else plain node (older builds, the floor server)."""
+    launcher = main.parent.parent / "bin" / "modelwatch-service"
+    if main.name == "main.js" and launcher.is_file():
+        return [str(launcher), *node_args]
+    return ["node", *node_args, str(main)]

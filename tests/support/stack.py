@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.processes import REPO_ROOT, RunningProcess, base_env, python_module, start_process
+from tests.support.processes import REPO_ROOT, RunningProcess, base_env, python_module, service_argv, start_process
 
 # MODELWATCH_SERVICE_MAIN runs the same tests against another build (e.g. one with a fix to try).
 SERVICE_MAIN = Path(os.environ.get("MODELWATCH_SERVICE_MAIN") or REPO_ROOT / "service" / "dist" / "main.js")
@@ -62,7 +62,7 @@ def start_service(log_dir: Path, agent_url: str, config_text: str, **env: str) -
             "MODELWATCH_AGENT_TOKEN": AGENT_TOKEN, **env,
         }
     )  # fmt: skip
-    return start_process("service", ["node", str(SERVICE_MAIN)], log_dir / "service.log", env=full_env)
+    return start_process("service", service_argv(SERVICE_MAIN, []), log_dir / "service.log", env=full_env)
 
 
 @dataclass

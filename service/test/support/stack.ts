@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -71,6 +71,14 @@ export async function startSimulatorAndAgent(
 }
 
 /** The built service as its own process, with its own scheduler. */
+/** The build's own launcher (bin/modelwatch-service: node with the service's flags) when it has one, as it ships. */
+function serviceCommand(main: string): { command: string; args: string[] } {
+  const launcher = join(dirname(dirname(main)), 'bin', 'modelwatch-service');
+  return basename(main) === 'main.js' && existsSync(launcher)
+    ? { command: launcher, args: [] }
+    : { command: 'node', args: [main] };
+}
+
 export async function startServiceProcess(opts: {
   env: Record<string, string>;
   port?: number;
@@ -79,8 +87,7 @@ export async function startServiceProcess(opts: {
 }): Promise<LaunchedProcess> {
   const port = opts.port ?? (await freePort());
   return launch({
-    command: 'node',
-    args: [opts.main ?? SERVICE_MAIN],
+    ...serviceCommand(opts.main ?? SERVICE_MAIN),
     env: { SERVICE_PORT: String(port), LOG_LEVEL: 'info', MODELWATCH_AGENT_TOKEN: AGENT_TOKEN, ...opts.env },
     port,
     onSpawn: opts.onSpawn,
