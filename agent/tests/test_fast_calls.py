@@ -2,16 +2,15 @@
 
 Two apps on the same configuration and the same simulator: the agent as built, and a twin without the
 FastCalls middleware, so FastAPI's own routes answer. Each request is sent to both, as raw ASGI
-messages (so a caller that hangs up can be played), and the answers compared: status, headers and body
+messages (asgi_exchange.py), and the answers compared: status, headers and body
 bytes, with only the measured times masked (and, for an answer carrying them, its length); then the
 SERVER spans the two made. As the service's fast start was checked (service/test/fast-start.api.test.ts).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,22 +30,14 @@ from agent.app import DEFAULT_LIMITS, Access, create_app
 from agent.config_file import load_providers
 from agent.fast_calls import FastCalls
 from agent.tests.agent_client import AGENT_TOKEN, KEY_VARIABLE
+from agent.tests.asgi_exchange import HOST, Answer, exchange
 
 pytestmark = pytest.mark.timeout(120)
-HOST = "testserver"
 JSON = [(b"content-type", b"application/json")]
 TRACEPARENT = [(b"traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
 # What differs from one call to the next however it is served: the measured times and the provider's
 # request id, and so the length.
 _MEASURED = re.compile(rb'"(latencyMs|ttftMs|queueMs|requestId)":("[^"]*"|[0-9.eE+-]+)')
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int | None
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-    raised: str | None  # the exception the app let out (after its answer started), by class name
 
 
 @dataclass(frozen=True)
@@ -63,42 +54,6 @@ class Served:
         [span] = [span for span in self.spans.get_finished_spans() if span.kind == SpanKind.SERVER]
         parent = span.parent and format(span.parent.span_id, "016x")  # the service's span, when it sent one
         return span.name, dict(span.attributes or {}), span.status.status_code, parent
-
-
-async def exchange(
-    app: FastAPI, path: str, body: bytes, headers: list[tuple[bytes, bytes]], *, method: str = "POST",
-    hang_up: bool = False,
-) -> Answer:  # fmt: skip
-    """One request as uvicorn hands it to the app; with `hang_up`, the caller is gone once it has sent it."""
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
-        "headers": [(b"host", HOST.encode()), *headers], "client": ("127.0.0.1", 50000), "server": (HOST, 80),
-    }  # fmt: skip
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[MutableMapping[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        if pending:
-            return pending.pop(0)
-        if hang_up:
-            return {"type": "http.disconnect"}
-        await asyncio.Event().wait()  # the caller stays until the answer is complete
-        raise AssertionError("unreachable")
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(message)
-
-    raised = None
-    try:
-        await app(scope, receive, send)
-    except Exception as exc:  # compared, not hidden: both apps must let out the same
-        raised = type(exc).__name__
-    start = next((message for message in sent if message["type"] == "http.response.start"), None)
-    content = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
-    if start is None:
-        return Answer(None, [], content, raised)
-    return Answer(start["status"], list(start["headers"]), content, raised)
 
 
 def comparable(answer: Answer) -> Answer:
