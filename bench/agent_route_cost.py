@@ -32,7 +32,7 @@ from prometheus_client import CollectorRegistry
 
 from agent.app import Access, create_app
 from agent.fast_calls import FastCalls
-from agent.schemas import Endpoint
+from agent.schemas import Endpoint, ProviderKind
 from agent.tests.asgi_exchange import exchange
 
 RESULTS = Path(__file__).with_name("results") / "agent-route-cost.json"
@@ -49,7 +49,7 @@ PATHS = ["/v1/interviews/stream", "/v1/interviews", "/v1/probe"]
 
 def app(*, fast: bool) -> Any:
     os.environ.pop(UNSET_KEY, None)
-    endpoint = Endpoint(name="bench", kind="openai", base_url="http://127.0.0.1:9/v1", api_key_env=UNSET_KEY)
+    endpoint = Endpoint(name="bench", kind=ProviderKind.OPENAI, base_url="http://127.0.0.1:9/v1", api_key_env=UNSET_KEY)
     built = create_app(
         CollectorRegistry(), TracerProvider(), Access({"bench": endpoint}, TOKEN, frozenset({"testserver"}))
     )
