@@ -7,7 +7,7 @@ Starts the simulator (gpt-4o-mini at a fixed 50 ms, first token at 20 ms, as par
 per worker count, an agent (AGENT_WORKERS), then sends open loop (loadgen.py), with the body the service
 sends and a sampled traceparent: POST /v1/interviews/stream (kind `interview-stream`: the route the service
 calls, its NDJSON read to the end as service/src/agent/agent-client.ts does), POST /v1/interviews (kind
-`interview`: the route of the figures before 2026-12-01 16:00) and POST /v1/probe. `--agent-root` runs the
+`interview`: the route of the figures before 2026-12-01 15:40) and POST /v1/probe. `--agent-root` runs the
 agent code of another checkout (e.g. a pristine worktree of main) against this script, for back-to-back
 pairs. CPU is user+sys from /proc of the agent and every process under it (its workers), before and after
 each run, divided by the calls answered.
@@ -141,7 +141,7 @@ def render(all_runs: dict[str, Any]) -> str:
         "",
         "Open loop; the simulator answers gpt-4o-mini in a fixed 50 ms (first token at 20 ms, ~28 chunks for an",
         "interview, 3 for a probe); CPU = user+sys of the agent and its workers from /proc, per answered call.",
-        "Kinds: `interview` = POST /v1/interviews (every run before 2026-12-01 16:00 measured only this one),",
+        "Kinds: `interview` = POST /v1/interviews (every run before 2026-12-01 15:40 measured only this one),",
         "`interview-stream` = POST /v1/interviews/stream (what the service calls; NDJSON read to its end),",
         "`probe` = POST /v1/probe.",
         "",
