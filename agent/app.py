@@ -33,6 +33,7 @@ from agent.calls import (
     probe_call,
 )
 from agent.clients import ClientCache
+from agent.fast_calls import FastCalls, FastRoute
 from agent.hang_up import request_gone
 from agent.metrics import AgentMetrics
 from agent.providers import CallResult
@@ -162,6 +163,13 @@ def create_app(
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
         return Response(encoder(exposed), media_type=content_type)
 
+    # The call routes' own endpoints and models, without FastAPI's per-request layers (fast_calls.py).
+    fast_routes = {
+        "/v1/probe": FastRoute(ProbeRequest, probe),
+        "/v1/interviews": FastRoute(InterviewRequest, initiate_interview),
+        "/v1/interviews/stream": FastRoute(InterviewRequest, initiate_interview_streamed),
+    }
+    app.add_middleware(FastCalls, routes=fast_routes, handlers=app.exception_handlers)
     app.add_middleware(ServerSpans, tracer=deps.tracer, untraced=UNTRACED_PATHS)
     # Added last, so it runs first: a refused request reaches neither tracing nor a route.
     app.add_middleware(InternalAccess, token=access.token, allowed_hosts=access.allowed_hosts)

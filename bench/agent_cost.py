@@ -4,9 +4,13 @@
     .venv/bin/python bench/agent_cost.py --profile --rates 100 --duration 15   # py-spy: where the CPU goes
 
 Starts the simulator (gpt-4o-mini at a fixed 50 ms, first token at 20 ms, as part 1 of `make bench`) and,
-per worker count, an agent (AGENT_WORKERS), then sends POST /v1/interviews (the body the service sends,
-with a sampled traceparent) and POST /v1/probe open loop (loadgen.py). CPU is user+sys from /proc of the
-agent and every process under it (its workers), before and after each run, divided by the calls answered.
+per worker count, an agent (AGENT_WORKERS), then sends open loop (loadgen.py), with the body the service
+sends and a sampled traceparent: POST /v1/interviews/stream (kind `interview-stream`: the route the service
+calls, its NDJSON read to the end as service/src/agent/agent-client.ts does), POST /v1/interviews (kind
+`interview`: the route of the figures before 2026-12-01 15:40) and POST /v1/probe. `--agent-root` runs the
+agent code of another checkout (e.g. a pristine worktree of main) against this script, for back-to-back
+pairs. CPU is user+sys from /proc of the agent and every process under it (its workers), before and after
+each run, divided by the calls answered.
 With --profile, py-spy samples the agent (and its workers) during each run; the report sums self time by
 function and by package. Results: bench/results/agent-cost.json and .md (other labels are kept).
 """
@@ -31,6 +35,7 @@ import resources
 from profile_summary import summarize_collapsed
 
 RESULTS = Path(__file__).with_name("results") / "agent-cost.json"
+KINDS = ["interview-stream", "interview", "probe"]
 PROBE_BODY = {"modelId": added_latency.PRIMARY, "provider": "openai", "model": "gpt-4o-mini", "timeoutMs": 10_000}
 
 
@@ -90,15 +95,20 @@ def _start_py_spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _kinds(sim_url: str, wanted: list[str]) -> list[tuple[str, str, Any]]:
+    """(kind, path, body) per kind sent; the two interview routes take the same body."""
+    interview = added_latency.agent_body_for(sim_url)
+    every = {"interview-stream": ("/v1/interviews/stream", interview), "interview": ("/v1/interviews", interview),
+             "probe": ("/v1/probe", lambda _i: PROBE_BODY)}  # fmt: skip
+    return [(kind, *every[kind]) for kind in wanted]
+
+
 async def one_agent(work: Path, sim: processes.RunningProcess, workers: int, args: argparse.Namespace) -> list[dict]:
-    agent = processes.agent(work, sim.port, AGENT_WORKERS=str(workers))
+    agent = processes.agent(work, sim.port, root=args.agent_root, AGENT_WORKERS=str(workers))
     rows = []
     try:
         for rate in args.rates:
-            for kind, path, body_for in (
-                ("interview", "/v1/interviews", added_latency.agent_body_for(sim.url)),
-                ("probe", "/v1/probe", lambda _i: PROBE_BODY),
-            ):
+            for kind, path, body_for in _kinds(sim.url, args.kinds):
                 prof = work / f"pyspy-{workers}w-{kind}-{rate:g}.txt" if args.profile else None
                 row = await measured_run(agent, path, body_for, rate, seconds=args.duration, profile_to=prof)
                 rows.append({"kind": kind, "workers": workers, **row})
@@ -131,6 +141,9 @@ def render(all_runs: dict[str, Any]) -> str:
         "",
         "Open loop; the simulator answers gpt-4o-mini in a fixed 50 ms (first token at 20 ms, ~28 chunks for an",
         "interview, 3 for a probe); CPU = user+sys of the agent and its workers from /proc, per answered call.",
+        "Kinds: `interview` = POST /v1/interviews (every run before 2026-12-01 15:40 measured only this one),",
+        "`interview-stream` = POST /v1/interviews/stream (what the service calls; NDJSON read to its end),",
+        "`probe` = POST /v1/probe.",
         "",
         "| run | started | load avg before → after | workers | kind | rate | CPU ms/call | p50 / p99 ms "
         "| errors | timeouts |",
@@ -148,12 +161,24 @@ def render(all_runs: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _commit(root: Path) -> str:
+    """The commit whose agent ran, and whether agent/ had changes not in it."""
+
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *argv], capture_output=True, text=True, check=False).stdout
+
+    dirty = git("status", "--porcelain", "agent").strip()
+    return git("rev-parse", "--short", "HEAD").strip() + (" + uncommitted agent/ changes" if dirty else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[50.0, 100.0])
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")], default=[1])
     parser.add_argument("--label", default="current", help="the key of this run in the results file")
+    parser.add_argument("--kinds", type=lambda s: s.split(","), default=KINDS, help=f"of {','.join(KINDS)}")
+    parser.add_argument("--agent-root", type=Path, default=processes.REPO, help="the checkout whose agent/ runs")
     parser.add_argument("--profile", action="store_true", help="sample with py-spy (slower; CPU figures inflated)")
     args = parser.parse_args()
     loadgen.install_uvloop()
@@ -162,6 +187,8 @@ def main() -> None:
     result = asyncio.run(run(args))
     entry = {
         "started": started,
+        "agentRoot": str(args.agent_root),
+        "agentCommit": _commit(args.agent_root),
         "method": "open loop, CPU user+sys of the agent process tree from /proc per answered call",
         "durationS": args.duration,
         "profiled": args.profile,

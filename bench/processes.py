@@ -31,18 +31,24 @@ def simulator(work: Path, log_level: str = "warning") -> RunningProcess:
 
 
 def agent(
-    work: Path, sim_port: int, port: int | None = None, config: Path = DEMO_CONFIG, **settings: str
+    work: Path,
+    sim_port: int,
+    port: int | None = None,
+    config: Path = DEMO_CONFIG,
+    root: Path = REPO,
+    **settings: str,
 ) -> RunningProcess:
     """The agent on the providers of `config` (the simulator at `sim_port`), as the benchmarked service; on
-    `port` when given (a restart, so the service's AGENT_URL still points at it); `settings` are extra AGENT_*
-    variables (e.g. AGENT_WORKERS)."""
+    `port` when given (a restart, so the service's AGENT_URL still points at it); `root` runs the agent code
+    of another checkout (a base worktree, for a comparison); `settings` are extra AGENT_* variables (e.g.
+    AGENT_WORKERS)."""
     env = base_env(
         AGENT_PORT=str(port or 0), SIMULATOR_API_KEY="sim-key", LOG_LEVEL="INFO", CONFIG=str(config),
         SIMULATOR_PORT=str(sim_port), MODELWATCH_AGENT_TOKEN=AGENT_TOKEN, **settings,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}" if port else None
     log = work / ("agent-restarted.log" if port else "agent.log")
-    return start_process("agent", python_module("agent"), log, env=env, url=url)
+    return start_process("agent", python_module("agent"), log, env=env, url=url, cwd=root)
 
 
 def service(
