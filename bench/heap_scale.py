@@ -1,17 +1,19 @@
 """What the service's memory holds, and how much garbage it makes, at many registered models (issue 15: RSS).
 
     .venv/bin/python bench/heap_scale.py [--models 1000] [--warm 60] [--window 60] [--service-main path]
+        [--node-arg=--heap-growing-percent=50 ...]
 
 Starts the simulator, the agent and the built service on bench/scale.py's generated config (every model on the
-simulator, probed every 10 s), with `--trace-gc` and `--heapsnapshot-signal`. After `--warm` seconds it takes a
-heap snapshot (V8 collects garbage first: live objects only) and lists the live heap by object kind (as
-heap_growth.py does). Then for `--window` seconds it scrapes `/metrics` every 15 s as scale.py does, and sums
-what V8's young-generation collections freed (`--trace-gc` lines: size before minus size after each scavenge,
-i.e. short-lived garbage) and how much the heap grew over them (promoted objects and large objects: old-space
-garbage that only a mark-compact frees, which is what RSS's sawtooth is made of) with the probes done in the
-window; a last pass scrapes `/metrics` 20 times back to back to give a scrape's share apart from the probes'.
-Before that window, V8's sampling heap profiler runs 30 s (scrapes every 15 s) over the inspector, counting the
-objects that outlived the young generation, by allocation site. A diagnostic: it reports, never passes or fails.
+simulator, probed every 10 s), with `--trace-gc` and `--heapsnapshot-signal`. Until `--warm` seconds it samples
+RSS against V8's heap (reserved, used) and external memory every 10 s; then it takes a heap snapshot (V8
+collects garbage first: live objects only) and lists the live heap by object kind (as heap_growth.py does).
+Next, V8's sampling heap profiler runs 30 s over the inspector (scrapes every 15 s), counting the objects that
+outlived the young generation, by allocation site. Then for `--window` seconds it scrapes `/metrics` every 15 s
+as scale.py does, and sums what V8's young-generation collections freed (`--trace-gc` lines: size before minus
+size after each scavenge, i.e. short-lived garbage) and how much the heap grew over them (promoted objects and
+large objects: old-space garbage that only a mark-compact frees, what RSS's sawtooth is made of) with the
+probes done in the window; a last pass scrapes `/metrics` 20 times back to back to give a scrape's share apart
+from the probes'. A diagnostic: it reports, never passes or fails.
 """
 
 from __future__ import annotations
@@ -129,7 +131,14 @@ async def scrape_every(client: httpx.AsyncClient, seconds: float, every: float =
 
 async def study(svc: processes.RunningProcess, log: Path, diag: Path, warm_s: float, window_s: float) -> None:
     async with httpx.AsyncClient(base_url=svc.url, timeout=120) as client:
+        # RSS against V8's heap (reserved, used) and external memory every 10 s from the start (heap_growth.py's).
+        memory: list[dict[str, float]] = []
+        stop = asyncio.Event()
+        sampler = asyncio.create_task(heap_growth.sample_memory(svc.url, stop, memory))
         await asyncio.sleep(warm_s)
+        stop.set()
+        await sampler
+        print("t s, RSS / heap reserved / heap used / external MB:", [tuple(m.values()) for m in memory])
         snap = await heap_growth.snapshot(svc.pid, diag)
         size, count = heap_growth.live_heap_by_kind(snap)
         print(f"live heap {sum(size.values()) / 1e6:.1f} MB in {sum(count.values())} nodes; top kinds:")
@@ -148,6 +157,7 @@ def main() -> int:
     ap.add_argument("--warm", type=float, default=60.0)
     ap.add_argument("--window", type=float, default=60.0)
     ap.add_argument("--service-main", type=Path, default=processes.SERVICE_MAIN)
+    ap.add_argument("--node-arg", action="append", default=[], help="a Node/V8 flag for the service (repeatable)")
     args = ap.parse_args()
     work = REPO / "bench" / ".work" / "heap-scale"
     shutil.rmtree(work, ignore_errors=True)
@@ -156,7 +166,8 @@ def main() -> int:
     config = scale.write_config(work / "scale.yaml", args.models)
     sim = processes.simulator(work)
     stack = Stack(sim, processes.agent(work, sim.port, config=config))
-    node_args = ["--trace-gc", "--inspect=127.0.0.1:0", "--heapsnapshot-signal=SIGUSR2", f"--diagnostic-dir={diag}"]
+    diagnostics = ["--trace-gc", "--inspect=127.0.0.1:0", "--heapsnapshot-signal=SIGUSR2", f"--diagnostic-dir={diag}"]
+    node_args = [*args.node_arg, *diagnostics]
     try:
         stack.service = processes.service(
             work, stack.agent.url, config, work / "data", sim_port=sim.port, node_args=node_args,

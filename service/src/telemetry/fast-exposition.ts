@@ -149,7 +149,7 @@ export class FastExposition {
 
   private knownLabels(metric: Internals): Map<string, string> {
     let known = this.labelText.get(metric);
-    if (!known) this.labelText.set(metric, (known = new Map()));
+    if (!known) this.labelText.set(metric, (known = new Map<string, string>()));
     return known;
   }
 
