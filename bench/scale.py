@@ -2,7 +2,7 @@
 /v1/health cost (issue 15).
 
     .venv/bin/python bench/scale.py [--models 100 300 1000] [--duration 150] [--label after] [--out bench/results]
-        [--service-main ../other-worktree/service/dist/main.js]
+        [--service-main ../other-worktree/service/dist/main.js] [--node-arg=--heap-growing-percent=50 ...]
 
 For each model count a fresh simulator, agent and service on a generated config (every model on the
 simulator, which serves any model name; default probe plan: every 10 s plus up to 1 s of jitter; no
@@ -235,12 +235,14 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
-def run_size(work: Path, n: int, duration_s: float, warmup_s: float) -> dict[str, Any]:
+def run_size(work: Path, n: int, duration_s: float, warmup_s: float, node_args: list[str]) -> dict[str, Any]:
     config = write_config(work / f"scale-{n}.yaml", n)
     sim = processes.simulator(work)
     stack = Stack(sim, processes.agent(work, sim.port, config=config))
     try:
-        stack.service = processes.service(work, stack.agent.url, config, work / f"data-{n}", sim_port=sim.port)
+        stack.service = processes.service(
+            work, stack.agent.url, config, work / f"data-{n}", sim_port=sim.port, node_args=node_args
+        )
         print(f"{n} models: observing {duration_s:g} s", flush=True)
         return asyncio.run(observe(stack, n, duration_s, warmup_s))
     finally:
@@ -262,6 +264,7 @@ def main() -> int:
         default=processes.SERVICE_MAIN,
         help="the built service to run, e.g. another worktree's service/dist/main.js for a before/after pair",
     )
+    ap.add_argument("--node-arg", action="append", default=[], help="a Node/V8 flag for the service (repeatable)")
     args = ap.parse_args()
     processes.SERVICE_MAIN = args.service_main.resolve()
     if not processes.SERVICE_MAIN.exists():
@@ -273,12 +276,16 @@ def main() -> int:
     meta: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "serviceMain": str(processes.SERVICE_MAIN),
+        "nodeArgs": args.node_arg,
         "environment": resources.environment(),
         "loadAverage": {"before": [round(x, 2) for x in os.getloadavg()]},
         "busyBefore": resources.busy_processes(),
     }
     biggest = max(args.models)
-    sizes = [run_size(work, n, args.duration if n == biggest else args.short, args.warmup) for n in sorted(args.models)]
+    sizes = [
+        run_size(work, n, args.duration if n == biggest else args.short, args.warmup, args.node_arg)
+        for n in sorted(args.models)
+    ]
     meta["loadAverage"]["after"] = [round(x, 2) for x in os.getloadavg()]
     meta["busyAfter"] = resources.busy_processes()
     path = args.out / "scale.json"

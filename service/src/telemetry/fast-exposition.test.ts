@@ -1,8 +1,8 @@
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { RegisteredModel } from '../domain/model-registry.js';
 import { ControlMetrics } from './control-metrics.js';
-import { FastExposition } from './fast-exposition.js';
+import { CHUNK_CHARS, FastExposition } from './fast-exposition.js';
 import { createRegistry, ServiceMetrics } from './metrics.js';
 import { ProbeScheduleMetrics } from './probe-schedule-metrics.js';
 
@@ -47,5 +47,46 @@ describe('the fast exposition of /metrics', () => {
     const body = await new FastExposition(registry).render(true);
     expect(body).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(body).not.toContain('_total_total');
+  });
+
+  it.each([true, false])(
+    'when the text is many times a chunk (openMetrics: %s), then it comes in bounded pieces that add up to what prom-client writes',
+    async (openMetrics) => {
+      const registry = createRegistry(false);
+      // One family prom-client writes itself (a collect callback), between the service's own.
+      new Gauge({ name: 'demo_collected', help: 'Set on collect.', registers: [registry], collect: () => undefined });
+      const models = Array.from(
+        { length: 300 },
+        (_, i) => ({ id: `sim:scale-${i}`, provider: 'sim', pricing: null }) as unknown as RegisteredModel,
+      );
+      const metrics = new ServiceMetrics(registry, models);
+      for (const m of models)
+        metrics.observeProbe(m.id, { outcome: 'success', latencyMs: 150, ttftMs: 90, usage: null }, 1e12, 'ef56');
+      registry.setContentType(
+        (openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE) as never,
+      );
+      const chunks: string[] = [];
+      await new FastExposition(registry).renderTo(openMetrics, (chunk) => chunks.push(chunk));
+      const whole = chunks.join('');
+      expect(whole.length).toBeGreaterThan(10 * CHUNK_CHARS);
+      // No piece is the whole body or a whole family: each is about one chunk (the last piece added overshoots).
+      expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(CHUNK_CHARS + 4096);
+      expect(whole).toBe(await registry.metrics());
+    },
+  );
+
+  it('when series are removed and others added between two scrapes, then the second scrape is what prom-client writes', async () => {
+    const models = ['openai:gpt-4o', 'x:we"ird\\name', 'late:model'].map(
+      (id) => ({ id, provider: id.split(':')[0], pricing: null }) as unknown as RegisteredModel,
+    );
+    const registry = createRegistry(false);
+    const metrics = new ServiceMetrics(registry, models.slice(0, 2));
+    const fast = new FastExposition(registry);
+    expect(await fast.render(true)).toContain('modelwatch_model_error_ratio{model="openai:gpt-4o"} Nan');
+    metrics.syncModels(models, ['late:model'], ['openai:gpt-4o']);
+    const second = await fast.render(true);
+    expect(second).toBe(await registry.metrics());
+    expect(second).toContain('modelwatch_model_error_ratio{model="late:model"} Nan');
+    expect(second).not.toContain('modelwatch_model_error_ratio{model="openai:gpt-4o"}');
   });
 });

@@ -25,6 +25,8 @@ export const MAX_MODELS_FOR_FULL_PRESET = 20;
 // prom-client types exemplar labels as the metric's own label names; the exemplar's are its own.
 const exemplar = (traceId: string | null): Record<string, string> => (traceId ? { trace_id: traceId } : {});
 
+const seconds = (ms: number | null): number => (ms === null ? NaN : ms / 1000);
+
 export type StartOutcome = (typeof START_OUTCOMES)[number];
 
 /** Every metric of the service. Label values come only from the registry and closed enums. */
@@ -46,6 +48,8 @@ export class ServiceMetrics {
   private readonly agentUp: Gauge;
   private readonly providerOf: Map<string, string>;
   private readonly pricing: Map<string, RegisteredModel['pricing']>;
+  /** Per model, the snapshot whose figures the health gauges show (setHealth sets only what differs). */
+  private readonly inGauges = new Map<string, HealthSnapshot>();
 
   constructor(
     readonly registry: Registry,
@@ -132,6 +136,7 @@ export class ServiceMetrics {
       models,
     );
     for (const model of removed) {
+      this.inGauges.delete(model);
       for (const state of HEALTH_STATES) this.healthState.remove({ model, state });
       for (const [quantile] of QUANTILES) {
         this.windowLatency.remove({ model, quantile });
@@ -148,6 +153,7 @@ export class ServiceMetrics {
     const full = ids.length <= MAX_MODELS_FOR_FULL_PRESET;
     this.startDuration.zero({ model: 'none' });
     for (const m of fresh) {
+      this.inGauges.delete(m.id); // its gauges start again from the preset below
       for (const outcome of full ? OUTCOMES : (['success'] as const))
         this.probes.inc({ model: m.id, provider: m.provider, outcome }, 0);
       this.probeDuration.zero({ model: m.id, provider: m.provider });
@@ -207,13 +213,25 @@ export class ServiceMetrics {
     }
   }
 
+  /**
+   * Sets only the gauges whose figure differs from the snapshot last shown for the model: prom-client replaces
+   * a gauge's series object on every set, so 11 sets per probe (twice: call started, sample) were old-space
+   * garbage at 1,000 models, while most snapshots differ from the last only in what the gauges do not show.
+   */
   setHealth(s: HealthSnapshot): void {
-    this.setState(s.modelId, s.state);
+    const before = this.inGauges.get(s.modelId);
+    this.inGauges.set(s.modelId, s);
+    const changed = (figure: (x: HealthSnapshot) => number): boolean =>
+      !before || !Object.is(figure(before), figure(s));
+    if (before?.state !== s.state) this.setState(s.modelId, s.state);
     for (const [quantile, key] of QUANTILES) {
-      this.windowLatency.set({ model: s.modelId, quantile }, s.latency[key] === null ? NaN : s.latency[key] / 1000);
-      this.windowTtft.set({ model: s.modelId, quantile }, s.ttft[key] === null ? NaN : s.ttft[key] / 1000);
+      const latency = (x: HealthSnapshot) => seconds(x.latency[key]);
+      const ttft = (x: HealthSnapshot) => seconds(x.ttft[key]);
+      if (changed(latency)) this.windowLatency.set({ model: s.modelId, quantile }, latency(s));
+      if (changed(ttft)) this.windowTtft.set({ model: s.modelId, quantile }, ttft(s));
     }
-    this.errorRatio.set({ model: s.modelId }, s.errorRate ?? NaN);
+    const ratio = (x: HealthSnapshot) => x.errorRate ?? NaN;
+    if (changed(ratio)) this.errorRatio.set({ model: s.modelId }, ratio(s));
   }
 
   countTransition(t: Transition): void {
