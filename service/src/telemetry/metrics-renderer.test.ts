@@ -9,7 +9,7 @@ import { createRegistry, ServiceMetrics } from './metrics.js';
 async function scrape(render: ReturnType<typeof metricsRenderer>, openMetrics: boolean) {
   let contentType = '';
   const chunks: string[] = [];
-  await render(openMetrics, { start: (type) => (contentType = type), write: (chunk) => chunks.push(chunk) });
+  await render(openMetrics, { start: (type) => (contentType = type), write: (chunk) => void chunks.push(chunk) });
   return { body: chunks.join(''), contentType };
 }
 
