@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { json } from './support/http.js';
-import { startOnDeadAgent, type InProcess } from './support/stack.js';
+import { useServicesOnDeadAgent } from './support/stack.js';
 
 // Bad input, auth and documents: no agent is running (a dead port), which these answers must not need.
-let svc: InProcess;
-let secured: InProcess;
 const TOKEN = 'test-token-0123456789abcdef';
 
-beforeAll(async () => {
-  ({ open: svc, secured } = await startOnDeadAgent(TOKEN));
-});
-afterAll(async () => {
-  await Promise.all([svc.service.stop(500), secured.service.stop(500)]);
-});
+const dead = useServicesOnDeadAgent(TOKEN);
 
 const post = (path: string, body: string | object, headers: Record<string, string> = {}) =>
-  json(`${svc.url}${path}`, {
+  json(`${dead.open.url}${path}`, {
     method: 'POST',
     body: body,
     headers: { 'content-type': 'application/json', ...headers },
@@ -74,7 +67,7 @@ describe('when input is bad, then a 4xx JSON error names the field', () => {
   });
 
   it('a body that is not JSON gets 415', async () => {
-    const res = await json(`${svc.url}/v1/interviews`, {
+    const res = await json(`${dead.open.url}/v1/interviews`, {
       method: 'POST',
       body: 'primary=openai:gpt-4o',
       headers: { 'content-type': 'text/plain' },
@@ -98,7 +91,7 @@ describe('when input is bad, then a 4xx JSON error names the field', () => {
       '/v1/simulations/nope',
       '/v1/nothing',
     ]) {
-      const res = await json(`${svc.url}${path}`);
+      const res = await json(`${dead.open.url}${path}`);
       expect([path, res.status]).toEqual([path, 404]);
       expect(res.body.error.code).toBe('not_found');
     }
@@ -106,32 +99,32 @@ describe('when input is bad, then a 4xx JSON error names the field', () => {
 
   it('a cursor this API did not give out is refused, not taken as page 1', async () => {
     for (const cursor of ['garbage!!', 'MA', 'xxxxxxxxxx']) {
-      const res = await json(`${svc.url}/v1/fallbacks?cursor=${cursor}`);
+      const res = await json(`${dead.open.url}/v1/fallbacks?cursor=${cursor}`);
       expect([cursor, res.status]).toEqual([cursor, 400]);
       expect(res.body.error.details.fields[0].field).toBe('cursor');
     }
   });
 
   it('bad query parameters name the parameter', async () => {
-    const res = await json(`${svc.url}/v1/fallbacks?since=yesterday&reason=bored`);
+    const res = await json(`${dead.open.url}/v1/fallbacks?since=yesterday&reason=bored`);
     expect(res.status).toBe(400);
     expect(res.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['reason', 'since']);
   });
 
   it('a simulation naming an unregistered model is refused and nothing is stored', async () => {
-    const res = await json(`${svc.url}/v1/simulations/s1`, {
+    const res = await json(`${dead.open.url}/v1/simulations/s1`, {
       method: 'PUT',
       body: { primary: 'openai:gpt-4o', fallbacks: ['bad:model'] },
     });
     expect(res.status).toBe(422);
     expect(res.body.error.message).toContain('fallbacks[0]');
-    expect((await json(`${svc.url}/v1/simulations/s1`)).status).toBe(404);
+    expect((await json(`${dead.open.url}/v1/simulations/s1`)).status).toBe(404);
   });
 
   it('a flood of unknown model ids adds no metric series', async () => {
-    const before = await (await fetch(`${svc.url}/metrics`)).text();
+    const before = await (await fetch(`${dead.open.url}/metrics`)).text();
     for (let i = 0; i < 30; i++) await post('/v1/interviews', { primary: `flood:model-${i}` });
-    const after = await (await fetch(`${svc.url}/metrics`)).text();
+    const after = await (await fetch(`${dead.open.url}/metrics`)).text();
     const series = (t: string) =>
       t
         .split('\n')
@@ -144,7 +137,7 @@ describe('when input is bad, then a 4xx JSON error names the field', () => {
 
 describe('when the agent is down', () => {
   it('then /readyz is 503 and says why', async () => {
-    const res = await json(`${svc.url}/readyz`);
+    const res = await json(`${dead.open.url}/readyz`);
     expect(res.status).toBe(503);
     expect(res.body.reason).toMatch(/agent unavailable: ECONNREFUSED/);
   });
@@ -153,7 +146,7 @@ describe('when the agent is down', () => {
     const res = await post('/v1/interviews', { primary: 'openai:gpt-4o' });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('agent_unavailable');
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const metrics = await (await fetch(`${dead.open.url}/metrics`)).text();
     expect(metrics).toMatch(
       /modelwatch_interview_starts_total\{requested_model="openai:gpt-4o",model="none",outcome="unavailable"\} [1-9]/,
     );
@@ -171,7 +164,7 @@ describe('when MODELWATCH_API_TOKEN is set', () => {
     ['GET', '/metrics', 200],
     ['GET', '/healthz', 200],
   ])('then %s %s without a token answers %i', async (method, path, status) => {
-    const res = await json(`${secured.url}${path}`, {
+    const res = await json(`${dead.secured.url}${path}`, {
       method,
       body: method === 'GET' || method === 'DELETE' ? undefined : { primary: 'openai:gpt-4o' },
     });
@@ -179,13 +172,13 @@ describe('when MODELWATCH_API_TOKEN is set', () => {
   });
 
   it('then a wrong token is refused and the right one is let through to validation', async () => {
-    const wrong = await json(`${secured.url}/v1/simulations/s`, {
+    const wrong = await json(`${dead.secured.url}/v1/simulations/s`, {
       method: 'PUT',
       body: { primary: 'x:y' },
       headers: { authorization: 'Bearer nope' },
     });
     expect(wrong.status).toBe(401);
-    const right = await json(`${secured.url}/v1/simulations/s`, {
+    const right = await json(`${dead.secured.url}/v1/simulations/s`, {
       method: 'PUT',
       body: { primary: 'x:y' },
       headers: { authorization: `Bearer ${TOKEN}` },
@@ -196,7 +189,7 @@ describe('when MODELWATCH_API_TOKEN is set', () => {
 
 describe('documents', () => {
   it('/openapi.json is OpenAPI 3.1 and covers every route with its errors', async () => {
-    const doc = (await json(`${svc.url}/openapi.json`)).body;
+    const doc = (await json(`${dead.open.url}/openapi.json`)).body;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/',
@@ -229,7 +222,7 @@ describe('documents', () => {
   });
 
   it('/metrics exports every known series from start-up, in both text formats', async () => {
-    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    const text = await (await fetch(`${dead.open.url}/metrics`)).text();
     expect(text).toContain('modelwatch_model_health_state{model="openai:gpt-4o",state="unknown"} 1');
     expect(text).toContain(
       'modelwatch_probes_total{model="anthropic:claude-sonnet-4",provider="anthropic",outcome="timeout"} 0',
@@ -241,13 +234,13 @@ describe('documents', () => {
       'modelwatch_interview_starts_total{requested_model="openai:gpt-4o",model="none",outcome="unavailable"}',
     );
     expect(text).toContain('process_cpu_seconds_total');
-    const om = await fetch(`${svc.url}/metrics`, {
+    const om = await fetch(`${dead.open.url}/metrics`, {
       headers: { accept: 'application/openmetrics-text; version=1.0.0' },
     });
     expect(om.headers.get('content-type')).toContain('application/openmetrics-text');
     expect((await om.text()).trimEnd().endsWith('# EOF')).toBe(true);
     // An OpenMetrics scrape must not change what the next plain-text scrape says.
-    const again = await (await fetch(`${svc.url}/metrics`)).text();
+    const again = await (await fetch(`${dead.open.url}/metrics`)).text();
     expect(again).toContain(
       'modelwatch_probes_total{model="anthropic:claude-sonnet-4",provider="anthropic",outcome="timeout"} 0',
     );

@@ -1,20 +1,13 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spans, startOnDeadAgent, type InProcess } from './support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { spans, useServicesOnDeadAgent, type InProcess } from './support/stack.js';
 
 // POST /v1/interviews is served without Express when it plainly can be (src/http/fast-start.ts); a query
 // string sends the same request through Express. Both must answer alike. No agent runs (a dead port):
 // everything compared here is decided before the agent, or is the agent being unreachable.
-let svc: InProcess;
-let secured: InProcess;
 const TOKEN = 'test-token-0123456789abcdef';
 
-beforeAll(async () => {
-  ({ open: svc, secured } = await startOnDeadAgent(TOKEN));
-});
-afterAll(async () => {
-  await Promise.all([svc.service.stop(500), secured.service.stop(500)]);
-});
+const dead = useServicesOnDeadAgent(TOKEN);
 
 async function answer(url: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>) {
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
@@ -56,34 +49,34 @@ describe('a start served without Express answers as Express does', () => {
     ],
     ['a good body (the agent is down)', JSON.stringify({ primary: registered }), 503],
   ])('%s', async (_name, body, status) => {
-    const { fast, express } = await bothWays(svc, body);
+    const { fast, express } = await bothWays(dead.open, body);
     expect(fast.status).toBe(status);
     expect(fast).toEqual(express);
   });
 
   it('with the token required: the same 401 without it, the same answer with it', async () => {
     const body = JSON.stringify({ primary: registered });
-    const refused = await bothWays(secured, body, { authorization: 'Bearer wrong' });
+    const refused = await bothWays(dead.secured, body, { authorization: 'Bearer wrong' });
     expect(refused.fast.status).toBe(401);
     expect(refused.fast).toEqual(refused.express);
-    const allowed = await bothWays(secured, body, { authorization: `bearer ${TOKEN}` });
+    const allowed = await bothWays(dead.secured, body, { authorization: `bearer ${TOKEN}` });
     expect(allowed.fast.status).toBe(503);
     expect(allowed.fast).toEqual(allowed.express);
   });
 
   it('a content type with its charset in capitals is taken, and one Express refuses is refused alike', async () => {
     const body = JSON.stringify({ primary: 42 });
-    const upper = await bothWays(svc, body, { 'content-type': 'application/json; charset=UTF-8' });
+    const upper = await bothWays(dead.open, body, { 'content-type': 'application/json; charset=UTF-8' });
     expect(upper.fast.status).toBe(400);
     expect(upper.fast).toEqual(upper.express);
-    const latin = await bothWays(svc, body, { 'content-type': 'application/json; charset=latin1' });
+    const latin = await bothWays(dead.open, body, { 'content-type': 'application/json; charset=latin1' });
     expect(latin.fast.status).toBe(415);
     expect(latin.fast).toEqual(latin.express);
   });
 
   it("keeps the start's trace: one SERVER span continuing the caller's, its route, status, and the spans under it", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const res = await answer(`${svc.url}/v1/interviews`, JSON.stringify({ primary: registered }), {
+    const res = await answer(`${dead.open.url}/v1/interviews`, JSON.stringify({ primary: registered }), {
       traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
     });
     expect(res.status).toBe(503);

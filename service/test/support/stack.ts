@@ -195,15 +195,24 @@ export async function startInProcess(opts: {
   return { service, url: `http://127.0.0.1:${service.port}`, logs: logs.text, dataDir };
 }
 
-/** Two services on one model and a dead agent (for answers that must not need one): open, and behind `apiToken`. */
-export async function startOnDeadAgent(apiToken: string): Promise<{ open: InProcess; secured: InProcess }> {
-  const agentUrl = `http://127.0.0.1:${await freePort()}`;
-  const configText = testConfigText(1);
-  const [open, secured] = await Promise.all([
-    startInProcess({ agentUrl, configText }),
-    startInProcess({ agentUrl, configText, apiToken }),
-  ]);
-  return { open, secured };
+/**
+ * Two services on one model and a dead agent (for answers that must not need one), open and behind
+ * `apiToken`, for the whole test file: started before its tests, stopped after them.
+ */
+export function useServicesOnDeadAgent(apiToken: string): { open: InProcess; secured: InProcess } {
+  const services = {} as { open: InProcess; secured: InProcess };
+  beforeAll(async () => {
+    const agentUrl = `http://127.0.0.1:${await freePort()}`;
+    const configText = testConfigText(1);
+    [services.open, services.secured] = await Promise.all([
+      startInProcess({ agentUrl, configText }),
+      startInProcess({ agentUrl, configText, apiToken }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([services.open?.service.stop(500), services.secured?.service.stop(500)]);
+  });
+  return services;
 }
 
 export async function setSimModel(
