@@ -120,14 +120,6 @@ async def drive(sim_url: str, service: processes.RunningProcess, rate: float, du
     for tid, (name, secs) in threads1.items():
         by_thread["main" if tid == str(service.pid) else "other threads"] += secs - threads0.get(tid, (name, 0.0))[1]
     summary["serviceThreadMsPerStart"] = {k: round(1000 * v / max(summary["sent"], 1), 2) for k, v in by_thread.items()}
-    # By thread name: V8's GC and compiler threads ("V8 DefaultWorke"), libuv's pool, the checkpoint worker.
-    by_name: dict[str, float] = {}
-    for tid, (name, secs) in threads1.items():
-        label = "main" if tid == str(service.pid) else name
-        by_name[label] = by_name.get(label, 0.0) + secs - threads0.get(tid, (name, 0.0))[1]
-    summary["serviceThreadNamesMsPerStart"] = {
-        k: round(1000 * v / max(summary["sent"], 1), 3) for k, v in sorted(by_name.items()) if v > 0
-    }
     summary["serviceUserSysMsPerStart"] = [
         round(1000 * (a - b) / max(summary["sent"], 1), 2) for a, b in ((user1, user0), (sys1, sys0))
     ]
@@ -191,8 +183,7 @@ def main() -> None:
     finally:
         stack.stop()
     keys: tuple[str, ...] = ("sent", "ok", "errors", "timeouts", "errorKinds", "refused", "latencyMs")
-    keys = (*keys, "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart")
-    keys = (*keys, "serviceThreadNamesMsPerStart", "loadAverage")
+    keys = (*keys, "serviceCpuMsPerStart", "serviceUserSysMsPerStart", "serviceThreadMsPerStart", "loadAverage")
     print(json.dumps({k: summary.get(k) for k in keys}))
     if args.no_profile:
         return

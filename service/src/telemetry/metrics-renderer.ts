@@ -2,14 +2,6 @@ import { Registry } from 'prom-client';
 import { type ChunkSink, FastExposition } from './fast-exposition.js';
 
 /**
- * Renders one scrape at a time: the registry's content type is switched per request. prom-client
- * 15 strips `_total` from counter names in place when it renders OpenMetrics, which would leave
- * later plain-text scrapes without it; the names are put back after every render
- * (metrics-renderer.test.ts shows the behaviour this works around, so it can go when prom-client fixes it).
- * The text goes to `sink` in pieces as it is made (FastExposition.renderTo): the content type first, then
- * the chunks in order; no whole body is held.
- */
-/**
  * Where a scrape goes: its content type, then its text in order (an HTTP response, or a string in tests).
  * `write` hands back a promise when the reader is behind: the scrape waits for it (and stops if it rejects).
  */
@@ -18,6 +10,14 @@ export interface MetricsSink {
   write: ChunkSink;
 }
 
+/**
+ * Renders one scrape at a time: the registry's content type is switched per request. prom-client
+ * 15 strips `_total` from counter names in place when it renders OpenMetrics, which would leave
+ * later plain-text scrapes without it; the names are put back after every render
+ * (metrics-renderer.test.ts shows the behaviour this works around, so it can go when prom-client fixes it).
+ * The text goes to `sink` in pieces as it is made (FastExposition.renderTo): the content type first, then
+ * the chunks in order; no whole body is held.
+ */
 export function metricsRenderer(registry: Registry) {
   let queue: Promise<unknown> = Promise.resolve();
   const originalNames = new WeakMap<object, string>();
